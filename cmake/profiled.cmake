@@ -1,0 +1,31 @@
+# profiled_library(NAME DIR <dir> DEPS ...): a static library of every *.cc in DIR except
+# *_test.cc, *_bench.cc and *_fuzz.cc. Globbing keeps new files from touching shared CMake files.
+function(profiled_library NAME)
+  cmake_parse_arguments(L "" "DIR" "DEPS" ${ARGN})
+  if(NOT L_DIR)
+    set(L_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+  endif()
+  file(GLOB srcs CONFIGURE_DEPENDS ${L_DIR}/*.cc)
+  list(FILTER srcs EXCLUDE REGEX "_(test|bench|fuzz)\\.cc$")
+  add_library(${NAME} STATIC ${srcs})
+  target_include_directories(${NAME} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  target_link_libraries(${NAME} PUBLIC ${L_DEPS})
+endfunction()
+
+# profiled_test(NAME DIR <dir> DEPS ... [LABELS ...]): one GoogleTest binary of every *_test.cc
+# in DIR, registered with ctest under NAME.
+function(profiled_test NAME)
+  cmake_parse_arguments(T "" "DIR" "DEPS;LABELS" ${ARGN})
+  file(GLOB srcs CONFIGURE_DEPENDS ${T_DIR}/*_test.cc)
+  if(NOT srcs)
+    return()
+  endif()
+  add_executable(${NAME} ${srcs})
+  target_include_directories(${NAME} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  target_link_libraries(${NAME} PRIVATE ${T_DEPS} GTest::gtest GTest::gtest_main)
+  add_test(NAME ${NAME} COMMAND ${NAME})
+  if(NOT T_LABELS)
+    set(T_LABELS unit)
+  endif()
+  set_tests_properties(${NAME} PROPERTIES LABELS "${T_LABELS}" TIMEOUT 600)
+endfunction()

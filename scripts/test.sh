@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The second of the README's two commands: install what is missing, build, and run every test:
+# unit tests under ASan+UBSan, then the whole suite (unit, store conformance on SQLite and
+# PostgreSQL, integration with boto3, the AWS CLI and the JS SDK on both stores) on a Release
+# build. A throwaway PostgreSQL cluster is started for the run and stopped at the end.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bash scripts/install-deps.sh --with-tests || exit 1
+
+if [[ -f tests/js/package.json ]]; then
+  (cd tests/js && npm install --no-audit --no-fund --loglevel=error >/dev/null) || {
+    echo "test: npm install failed" >&2; exit 1; }
+fi
+
+pgdir=$(mktemp -d /tmp/profiled-pg.XXXXXX)
+chmod 755 "$pgdir"
+cleanup() { bash "$root/scripts/pg-cluster.sh" stop "$pgdir"; rm -rf "$pgdir"; }
+trap cleanup EXIT
+
+bash scripts/build.sh asan || exit 1
+bash scripts/build.sh release || exit 1
+
+PROFILED_TEST_PG_URL=$(bash scripts/pg-cluster.sh start "$pgdir") || {
+  echo "test: could not start PostgreSQL" >&2; cat "$pgdir"/*.log >&2; exit 1; }
+export PROFILED_TEST_PG_URL
+export PROFILED_REQUIRE_PG=1
+
+jobs=$(nproc)
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+asan_log=$(mktemp); full_log=$(mktemp)
+ctest --test-dir build-asan -L unit --output-on-failure -j "$jobs" 2>&1 | tee "$asan_log"
+asan_rc=${PIPESTATUS[0]}
+ctest --test-dir build --output-on-failure -j "$jobs" 2>&1 | tee "$full_log"
+full_rc=${PIPESTATUS[0]}
+
+# One closing line over both runs, in the form CI reads.
+count() { grep -Eo "tests passed, [0-9]+ tests failed out of [0-9]+" "$1" | tail -1; }
+summary() {
+  local line total failed
+  line=$(count "$1"); failed=$(echo "$line" | awk '{print $4}'); total=$(echo "$line" | awk '{print $NF}')
+  echo "${total:-0} ${failed:-0}"
+}
+read -r at af < <(summary "$asan_log")
+read -r ft ff < <(summary "$full_log")
+rm -f "$asan_log" "$full_log"
+passed=$(( (at - af) + (ft - ff) )); failed=$(( af + ff ))
+if (( asan_rc != 0 || full_rc != 0 )) && (( failed == 0 )); then failed=1; fi
+echo "$passed passed, $failed failed"
+(( asan_rc == 0 && full_rc == 0 ))

@@ -1,0 +1,45 @@
+// File: server.h
+// HTTP/1.1 server on Boost.Beast. Knows nothing of profiles: it reads complete requests, hands
+// each to one handler, writes the answer, and enforces the limits below. Beast is included only
+// by server.cc.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/http_types.h"
+#include "common/result.h"
+
+namespace profiled::http {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
+  int io_threads = 2;                     // sockets and parsing
+  int worker_threads = 32;                // run the handler (which may block on the store)
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 1024 * 1024;    // larger bodies get 413 with an AWS-style error
+  std::chrono::seconds idle_timeout{60};  // keep-alive idle and slow-request limit
+  size_t max_connections = 1024;          // further connections are accepted and closed
+};
+
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+class Server {
+ public:
+  virtual ~Server() = default;
+  // The port actually bound (useful with port 0).
+  virtual int port() const = 0;
+  // Blocks until SIGINT/SIGTERM or Stop(); then stops accepting, drains in-flight requests and
+  // returns.
+  virtual void Run() = 0;
+  // Thread-safe; makes Run() return after draining.
+  virtual void Stop() = 0;
+};
+
+// Binds the listening socket (so errors surface before Run) and returns the server.
+Result<std::unique_ptr<Server>> CreateServer(ServerOptions options, Handler handler);
+
+}  // namespace profiled::http

@@ -1,0 +1,147 @@
+// profiled: the Amazon Connect Customer Profiles API on an embedded or PostgreSQL store.
+// main only reads flags, opens the store, wires http -> api -> service -> store, and runs.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "api/pipeline.h"
+#include "auth/authenticator.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "http/server.h"
+#include "service/registry.h"
+#include "store/sqlite/sqlite_store.h"
+#ifdef PROFILED_WITH_POSTGRES
+#include "store/postgres/postgres_store.h"
+#endif
+
+#ifndef PROFILED_VERSION
+#define PROFILED_VERSION "0.1.0"
+#endif
+
+namespace profiled {
+namespace {
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./profiled-data";
+  std::string store = "sqlite";
+  std::string region = "us-east-1";
+  std::string log_level = "info";
+  std::string account_id = "123456789012";
+  int io_threads = 2;
+  int worker_threads = 32;
+  int pg_pool_size = 16;
+  size_t max_body_bytes = 1024 * 1024;
+};
+
+bool IsPostgresUrl(const std::string& s) {
+  return s.rfind("postgresql://", 0) == 0 || s.rfind("postgres://", 0) == 0;
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags) {
+  if (IsPostgresUrl(flags.store)) {
+#ifdef PROFILED_WITH_POSTGRES
+    store::postgres::PostgresOptions options;
+    options.conninfo = flags.store;
+    options.pool_size = flags.pg_pool_size;
+    return store::postgres::OpenPostgresStore(options);
+#else
+    return Error::BadRequest("this build of profiled has no PostgreSQL store");
+#endif
+  }
+  if (flags.store != "sqlite") {
+    return Error::BadRequest("--store must be 'sqlite' or a postgresql:// URL, not '" +
+                             flags.store + "'");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(flags.data_dir, ec);
+  if (ec) return Error::Internal("cannot create --data-dir " + flags.data_dir + ": " + ec.message());
+  store::sqlite::SqliteOptions options;
+  options.path = (std::filesystem::path(flags.data_dir) / "profiled.db").string();
+  return store::sqlite::OpenSqliteStore(options);
+}
+
+int Serve(const ServeFlags& flags) {
+  log::Level level;
+  if (!log::ParseLevel(flags.log_level, &level)) {
+    std::fprintf(stderr, "profiled: --log-level must be debug, info, warn, error or off\n");
+    return 2;
+  }
+  log::SetLevel(level);
+
+  auto store = OpenStore(flags);
+  if (!store.ok()) {
+    std::fprintf(stderr, "profiled: cannot open store: %s\n", store.error().message().c_str());
+    return 1;
+  }
+  SystemClock clock;
+  service::Registry registry;
+  service::RegisterAll(registry, service::ServiceEnv{store->get(), &clock});
+  auth::OpenAuthenticator authenticator(flags.account_id);
+  api::Pipeline pipeline(registry, authenticator, api::PipelineOptions{flags.region});
+
+  http::ServerOptions options;
+  options.listen = flags.listen;
+  options.io_threads = flags.io_threads;
+  options.worker_threads = flags.worker_threads;
+  options.max_body_bytes = flags.max_body_bytes;
+  auto server = http::CreateServer(
+      options, [&pipeline](const HttpRequest& request) { return pipeline.Handle(request); });
+  if (!server.ok()) {
+    std::fprintf(stderr, "profiled: cannot listen on %s: %s\n", flags.listen.c_str(),
+                 server.error().message().c_str());
+    return 1;
+  }
+  log::Info("profiled " PROFILED_VERSION " serving on port " + std::to_string((*server)->port()) +
+            " with store " + (*store)->Describe() + ", " + std::to_string(registry.size()) +
+            " operations");
+  // Scripts and tests read this line to learn the port when --listen ends in :0.
+  std::fprintf(stdout, "listening port=%d\n", (*server)->port());
+  std::fflush(stdout);
+  (*server)->Run();
+  log::Info("stopped");
+  return 0;  // the store closes here, after every in-flight request has drained
+}
+
+}  // namespace
+}  // namespace profiled
+
+int main(int argc, char** argv) {
+  using profiled::ServeFlags;
+  CLI::App app{"profiled: the Amazon Connect Customer Profiles API, served locally"};
+  app.require_subcommand(1);
+  ServeFlags flags;
+  CLI::App* serve = app.add_subcommand("serve", "Run the API server");
+  serve->add_option("--listen", flags.listen, "host:port to listen on (port 0: any free port)")
+      ->envname("PROFILED_LISTEN")->capture_default_str();
+  serve->add_option("--data-dir", flags.data_dir, "Directory of the embedded store")
+      ->envname("PROFILED_DATA_DIR")->capture_default_str();
+  serve->add_option("--store", flags.store, "'sqlite' (embedded) or postgresql://user@host:port/db")
+      ->envname("PROFILED_STORE")->capture_default_str();
+  serve->add_option("--region", flags.region, "Region named in ARNs")
+      ->envname("PROFILED_REGION")->capture_default_str();
+  serve->add_option("--log-level", flags.log_level, "debug, info, warn, error or off")
+      ->envname("PROFILED_LOG_LEVEL")->capture_default_str();
+  serve->add_option("--account-id", flags.account_id, "Account of requests when no credentials file is used")
+      ->envname("PROFILED_ACCOUNT_ID")->capture_default_str();
+  serve->add_option("--io-threads", flags.io_threads, "Threads doing network I/O")
+      ->envname("PROFILED_IO_THREADS")->check(CLI::Range(1, 64))->capture_default_str();
+  serve->add_option("--worker-threads", flags.worker_threads, "Threads running requests")
+      ->envname("PROFILED_WORKER_THREADS")->check(CLI::Range(1, 1024))->capture_default_str();
+  serve->add_option("--pg-pool-size", flags.pg_pool_size, "PostgreSQL connections")
+      ->envname("PROFILED_PG_POOL_SIZE")->check(CLI::Range(1, 1024))->capture_default_str();
+  serve->add_option("--max-body-bytes", flags.max_body_bytes, "Largest request body accepted")
+      ->envname("PROFILED_MAX_BODY_BYTES")->capture_default_str();
+  CLI::App* version = app.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(app, argc, argv);
+  if (version->parsed()) {
+    std::printf("profiled %s (Customer Profiles API 2020-08-15)\n", PROFILED_VERSION);
+    return 0;
+  }
+  return profiled::Serve(flags);
+}

@@ -1,0 +1,63 @@
+// File: registry.h
+// Operations as functions from a validated input document to an output document. The api layer
+// has already bound path/query/header/body members into `input` and checked every constraint of
+// the model, so a handler may rely on required members being present and well-typed.
+// Documents use the model's member names; timestamps are epoch seconds (numbers).
+//
+// Why Boost.JSON values rather than generated structs: the validator has already enforced the
+// shape, the profile store keeps documents as JSON, and the UpdateProfile patch rules need to
+// tell "absent" from "empty" for every member; a JSON object says exactly that with no
+// generated code to compile on every change.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "common/clock.h"
+#include "common/result.h"
+
+namespace profiled::store {
+class Store;
+}
+
+namespace profiled::service {
+
+// Who is calling, and where: every resource is scoped by the caller's account.
+struct RequestContext {
+  std::string account_id;
+  std::string region;
+  std::string request_id;
+};
+
+// What the services need from the process; owned by main, outlives the registry.
+struct ServiceEnv {
+  store::Store* store = nullptr;
+  const Clock* clock = nullptr;
+};
+
+using Handler =
+    std::function<Result<boost::json::object>(const RequestContext&, boost::json::object input)>;
+
+class Registry {
+ public:
+  void Register(std::string operation, Handler handler) {
+    handlers_[std::move(operation)] = std::move(handler);
+  }
+  // Returns nullptr when the operation is not served.
+  const Handler* Find(std::string_view operation) const {
+    auto it = handlers_.find(operation);
+    return it == handlers_.end() ? nullptr : &it->second;
+  }
+  size_t size() const { return handlers_.size(); }
+
+ private:
+  std::map<std::string, Handler, std::less<>> handlers_;
+};
+
+// Registers every operation Profiled serves. Defined in register_all.cc.
+void RegisterAll(Registry& registry, const ServiceEnv& env);
+
+}  // namespace profiled::service

@@ -1,0 +1,23 @@
+// File: postgres_store.h
+// The PostgreSQL store (libpq): a connection pool, prepared statements, and transactions whose
+// conflicts (serialization failures, deadlocks) are retried. A lost connection is re-established
+// on the next use; while the database is down calls fail with kUnavailable.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace profiled::store::postgres {
+
+struct PostgresOptions {
+  std::string conninfo;  // a postgresql:// URL or a libpq key=value string
+  int pool_size = 16;
+};
+
+// Connects, creates or migrates the schema (safe when several processes start at once).
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);
+
+}  // namespace profiled::store::postgres

@@ -1,0 +1,23 @@
+// File: sqlite_store.h
+// The embedded store: one SQLite file in WAL mode. One writer thread commits the pending
+// transactions of many requests together (group commit, each in its own savepoint so one
+// request's failure rolls back only its own writes); readers use their own connections.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace profiled::store::sqlite {
+
+struct SqliteOptions {
+  std::string path;          // the database file; created with its schema if missing
+  int reader_connections = 4;
+  int max_batch = 256;       // most transactions committed together
+};
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
+
+}  // namespace profiled::store::sqlite

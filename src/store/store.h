@@ -1,0 +1,110 @@
+// File: store.h
+// The storage contract every backend (sqlite/, postgres/) implements and one conformance suite
+// (tests/store/) checks. The store knows nothing of the wire format or of profiles: it keeps
+// opaque documents and index rows, scoped by (account, domain), and runs atomic transactions.
+//
+// Data model
+//   documents: (account, domain, kind, id) -> body   ordered by id within (account, domain, kind)
+//   index:     (account, domain, name, value, ref)   ordered by ref within (account, domain, name, value)
+// Every hot query is a point or prefix lookup on these primary keys, which is what lets a
+// distributed PostgreSQL-protocol engine shard both tables by (account, domain).
+//
+// Account-level resources (domains, tags) use domain == "" as their scope.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace profiled::store {
+
+struct Scope {
+  std::string_view account;
+  std::string_view domain;  // "" for account-level documents
+};
+
+struct Document {
+  std::string id;
+  std::string body;
+};
+
+// A transaction's view of the store. Obtained only inside Store::Write/Read; never kept.
+// Reads see the transaction's own writes. Errors are kInternal/kUnavailable (the store failed) or
+// kConflict (a concurrent writer won; Store::Write retries the whole function on it).
+class Txn {
+ public:
+  virtual ~Txn() = default;
+
+  // Returns the body, or std::nullopt if there is no such document.
+  virtual Result<std::optional<std::string>> Get(Scope scope, std::string_view kind,
+                                                 std::string_view id) = 0;
+  // Like Get, and in a Write transaction also locks the document until commit, so that a
+  // read-modify-write of it cannot lose a concurrent update (SELECT ... FOR UPDATE).
+  virtual Result<std::optional<std::string>> GetForUpdate(Scope scope, std::string_view kind,
+                                                          std::string_view id) = 0;
+  // Inserts or replaces. REQUIRES: a Write transaction.
+  virtual Status Put(Scope scope, std::string_view kind, std::string_view id,
+                     std::string_view body) = 0;
+  // Returns whether a document was deleted. REQUIRES: a Write transaction.
+  virtual Result<bool> Delete(Scope scope, std::string_view kind, std::string_view id) = 0;
+
+  // Up to `limit` documents of `kind` whose id starts with `id_prefix` and sorts strictly after
+  // `after` (bytewise), in ascending id order. `after` == "" starts at the beginning.
+  virtual Result<std::vector<Document>> Scan(Scope scope, std::string_view kind,
+                                             std::string_view id_prefix, std::string_view after,
+                                             size_t limit) = 0;
+  // The number of documents of `kind` whose id starts with `id_prefix`.
+  virtual Result<int64_t> Count(Scope scope, std::string_view kind,
+                                std::string_view id_prefix) = 0;
+  // Deletes every document of `kind` whose id starts with `id_prefix`; returns how many.
+  // REQUIRES: a Write transaction.
+  virtual Result<int64_t> DeleteKind(Scope scope, std::string_view kind,
+                                     std::string_view id_prefix) = 0;
+
+  // Index rows. Adding an existing row and removing a missing one are no-ops.
+  // REQUIRES (both): a Write transaction.
+  virtual Status IndexAdd(Scope scope, std::string_view name, std::string_view value,
+                          std::string_view ref) = 0;
+  virtual Status IndexRemove(Scope scope, std::string_view name, std::string_view value,
+                             std::string_view ref) = 0;
+  // Up to `limit` refs under (name, value) sorting strictly after `after_ref`, ascending.
+  virtual Result<std::vector<std::string>> IndexLookup(Scope scope, std::string_view name,
+                                                       std::string_view value,
+                                                       std::string_view after_ref,
+                                                       size_t limit) = 0;
+  // Up to `limit` distinct values under `name` sorting strictly after `after_value`, ascending.
+  virtual Result<std::vector<std::string>> IndexValues(Scope scope, std::string_view name,
+                                                       std::string_view after_value,
+                                                       size_t limit) = 0;
+
+  // Removes every document and index row of the scope (a whole domain).
+  // REQUIRES: a Write transaction and scope.domain != "".
+  virtual Status DeleteScope(Scope scope) = 0;
+};
+
+// The transaction body. Return an error to roll back everything it wrote.
+using TxnFn = std::function<Status(Txn&)>;
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `fn` atomically and durably: when Write returns OK the writes are committed, and
+  // concurrent Writes behave as if run one after another (no lost update). On kConflict from the
+  // backend the whole function is run again, so `fn` must not have effects outside `txn` other
+  // than capturing its result. Returns fn's error, or the store's own.
+  virtual Status Write(const TxnFn& fn) = 0;
+
+  // Runs `fn` on a consistent snapshot; writes inside it are rejected.
+  virtual Status Read(const TxnFn& fn) = 0;
+
+  // A short description for logs ("sqlite:/path/profiled.db").
+  virtual std::string Describe() const = 0;
+};
+
+}  // namespace profiled::store
