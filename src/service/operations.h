@@ -1,0 +1,13 @@
+// File: operations.h
+// One registration function per service file; register_all.cc calls each.
+#pragma once
+
+#include "service/registry.h"
+
+namespace profiled::service {
+
+void RegisterDomainOperations(Registry& registry, const ServiceEnv& env);   // domains.cc
+void RegisterTagOperations(Registry& registry, const ServiceEnv& env);      // tags.cc
+void RegisterProfileOperations(Registry& registry, const ServiceEnv& env);  // profiles.cc
+
+}  // namespace profiled::service

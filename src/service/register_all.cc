@@ -1,0 +1,11 @@
+#include "service/operations.h"
+
+namespace profiled::service {
+
+void RegisterAll(Registry& registry, const ServiceEnv& env) {
+  RegisterDomainOperations(registry, env);
+  RegisterTagOperations(registry, env);
+  RegisterProfileOperations(registry, env);
+}
+
+}  // namespace profiled::service
