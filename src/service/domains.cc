@@ -1,0 +1,179 @@
+// CreateDomain, GetDomain, UpdateDomain, DeleteDomain, ListDomains.
+// A domain is one account-level document (kDomainKind, id = name) holding its settings as the
+// model's response shape; its tags live with the tags service, its contents under its scope.
+#include <boost/json/array.hpp>
+#include <string>
+
+#include "service/common.h"
+#include "service/operations.h"
+#include "service/tags.h"
+
+namespace profiled::service {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kListDomainsPurpose = "ListDomains";
+// Settings copied verbatim from a request into the stored domain.
+constexpr std::string_view kPlainSettings[] = {"DefaultExpirationDays", "DefaultEncryptionKey",
+                                               "DeadLetterQueueUrl", "Matching", "DataStore"};
+// Settings that UpdateDomain clears when given as "" (the API's own rule for these members).
+constexpr std::string_view kClearableSettings[] = {"DefaultEncryptionKey", "DeadLetterQueueUrl"};
+
+// RuleBasedMatchingResponse adds Status to the request's shape; matching runs inline here, so an
+// enabled configuration is ACTIVE at once.
+json::value RuleBasedMatchingResponse(const json::object& request) {
+  json::object out = request;
+  bool enabled = GetBool(request, "Enabled").value_or(false);
+  out["Status"] = enabled ? "ACTIVE" : "PENDING";
+  return out;
+}
+
+void ApplySettings(const json::object& in, json::object& domain, bool is_update) {
+  for (std::string_view key : kPlainSettings) {
+    auto it = in.find(key);
+    if (it != in.end()) domain[key] = it->value();
+  }
+  if (const json::object* rbm = GetObject(in, "RuleBasedMatching")) {
+    domain["RuleBasedMatching"] = RuleBasedMatchingResponse(*rbm);
+  }
+  if (is_update) {
+    for (std::string_view key : kClearableSettings) {
+      auto value = GetString(in, key);
+      if (value && value->empty()) domain.erase(key);
+    }
+  }
+}
+
+Result<json::object> DomainStats(store::Txn& txn, const RequestContext& ctx,
+                                 std::string_view domain) {
+  ASSIGN_OR_RETURN(int64_t profiles, txn.Count(DomainScope(ctx, domain), kProfileKind, ""));
+  json::object stats;
+  stats["ProfileCount"] = profiles;
+  stats["MeteringProfileCount"] = profiles;
+  stats["ObjectCount"] = 0;
+  stats["TotalSize"] = 0;
+  return stats;
+}
+
+// The domain as the response shapes show it: stored settings plus tags.
+Result<json::object> DomainView(store::Txn& txn, const RequestContext& ctx,
+                                const json::object& stored) {
+  json::object out = stored;
+  ASSIGN_OR_RETURN(json::object tags, LoadTags(txn, ctx, DomainArn(ctx, GetStringOr(stored, "DomainName", ""))));
+  if (!tags.empty()) out["Tags"] = std::move(tags);
+  return out;
+}
+
+Result<json::object> CreateDomain(const ServiceEnv& env, const RequestContext& ctx,
+                                  const json::object& in) {
+  std::string name = GetStringOr(in, "DomainName", "");
+  json::object out;
+  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(auto existing, txn.GetForUpdate(AccountScope(ctx), kDomainKind, name));
+    if (existing) return Error::BadRequest("Domain " + name + " already exists");
+    json::object domain;
+    domain["DomainName"] = name;
+    ApplySettings(in, domain, /*is_update=*/false);
+    double now = env.clock->NowEpochSeconds();
+    domain["CreatedAt"] = now;
+    domain["LastUpdatedAt"] = now;
+    RETURN_IF_ERROR(txn.Put(AccountScope(ctx), kDomainKind, name, Serialize(domain)));
+    if (const json::object* tags = GetObject(in, "Tags")) {
+      RETURN_IF_ERROR(MergeTags(txn, ctx, DomainArn(ctx, name), *tags));
+    }
+    ASSIGN_OR_RETURN(out, DomainView(txn, ctx, domain));
+    return OkStatus();
+  }));
+  return out;
+}
+
+Result<json::object> GetDomain(const ServiceEnv& env, const RequestContext& ctx,
+                               const json::object& in) {
+  std::string name = GetStringOr(in, "DomainName", "");
+  json::object out;
+  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(json::object domain, LoadDomain(txn, ctx, name));
+    ASSIGN_OR_RETURN(out, DomainView(txn, ctx, domain));
+    ASSIGN_OR_RETURN(json::object stats, DomainStats(txn, ctx, name));
+    out["Stats"] = std::move(stats);
+    return OkStatus();
+  }));
+  return out;
+}
+
+Result<json::object> UpdateDomain(const ServiceEnv& env, const RequestContext& ctx,
+                                  const json::object& in) {
+  std::string name = GetStringOr(in, "DomainName", "");
+  json::object out;
+  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(AccountScope(ctx), kDomainKind, name));
+    if (!body) return Error::NotFound("Domain " + name + " does not exist");
+    ASSIGN_OR_RETURN(json::object domain, ParseStored(*body));
+    ApplySettings(in, domain, /*is_update=*/true);
+    domain["LastUpdatedAt"] = env.clock->NowEpochSeconds();
+    RETURN_IF_ERROR(txn.Put(AccountScope(ctx), kDomainKind, name, Serialize(domain)));
+    if (const json::object* tags = GetObject(in, "Tags")) {
+      RETURN_IF_ERROR(MergeTags(txn, ctx, DomainArn(ctx, name), *tags));
+    }
+    ASSIGN_OR_RETURN(out, DomainView(txn, ctx, domain));
+    return OkStatus();
+  }));
+  return out;
+}
+
+Result<json::object> DeleteDomain(const ServiceEnv& env, const RequestContext& ctx,
+                                  const json::object& in) {
+  std::string name = GetStringOr(in, "DomainName", "");
+  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(bool deleted, txn.Delete(AccountScope(ctx), kDomainKind, name));
+    if (!deleted) return Error::NotFound("Domain " + name + " does not exist");
+    RETURN_IF_ERROR(txn.DeleteScope(DomainScope(ctx, name)));
+    return DeleteTagsUnder(txn, ctx, DomainArn(ctx, name));
+  }));
+  json::object out;
+  out["Message"] = "Domain " + name + " was deleted.";
+  return out;
+}
+
+Result<json::object> ListDomains(const ServiceEnv& env, const RequestContext& ctx,
+                                 const json::object& in) {
+  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kListDomainsPurpose));
+  size_t page = PageSize(in, 100, 100);
+  json::object out;
+  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
+    // One extra row tells whether another page exists, so the last page carries no token.
+    ASSIGN_OR_RETURN(auto docs, txn.Scan(AccountScope(ctx), kDomainKind, "", cursor, page + 1));
+    bool more = docs.size() > page;
+    if (more) docs.resize(page);
+    json::array items;
+    for (const auto& doc : docs) {
+      ASSIGN_OR_RETURN(json::object domain, ParseStored(doc.body));
+      json::object item;
+      item["DomainName"] = doc.id;
+      item["CreatedAt"] = domain["CreatedAt"];
+      item["LastUpdatedAt"] = domain["LastUpdatedAt"];
+      ASSIGN_OR_RETURN(json::object tags, LoadTags(txn, ctx, DomainArn(ctx, doc.id)));
+      if (!tags.empty()) item["Tags"] = std::move(tags);
+      items.push_back(std::move(item));
+    }
+    out["Items"] = std::move(items);
+    if (more) out["NextToken"] = EncodeToken(kListDomainsPurpose, docs.back().id);
+    return OkStatus();
+  }));
+  return out;
+}
+
+}  // namespace
+
+void RegisterDomainOperations(Registry& registry, const ServiceEnv& env) {
+  auto bind = [&env](auto fn) {
+    return [env, fn](const RequestContext& ctx, json::object in) { return fn(env, ctx, in); };
+  };
+  registry.Register("CreateDomain", bind(CreateDomain));
+  registry.Register("GetDomain", bind(GetDomain));
+  registry.Register("UpdateDomain", bind(UpdateDomain));
+  registry.Register("DeleteDomain", bind(DeleteDomain));
+  registry.Register("ListDomains", bind(ListDomains));
+}
+
+}  // namespace profiled::service
