@@ -15,6 +15,13 @@ namespace profiled::store::postgres {
 struct PostgresOptions {
   std::string conninfo;  // a postgresql:// URL or a libpq key=value string
   int pool_size = 16;
+  // libpq's connect_timeout, used unless `conninfo` sets one, so that calls fail with
+  // kUnavailable instead of hanging while the server is unreachable.
+  int connect_timeout_seconds = 2;
+  // How many times Write runs its function when it keeps losing races (kConflict).
+  int max_write_attempts = 20;
+  // How long a call waits for a free pooled connection before failing with kUnavailable.
+  int pool_wait_milliseconds = 30000;
 };
 
 // Connects, creates or migrates the schema (safe when several processes start at once).

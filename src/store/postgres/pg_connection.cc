@@ -1,0 +1,112 @@
+#include "store/postgres/pg_connection.h"
+
+#include <cstring>
+
+namespace profiled::store::postgres {
+namespace {
+
+// Empty text must still be a non-null pointer: in libpq a null value means SQL NULL.
+constexpr char kEmpty[] = "";
+
+std::string TrimmedMessage(const char* m) {
+  std::string s = m ? m : "";
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Maps a failed statement to the store's vocabulary. SQLSTATE classes: 40 (serialization failure,
+// deadlock) and 23505 (two creators of one key) are races that a retry resolves; 08 and 57P0x mean
+// the server went away; 22 is bad data (e.g. invalid UTF-8 in a UTF8 database).
+Error Classify(PGconn* conn, const PGresult* res, std::string_view what) {
+  const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  std::string message = TrimmedMessage(res ? PQresultErrorMessage(res) : nullptr);
+  if (message.empty()) message = TrimmedMessage(PQerrorMessage(conn));
+  std::string text = "postgres " + std::string(what) + ": " + message;
+  std::string_view code = state ? state : "";
+  // No SQLSTATE means libpq itself failed, which in practice is a lost connection.
+  if (code.empty() || PQstatus(conn) != CONNECTION_OK) return Error::Unavailable(text);
+  if (code == "40001" || code == "40P01" || code == "23505" || code == "55P03") {
+    return Error::Conflict(text);
+  }
+  if (code.substr(0, 2) == "08" || code == "57P01" || code == "57P02" || code == "57P03" ||
+      code == "53300" || code == "25P03") {
+    return Error::Unavailable(text);
+  }
+  if (code.substr(0, 2) == "22") return Error::BadRequest(text);
+  return Error::Internal(text + " (SQLSTATE " + std::string(code) + ")");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
+    const std::vector<std::string>& keywords, const std::vector<std::string>& values,
+    const std::vector<StatementDef>& statements) {
+  std::vector<const char*> k, v;
+  for (const auto& s : keywords) k.push_back(s.c_str());
+  for (const auto& s : values) v.push_back(s.c_str());
+  k.push_back(nullptr);
+  v.push_back(nullptr);
+  PgConnPtr conn(PQconnectdbParams(k.data(), v.data(), /*expand_dbname=*/0));
+  if (!conn) return Error::Unavailable("postgres connect: out of memory");
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    return Error::Unavailable("postgres connect: " + TrimmedMessage(PQerrorMessage(conn.get())));
+  }
+  std::unique_ptr<PgConnection> c(new PgConnection(std::move(conn)));
+  for (const auto& st : statements) {
+    PgResult res(PQprepare(c->raw(), st.name, st.sql, 0, nullptr));
+    if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+      return Classify(c->raw(), res.get(), std::string("prepare ") + st.name);
+    }
+  }
+  return c;
+}
+
+ExecOutcome PgConnection::Prepared(const char* name, std::initializer_list<Param> params) {
+  const size_t n = params.size();
+  std::vector<const char*> values(n);
+  std::vector<int> lengths(n), formats(n);
+  std::vector<std::string> numbers;  // owns the text of integer parameters
+  numbers.reserve(n);
+  size_t i = 0;
+  for (const Param& p : params) {
+    if (const auto* sv = std::get_if<std::string_view>(&p)) {
+      values[i] = sv->empty() ? kEmpty : sv->data();
+      lengths[i] = static_cast<int>(sv->size());
+      formats[i] = 1;
+    } else {
+      numbers.push_back(std::to_string(std::get<int64_t>(p)));
+      values[i] = numbers.back().c_str();
+      lengths[i] = 0;
+      formats[i] = 0;
+    }
+    ++i;
+  }
+  PgResult res(PQexecPrepared(conn_.get(), name, static_cast<int>(n), values.data(),
+                              lengths.data(), formats.data(), /*resultFormat=*/0));
+  return Finish(std::move(res), name);
+}
+
+ExecOutcome PgConnection::Simple(const char* sql) {
+  return Finish(PgResult(PQexec(conn_.get(), sql)), sql);
+}
+
+ExecOutcome PgConnection::Finish(PgResult res, std::string_view what) {
+  ExecOutcome out;
+  ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+    out.result = std::move(res);
+    return out;
+  }
+  out.error = Classify(conn_.get(), res.get(), what);
+  if (out.error->code() == ErrorCode::kUnavailable) broken_ = true;
+  return out;
+}
+
+bool PgConnection::healthy() const {
+  return !broken_ && PQstatus(conn_.get()) == CONNECTION_OK &&
+         PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
+}
+
+bool IsConnectionLoss(const Error& error) { return error.code() == ErrorCode::kUnavailable; }
+
+}  // namespace profiled::store::postgres

@@ -1,0 +1,82 @@
+// File: pg_connection.h
+// Thin RAII over libpq for the PostgreSQL store: an owned PGconn with its prepared statements,
+// owned PGresults, and the one place that turns a libpq failure into an Error a caller can act on
+// (conflict -> retry, connection lost -> reconnect, the rest -> internal).
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "common/result.h"
+
+namespace profiled::store::postgres {
+
+struct PGresultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgResult = std::unique_ptr<PGresult, PGresultDeleter>;
+
+struct PGconnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+using PgConnPtr = std::unique_ptr<PGconn, PGconnDeleter>;
+
+// One statement parameter: text bytes (sent in binary format, so any length and no copy) or an
+// integer (sent as text, so the server may infer int4 or int8).
+using Param = std::variant<std::string_view, int64_t>;
+
+// A statement that PgConnection prepares once, when it connects.
+struct StatementDef {
+  const char* name;
+  const char* sql;
+};
+
+// The result of running a statement: rows, or an error already classified.
+struct ExecOutcome {
+  PgResult result;            // set on success (PGRES_COMMAND_OK or PGRES_TUPLES_OK)
+  std::optional<Error> error;  // set on failure
+  bool ok() const { return !error.has_value(); }
+};
+
+class PgConnection {
+ public:
+  // Connects with `keywords`/`values` (already parsed: no URL expansion) and prepares
+  // `statements`. Fails with kUnavailable when the server cannot be reached.
+  static Result<std::unique_ptr<PgConnection>> Connect(const std::vector<std::string>& keywords,
+                                                       const std::vector<std::string>& values,
+                                                       const std::vector<StatementDef>& statements);
+
+  PGconn* raw() const { return conn_.get(); }
+
+  // Runs a prepared statement.
+  ExecOutcome Prepared(const char* name, std::initializer_list<Param> params);
+  // Runs SQL text without parameters (BEGIN, COMMIT, DDL).
+  ExecOutcome Simple(const char* sql);
+
+  // False once the connection is known to be unusable (lost, or left in an unknown state); the
+  // pool then discards it instead of reusing it.
+  bool healthy() const;
+  void MarkBroken() { broken_ = true; }
+
+ private:
+  explicit PgConnection(PgConnPtr conn) : conn_(std::move(conn)) {}
+  ExecOutcome Finish(PgResult result, std::string_view what);
+
+  PgConnPtr conn_;
+  bool broken_ = false;
+};
+
+// Whether an error means the connection (not the statement) failed, so that the work may be
+// retried on a new connection if it had not been committed.
+bool IsConnectionLoss(const Error& error);
+
+}  // namespace profiled::store::postgres

@@ -1,0 +1,83 @@
+#include "store/postgres/pg_schema.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "common/log.h"
+
+namespace profiled::store::postgres {
+namespace {
+
+// An arbitrary constant naming Profiled's migration lock among the database's advisory locks.
+constexpr const char* kLockMigrations = "SELECT pg_advisory_xact_lock(7221950212419651185)";
+
+// Migration N is kMigrations[N - 1]. Append only; never edit one that has shipped. Key columns
+// are COLLATE "C" so that comparisons and ORDER BY are bytewise, whatever the database's locale.
+constexpr const char* kMigrations[] = {
+    // 1: documents and index rows, both keyed for point and prefix lookups by (account, domain).
+    R"sql(
+CREATE TABLE docs (
+  account text COLLATE "C" NOT NULL,
+  domain  text COLLATE "C" NOT NULL,
+  kind    text COLLATE "C" NOT NULL,
+  id      text COLLATE "C" NOT NULL,
+  body    text NOT NULL,
+  PRIMARY KEY (account, domain, kind, id)
+);
+CREATE TABLE idx (
+  account text COLLATE "C" NOT NULL,
+  domain  text COLLATE "C" NOT NULL,
+  name    text COLLATE "C" NOT NULL,
+  value   text COLLATE "C" NOT NULL,
+  ref     text COLLATE "C" NOT NULL,
+  PRIMARY KEY (account, domain, name, value, ref)
+);
+)sql",
+};
+
+constexpr int kLatest = static_cast<int>(sizeof(kMigrations) / sizeof(kMigrations[0]));
+
+Status Run(PgConnection& conn, const char* sql) {
+  ExecOutcome out = conn.Simple(sql);
+  if (!out.ok()) return *out.error;
+  return OkStatus();
+}
+
+Status MigrateInTxn(PgConnection& conn) {
+  RETURN_IF_ERROR(Run(conn, kLockMigrations));
+  RETURN_IF_ERROR(Run(conn,
+                      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                      " version integer PRIMARY KEY,"
+                      " applied_at timestamptz NOT NULL DEFAULT now())"));
+  ExecOutcome cur = conn.Simple("SELECT coalesce(max(version), 0) FROM schema_migrations");
+  if (!cur.ok()) return *cur.error;
+  const int current = std::atoi(PQgetvalue(cur.result.get(), 0, 0));
+  if (current > kLatest) {
+    log::Warn("postgres: schema version " + std::to_string(current) +
+              " is newer than this build's " + std::to_string(kLatest));
+  }
+  for (int v = current + 1; v <= kLatest; ++v) {
+    RETURN_IF_ERROR(Run(conn, kMigrations[v - 1]));
+    const std::string record =
+        "INSERT INTO schema_migrations(version) VALUES (" + std::to_string(v) + ")";
+    RETURN_IF_ERROR(Run(conn, record.c_str()));
+    log::Info("postgres: applied schema migration " + std::to_string(v));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return kLatest; }
+
+Status Migrate(PgConnection& conn) {
+  RETURN_IF_ERROR(Run(conn, "BEGIN"));
+  Status s = MigrateInTxn(conn);
+  if (!s.ok()) {
+    (void)conn.Simple("ROLLBACK");
+    return s;
+  }
+  return Run(conn, "COMMIT");
+}
+
+}  // namespace profiled::store::postgres

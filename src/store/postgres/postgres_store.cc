@@ -1,0 +1,478 @@
+#include "store/postgres/postgres_store.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "common/log.h"
+#include "store/postgres/pg_connection.h"
+#include "store/postgres/key_range.h"
+#include "store/postgres/pg_schema.h"
+
+namespace profiled::store::postgres {
+namespace {
+
+// Statements every pooled connection prepares once. Key columns are COLLATE "C", so every
+// comparison and ORDER BY below is bytewise, as the Store contract requires; prefixes are
+// half-open ranges [prefix, upper) so that they use the primary key (never LIKE).
+const std::vector<StatementDef>& Statements() {
+  static const std::vector<StatementDef> kStatements = {
+      {"get", "SELECT body FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id=$4"},
+      {"get_upd",
+       "SELECT body FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id=$4 FOR UPDATE"},
+      {"put",
+       "INSERT INTO docs(account, domain, kind, id, body) VALUES ($1, $2, $3, $4, $5) "
+       "ON CONFLICT (account, domain, kind, id) DO UPDATE SET body = EXCLUDED.body"},
+      // For a document that GetForUpdate saw missing: a concurrent creator makes this fail with
+      // a unique violation (a conflict), so the loser re-runs and sees the winner's document.
+      {"ins", "INSERT INTO docs(account, domain, kind, id, body) VALUES ($1, $2, $3, $4, $5)"},
+      {"del", "DELETE FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id=$4"},
+      {"scan_ge",
+       "SELECT id, body FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id >= $4 "
+       "ORDER BY id LIMIT $5"},
+      {"scan_gt",
+       "SELECT id, body FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id > $4 "
+       "ORDER BY id LIMIT $5"},
+      {"scan_ge_lt",
+       "SELECT id, body FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id >= $4 "
+       "AND id < $5 ORDER BY id LIMIT $6"},
+      {"scan_gt_lt",
+       "SELECT id, body FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id > $4 "
+       "AND id < $5 ORDER BY id LIMIT $6"},
+      {"count_ge",
+       "SELECT count(*) FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id >= $4"},
+      {"count_ge_lt",
+       "SELECT count(*) FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id >= $4 "
+       "AND id < $5"},
+      {"delk_ge", "DELETE FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id >= $4"},
+      {"delk_ge_lt",
+       "DELETE FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id >= $4 AND id < $5"},
+      {"idx_add",
+       "INSERT INTO idx(account, domain, name, value, ref) VALUES ($1, $2, $3, $4, $5) "
+       "ON CONFLICT DO NOTHING"},
+      {"idx_rm",
+       "DELETE FROM idx WHERE account=$1 AND domain=$2 AND name=$3 AND value=$4 AND ref=$5"},
+      {"idx_lookup_all",
+       "SELECT ref FROM idx WHERE account=$1 AND domain=$2 AND name=$3 AND value=$4 "
+       "ORDER BY ref LIMIT $5"},
+      {"idx_lookup_after",
+       "SELECT ref FROM idx WHERE account=$1 AND domain=$2 AND name=$3 AND value=$4 "
+       "AND ref > $5 ORDER BY ref LIMIT $6"},
+      {"idx_values_all",
+       "SELECT DISTINCT value FROM idx WHERE account=$1 AND domain=$2 AND name=$3 "
+       "ORDER BY value LIMIT $4"},
+      {"idx_values_after",
+       "SELECT DISTINCT value FROM idx WHERE account=$1 AND domain=$2 AND name=$3 "
+       "AND value > $4 ORDER BY value LIMIT $5"},
+      {"del_scope_docs", "DELETE FROM docs WHERE account=$1 AND domain=$2"},
+      {"del_scope_idx", "DELETE FROM idx WHERE account=$1 AND domain=$2"},
+  };
+  return kStatements;
+}
+
+int64_t ClampLimit(size_t limit) {
+  return static_cast<int64_t>(
+      std::min<size_t>(limit, static_cast<size_t>(std::numeric_limits<int64_t>::max())));
+}
+
+std::string_view Value(const PgResult& r, int row, int col) {
+  return {PQgetvalue(r.get(), row, col), static_cast<size_t>(PQgetlength(r.get(), row, col))};
+}
+
+class PgTxn final : public Txn {
+ public:
+  PgTxn(PgConnection& conn, bool write) : conn_(conn), write_(write) {}
+
+  // The first statement failure: PostgreSQL aborts the transaction on any error, so every later
+  // call fails the same way and the transaction can only roll back.
+  const std::optional<Error>& failure() const { return failure_; }
+
+  Result<std::optional<std::string>> Get(Scope scope, std::string_view kind,
+                                         std::string_view id) override {
+    return GetImpl("get", scope, kind, id);
+  }
+
+  Result<std::optional<std::string>> GetForUpdate(Scope scope, std::string_view kind,
+                                                  std::string_view id) override {
+    if (!write_) return GetImpl("get", scope, kind, id);
+    ASSIGN_OR_RETURN(auto body, GetImpl("get_upd", scope, kind, id));
+    if (!body) absent_.insert(Key(scope, kind, id));
+    return body;
+  }
+
+  Status Put(Scope scope, std::string_view kind, std::string_view id,
+             std::string_view body) override {
+    RETURN_IF_ERROR(RequireWrite("Put"));
+    auto it = absent_.find(Key(scope, kind, id));
+    const char* stmt = it == absent_.end() ? "put" : "ins";
+    auto out = Exec(stmt, {scope.account, scope.domain, kind, id, body});
+    if (!out.ok()) return *out.error;
+    if (it != absent_.end()) absent_.erase(it);
+    return OkStatus();
+  }
+
+  Result<bool> Delete(Scope scope, std::string_view kind, std::string_view id) override {
+    RETURN_IF_ERROR(RequireWrite("Delete"));
+    auto out = Exec("del", {scope.account, scope.domain, kind, id});
+    if (!out.ok()) return *out.error;
+    return Affected(out) > 0;
+  }
+
+  Result<std::vector<Document>> Scan(Scope scope, std::string_view kind,
+                                     std::string_view id_prefix, std::string_view after,
+                                     size_t limit) override {
+    std::vector<Document> docs;
+    if (limit == 0) return docs;
+    std::optional<std::string> upper = PrefixUpperBound(id_prefix);
+    // Start after `after` when it lies inside or beyond the prefix range, else at the prefix.
+    const bool from_after = !after.empty() && after >= id_prefix;
+    std::string_view lower = from_after ? after : id_prefix;
+    const int64_t n = ClampLimit(limit);
+    ExecOutcome out =
+        upper ? Exec(from_after ? "scan_gt_lt" : "scan_ge_lt",
+                     {scope.account, scope.domain, kind, lower, std::string_view(*upper), n})
+              : Exec(from_after ? "scan_gt" : "scan_ge",
+                     {scope.account, scope.domain, kind, lower, n});
+    if (!out.ok()) return *out.error;
+    const int rows = PQntuples(out.result.get());
+    docs.reserve(rows);
+    for (int i = 0; i < rows; ++i) {
+      docs.push_back(
+          Document{std::string(Value(out.result, i, 0)), std::string(Value(out.result, i, 1))});
+    }
+    return docs;
+  }
+
+  Result<int64_t> Count(Scope scope, std::string_view kind, std::string_view id_prefix) override {
+    std::optional<std::string> upper = PrefixUpperBound(id_prefix);
+    ExecOutcome out = upper ? Exec("count_ge_lt", {scope.account, scope.domain, kind, id_prefix,
+                                                   std::string_view(*upper)})
+                            : Exec("count_ge", {scope.account, scope.domain, kind, id_prefix});
+    if (!out.ok()) return *out.error;
+    return static_cast<int64_t>(std::stoll(PQgetvalue(out.result.get(), 0, 0)));
+  }
+
+  Result<int64_t> DeleteKind(Scope scope, std::string_view kind,
+                             std::string_view id_prefix) override {
+    RETURN_IF_ERROR(RequireWrite("DeleteKind"));
+    std::optional<std::string> upper = PrefixUpperBound(id_prefix);
+    ExecOutcome out = upper ? Exec("delk_ge_lt", {scope.account, scope.domain, kind, id_prefix,
+                                                  std::string_view(*upper)})
+                            : Exec("delk_ge", {scope.account, scope.domain, kind, id_prefix});
+    if (!out.ok()) return *out.error;
+    return Affected(out);
+  }
+
+  Status IndexAdd(Scope scope, std::string_view name, std::string_view value,
+                  std::string_view ref) override {
+    RETURN_IF_ERROR(RequireWrite("IndexAdd"));
+    auto out = Exec("idx_add", {scope.account, scope.domain, name, value, ref});
+    if (!out.ok()) return *out.error;
+    return OkStatus();
+  }
+
+  Status IndexRemove(Scope scope, std::string_view name, std::string_view value,
+                     std::string_view ref) override {
+    RETURN_IF_ERROR(RequireWrite("IndexRemove"));
+    auto out = Exec("idx_rm", {scope.account, scope.domain, name, value, ref});
+    if (!out.ok()) return *out.error;
+    return OkStatus();
+  }
+
+  Result<std::vector<std::string>> IndexLookup(Scope scope, std::string_view name,
+                                               std::string_view value,
+                                               std::string_view after_ref,
+                                               size_t limit) override {
+    if (limit == 0) return std::vector<std::string>{};
+    const int64_t n = ClampLimit(limit);
+    ExecOutcome out =
+        after_ref.empty()
+            ? Exec("idx_lookup_all", {scope.account, scope.domain, name, value, n})
+            : Exec("idx_lookup_after", {scope.account, scope.domain, name, value, after_ref, n});
+    if (!out.ok()) return *out.error;
+    return Column(out);
+  }
+
+  Result<std::vector<std::string>> IndexValues(Scope scope, std::string_view name,
+                                               std::string_view after_value,
+                                               size_t limit) override {
+    if (limit == 0) return std::vector<std::string>{};
+    const int64_t n = ClampLimit(limit);
+    ExecOutcome out =
+        after_value.empty()
+            ? Exec("idx_values_all", {scope.account, scope.domain, name, n})
+            : Exec("idx_values_after", {scope.account, scope.domain, name, after_value, n});
+    if (!out.ok()) return *out.error;
+    return Column(out);
+  }
+
+  Status DeleteScope(Scope scope) override {
+    RETURN_IF_ERROR(RequireWrite("DeleteScope"));
+    if (scope.domain.empty()) {
+      return Error::Internal("DeleteScope of an account-level scope (domain \"\")");
+    }
+    auto docs = Exec("del_scope_docs", {scope.account, scope.domain});
+    if (!docs.ok()) return *docs.error;
+    auto idx = Exec("del_scope_idx", {scope.account, scope.domain});
+    if (!idx.ok()) return *idx.error;
+    absent_.clear();
+    return OkStatus();
+  }
+
+ private:
+  ExecOutcome Exec(const char* name, std::initializer_list<Param> params) {
+    if (failure_) {
+      ExecOutcome out;
+      out.error = *failure_;
+      return out;
+    }
+    ExecOutcome out = conn_.Prepared(name, params);
+    if (!out.ok()) failure_ = *out.error;
+    return out;
+  }
+
+  Result<std::optional<std::string>> GetImpl(const char* stmt, Scope scope, std::string_view kind,
+                                             std::string_view id) {
+    auto out = Exec(stmt, {scope.account, scope.domain, kind, id});
+    if (!out.ok()) return *out.error;
+    if (PQntuples(out.result.get()) == 0) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(Value(out.result, 0, 0)));
+  }
+
+  Status RequireWrite(std::string_view op) const {
+    if (write_) return OkStatus();
+    return Error::Internal(std::string(op) + " in a Read transaction");
+  }
+
+  static int64_t Affected(const ExecOutcome& out) {
+    const char* n = PQcmdTuples(out.result.get());
+    return (n && *n) ? std::stoll(n) : 0;
+  }
+
+  static std::vector<std::string> Column(const ExecOutcome& out) {
+    std::vector<std::string> values;
+    const int rows = PQntuples(out.result.get());
+    values.reserve(rows);
+    for (int i = 0; i < rows; ++i) values.emplace_back(Value(out.result, i, 0));
+    return values;
+  }
+
+  // PostgreSQL text never holds NUL, so NUL separators make the key unambiguous.
+  static std::string Key(Scope scope, std::string_view kind, std::string_view id) {
+    std::string k;
+    k.reserve(scope.account.size() + scope.domain.size() + kind.size() + id.size() + 3);
+    k.append(scope.account).push_back('\0');
+    k.append(scope.domain).push_back('\0');
+    k.append(kind).push_back('\0');
+    k.append(id);
+    return k;
+  }
+
+  PgConnection& conn_;
+  const bool write_;
+  std::optional<Error> failure_;
+  // Documents this transaction locked with GetForUpdate but found missing: there is no row to
+  // lock, so creating one must be an INSERT that fails if someone else created it meanwhile.
+  std::set<std::string> absent_;
+};
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(PostgresOptions options, std::vector<std::string> keywords,
+                std::vector<std::string> values, std::string description)
+      : options_(std::move(options)),
+        keywords_(std::move(keywords)),
+        values_(std::move(values)),
+        description_(std::move(description)) {}
+
+  ~PostgresStore() override = default;
+
+  Status Write(const TxnFn& fn) override { return Run(fn, /*write=*/true); }
+  Status Read(const TxnFn& fn) override { return Run(fn, /*write=*/false); }
+  std::string Describe() const override { return description_; }
+
+ private:
+  Status Run(const TxnFn& fn, bool write) {
+    int conflicts = 0;
+    int reconnects = 0;
+    for (;;) {
+      ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Acquire());
+      bool commit_sent = false;
+      Status s = Attempt(*conn, write, fn, &commit_sent);
+      const bool lost = !conn->healthy() && PQstatus(conn->raw()) != CONNECTION_OK;
+      Release(std::move(conn), lost);
+      if (s.ok()) return s;
+      if (s.error().code() == ErrorCode::kConflict && ++conflicts < options_.max_write_attempts) {
+        Backoff(conflicts);
+        continue;
+      }
+      // A connection that died before COMMIT was sent committed nothing, so the function may run
+      // again on a fresh one (a server restart kills every pooled connection at once). After
+      // COMMIT was sent the outcome is unknown and the caller must decide.
+      if (lost && !commit_sent && ++reconnects <= 2) continue;
+      if (lost && commit_sent) {
+        return Error::Unavailable("postgres: connection lost during COMMIT; outcome unknown: " +
+                                  s.error().message());
+      }
+      return s;
+    }
+  }
+
+  Status Attempt(PgConnection& conn, bool write, const TxnFn& fn, bool* commit_sent) {
+    ExecOutcome begin = conn.Simple(write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+                                          : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (!begin.ok()) return *begin.error;
+    PgTxn txn(conn, write);
+    Status s = fn(txn);
+    // A failed statement aborted the transaction whatever fn made of it; its error is the one
+    // that decides whether to retry.
+    if (txn.failure()) s = *txn.failure();
+    if (!s.ok()) {
+      Rollback(conn);
+      return s;
+    }
+    *commit_sent = true;
+    ExecOutcome commit = conn.Simple("COMMIT");
+    if (!commit.ok()) return *commit.error;
+    if (std::strcmp(PQcmdStatus(commit.result.get()), "COMMIT") != 0) {
+      return Error::Internal(std::string("postgres: COMMIT answered ") +
+                             PQcmdStatus(commit.result.get()));
+    }
+    return OkStatus();
+  }
+
+  static void Rollback(PgConnection& conn) {
+    if (PQstatus(conn.raw()) != CONNECTION_OK) return;
+    if (!conn.Simple("ROLLBACK").ok()) conn.MarkBroken();
+  }
+
+  Result<std::unique_ptr<PgConnection>> Acquire() {
+    std::unique_lock lock(mu_);
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.pool_wait_milliseconds);
+    if (!cv_.wait_until(lock, deadline,
+                        [&] { return !idle_.empty() || open_ < options_.pool_size; })) {
+      return Error::Unavailable("postgres: no free connection in the pool");
+    }
+    if (!idle_.empty()) {
+      std::unique_ptr<PgConnection> c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+    ++open_;
+    lock.unlock();
+    auto c = PgConnection::Connect(keywords_, values_, Statements());
+    if (!c.ok()) {
+      {
+        std::lock_guard relock(mu_);
+        --open_;
+      }
+      cv_.notify_one();
+      log::Warn(c.error().message());
+      return std::move(c).error();
+    }
+    return std::move(c).value();
+  }
+
+  // Returns a connection to the pool, or discards it if it is unusable. A lost connection usually
+  // means the server restarted, so the idle ones are dropped too rather than each failing once.
+  void Release(std::unique_ptr<PgConnection> conn, bool lost) {
+    std::vector<std::unique_ptr<PgConnection>> discard;
+    {
+      std::lock_guard lock(mu_);
+      if (conn->healthy()) {
+        idle_.push_back(std::move(conn));
+      } else {
+        --open_;
+        discard.push_back(std::move(conn));
+        if (lost) {
+          open_ -= static_cast<int>(idle_.size());
+          for (auto& c : idle_) discard.push_back(std::move(c));
+          idle_.clear();
+        }
+      }
+    }
+    cv_.notify_all();
+  }
+
+  static void Backoff(int attempt) {
+    thread_local std::mt19937 rng{std::random_device{}()};
+    const int cap_us = std::min(50000, 500 << std::min(attempt, 10));
+    std::uniform_int_distribution<int> dist(0, cap_us);
+    std::this_thread::sleep_for(std::chrono::microseconds(dist(rng)));
+  }
+
+  const PostgresOptions options_;
+  const std::vector<std::string> keywords_;
+  const std::vector<std::string> values_;
+  const std::string description_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<PgConnection>> idle_;  // GUARDED_BY(mu_)
+  int open_ = 0;                                     // idle + in use; GUARDED_BY(mu_)
+};
+
+// Splits the URL or key=value conninfo into keyword/value pairs and adds the defaults that keep
+// calls bounded when the server is unreachable.
+Status ParseConninfo(const PostgresOptions& options, std::vector<std::string>* keywords,
+                     std::vector<std::string>* values) {
+  char* err = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(options.conninfo.c_str(), &err);
+  if (!parsed) {
+    std::string m = err ? err : "out of memory";
+    if (err) PQfreemem(err);
+    while (!m.empty() && m.back() == '\n') m.pop_back();
+    return Error::BadRequest("postgres: invalid connection string: " + m);
+  }
+  for (PQconninfoOption* o = parsed; o->keyword; ++o) {
+    if (o->val && *o->val) {
+      keywords->push_back(o->keyword);
+      values->push_back(o->val);
+    }
+  }
+  PQconninfoFree(parsed);
+  auto set_default = [&](const char* k, std::string v) {
+    if (std::find(keywords->begin(), keywords->end(), k) != keywords->end()) return;
+    keywords->push_back(k);
+    values->push_back(std::move(v));
+  };
+  set_default("connect_timeout", std::to_string(std::max(1, options.connect_timeout_seconds)));
+  set_default("application_name", "profiled");
+  set_default("keepalives", "1");
+  set_default("keepalives_idle", "30");
+  set_default("keepalives_interval", "10");
+  set_default("keepalives_count", "3");
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options) {
+  if (options.pool_size < 1) return Error::BadRequest("postgres: pool_size must be at least 1");
+  std::vector<std::string> keywords, values;
+  RETURN_IF_ERROR(ParseConninfo(options, &keywords, &values));
+  ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn,
+                   PgConnection::Connect(keywords, values, /*statements=*/{}));
+  RETURN_IF_ERROR(Migrate(*conn));
+  const char* host = PQhost(conn->raw());
+  std::string description = std::string("postgres:") + (host ? host : "") + ":" +
+                            PQport(conn->raw()) + "/" + PQdb(conn->raw());
+  PostgresOptions opts = options;
+  opts.max_write_attempts = std::max(1, opts.max_write_attempts);
+  return std::unique_ptr<Store>(new PostgresStore(std::move(opts), std::move(keywords),
+                                                  std::move(values), std::move(description)));
+}
+
+}  // namespace profiled::store::postgres
