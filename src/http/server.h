@@ -23,6 +23,12 @@ struct ServerOptions {
   size_t max_body_bytes = 1024 * 1024;    // larger bodies get 413 with an AWS-style error
   std::chrono::seconds idle_timeout{60};  // keep-alive idle and slow-request limit
   size_t max_connections = 1024;          // further connections are accepted and closed
+  // Added by http/: compatible defaults.
+  std::chrono::seconds drain_timeout{10};  // Stop(): how long in-flight requests may finish
+  bool handle_signals = true;              // Run() stops on SIGINT/SIGTERM
+  // One io_context run by all io threads instead of one per thread (measured slower here; kept
+  // for comparison).
+  bool shared_io_context = false;
 };
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
