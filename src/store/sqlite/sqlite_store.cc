@@ -1,0 +1,312 @@
+// File: sqlite_store.cc
+// Group commit: Write() enqueues the caller's function and blocks; one writer thread owns the
+// write connection and runs every pending function (up to max_batch) in one transaction, each
+// inside its own SAVEPOINT, then commits once and wakes the callers. The functions of a batch
+// run one after another, so each sees the writes of those before it: no lost update.
+//
+// Durability: WAL with synchronous=NORMAL. COMMIT returns after the transaction is written to
+// the WAL file (not fsynced), so an acknowledged write survives the process being killed
+// (kill -9) but may be lost on power failure or an OS crash; synchronous_full closes that gap
+// at the price of one fsync per batch.
+//
+// Locking: normal, not EXCLUSIVE. In WAL mode an EXCLUSIVE connection keeps the wal-index in
+// heap memory and holds the lock, so no other connection (our reader pool, or a tool in another
+// process) could read. Our single writer already avoids writer-writer contention.
+//
+// Checkpoints: automatic checkpoints would run inside COMMIT and delay every caller of that
+// batch, so the writer runs a PASSIVE checkpoint itself after waking the callers, once the
+// WAL has grown past kCheckpointPages. Closing checkpoints with TRUNCATE.
+#include "store/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/connection.h"
+#include "store/sqlite/schema.h"
+#include "store/sqlite/sqlite_txn.h"
+
+namespace profiled::store::sqlite {
+
+namespace {
+
+constexpr int kCheckpointPages = 1000;  // SQLite's own autocheckpoint default
+constexpr int kConflictRetries = 5;
+
+// Applies every migration newer than the file's version, all in one transaction so that a
+// crash mid-migration leaves the previous version intact.
+Status Migrate(Connection& conn) {
+  RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+  auto apply = [&]() -> Status {
+    RETURN_IF_ERROR(
+        conn.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                  "  version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
+                  "  applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"));
+    ASSIGN_OR_RETURN(int64_t current,
+                     conn.QueryInt("SELECT coalesce(max(version), 0) FROM schema_migrations"));
+    if (current > kSchemaVersion) {
+      return Error::Internal("sqlite: the database has schema version " +
+                             std::to_string(current) + ", newer than this server's " +
+                             std::to_string(kSchemaVersion));
+    }
+    for (const Migration& m : kMigrations) {
+      if (m.version <= current) continue;
+      RETURN_IF_ERROR(conn.Exec(m.sql));
+      sqlite3_stmt* raw = nullptr;
+      int rc = sqlite3_prepare_v2(
+          conn.db(), "INSERT INTO schema_migrations (version, description) VALUES (?1, ?2)", -1,
+          &raw, nullptr);
+      StmtPtr stmt(raw);
+      if (rc != SQLITE_OK) return SqliteError(conn.db(), rc, "record migration");
+      sqlite3_bind_int(stmt.get(), 1, m.version);
+      sqlite3_bind_text(stmt.get(), 2, m.description, -1, SQLITE_STATIC);
+      rc = sqlite3_step(stmt.get());
+      if (rc != SQLITE_DONE) return SqliteError(conn.db(), rc, "record migration");
+    }
+    return OkStatus();
+  };
+  Status status = apply();
+  if (!status.ok()) {
+    (void)conn.Exec("ROLLBACK");
+    return status;
+  }
+  return conn.Exec("COMMIT");
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer,
+              std::vector<std::unique_ptr<Connection>> readers)
+      : options_(std::move(options)), writer_(std::move(writer)) {
+    for (auto& r : readers) idle_readers_.push_back(r.get());
+    readers_ = std::move(readers);
+    sqlite3_wal_hook(writer_->db(), &SqliteStore::OnWalCommit, this);
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+  }
+
+  ~SqliteStore() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_one();
+    writer_thread_.join();
+    // Readers first, so that none pins the WAL; then fold the WAL into the database and truncate
+    // it, leaving a file that opens without recovery.
+    readers_.clear();
+    sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
+                              nullptr);
+  }
+
+  Status Write(const TxnFn& fn) override {
+    if (std::this_thread::get_id() == writer_thread_.get_id()) {
+      return Error::Internal("Store::Write called from inside a Write function");
+    }
+    Request request;
+    request.fn = &fn;
+    {
+      std::unique_lock lock(mu_);
+      if (stopping_) return Error::Unavailable("sqlite store is closing");
+      queue_.push_back(&request);
+      queue_cv_.notify_one();
+      request.done_cv.wait(lock, [&] { return request.done; });
+    }
+    return std::move(request.status);
+  }
+
+  Status Read(const TxnFn& fn) override {
+    Connection* conn = AcquireReader();
+    Status status = RunRead(*conn, fn);
+    ReleaseReader(conn);
+    return status;
+  }
+
+  std::string Describe() const override { return "sqlite:" + options_.path; }
+
+ private:
+  struct Request {
+    const TxnFn* fn = nullptr;
+    Status status;
+    bool done = false;  // guarded by mu_
+    std::condition_variable done_cv;
+  };
+
+  static int OnWalCommit(void* self, sqlite3*, const char*, int pages) {
+    static_cast<SqliteStore*>(self)->wal_pages_ = pages;  // writer thread only
+    return SQLITE_OK;
+  }
+
+  static Status CallFn(const TxnFn& fn, Txn& txn) {
+    // A throwing function must not take the writer thread (and every waiting caller) with it.
+    try {
+      return fn(txn);
+    } catch (const std::exception& e) {
+      return Error::Internal(std::string("exception in store transaction: ") + e.what());
+    } catch (...) {
+      return Error::Internal("exception in store transaction");
+    }
+  }
+
+  Connection* AcquireReader() {
+    std::unique_lock lock(readers_mu_);
+    readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });
+    Connection* conn = idle_readers_.back();
+    idle_readers_.pop_back();
+    return conn;
+  }
+
+  void ReleaseReader(Connection* conn) {
+    {
+      std::lock_guard lock(readers_mu_);
+      idle_readers_.push_back(conn);
+    }
+    readers_cv_.notify_one();
+  }
+
+  // A deferred BEGIN takes its snapshot at the first read and keeps it until COMMIT.
+  static Status RunRead(Connection& conn, const TxnFn& fn) {
+    for (int attempt = 0;; ++attempt) {
+      RETURN_IF_ERROR(conn.Run(Sql::kBegin0));
+      SqliteTxn txn(conn, /*writable=*/false);
+      Status status = CallFn(fn, txn);
+      Status end = conn.Run(status.ok() ? Sql::kCommit0 : Sql::kRollback0);
+      if (!end.ok() && conn.InTransaction()) (void)conn.Run(Sql::kRollback0);
+      if (!status.ok() && status.error().code() == ErrorCode::kConflict &&
+          attempt < kConflictRetries) {
+        continue;
+      }
+      if (!status.ok()) return status;
+      return end;
+    }
+  }
+
+  void WriterLoop() {
+    std::vector<Request*> batch;
+    while (true) {
+      {
+        std::unique_lock lock(mu_);
+        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and every caller has been answered
+        size_t n = std::min(queue_.size(), static_cast<size_t>(std::max(1, options_.max_batch)));
+        batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+        queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      }
+      RunBatch(batch);
+      {
+        std::lock_guard lock(mu_);
+        for (Request* r : batch) {
+          r->done = true;
+          r->done_cv.notify_one();
+        }
+      }
+      batch.clear();
+      MaybeCheckpoint();
+    }
+  }
+
+  // Sets every request's status. Only this thread touches writer_.
+  void RunBatch(const std::vector<Request*>& batch) {
+    Status begin = writer_->Run(Sql::kBeginImmediate0);
+    if (!begin.ok()) {
+      // Another process held the write lock past the busy timeout: not a race to retry.
+      Status error = begin.error().code() == ErrorCode::kConflict
+                         ? Status(Error::Unavailable(begin.error().message()))
+                         : begin;
+      for (Request* r : batch) r->status = error;
+      return;
+    }
+    for (Request* r : batch) {
+      Status fatal = RunOne(*r);
+      if (!fatal.ok()) return FailBatch(batch, fatal);
+    }
+    Status commit = writer_->Run(Sql::kCommit0);
+    if (!commit.ok()) return FailBatch(batch, commit);
+  }
+
+  // Runs one function in its own savepoint. Its own error goes to its caller only; the returned
+  // error means the whole transaction is lost (SQLite rolled it back, or a savepoint failed).
+  Status RunOne(Request& r) {
+    for (int attempt = 0;; ++attempt) {
+      RETURN_IF_ERROR(writer_->Run(Sql::kSavepoint0));
+      SqliteTxn txn(*writer_, /*writable=*/true);
+      r.status = CallFn(*r.fn, txn);
+      if (!writer_->InTransaction()) {
+        return Error::Internal("sqlite rolled back the transaction: " +
+                               (r.status.ok() ? std::string("after a statement failed")
+                                              : r.status.error().message()));
+      }
+      if (r.status.ok()) return writer_->Run(Sql::kRelease0);
+      RETURN_IF_ERROR(writer_->Run(Sql::kRollbackTo0));
+      RETURN_IF_ERROR(writer_->Run(Sql::kRelease0));
+      if (r.status.error().code() != ErrorCode::kConflict || attempt >= kConflictRetries) {
+        return OkStatus();
+      }
+    }
+  }
+
+  void FailBatch(const std::vector<Request*>& batch, const Status& error) {
+    if (writer_->InTransaction()) (void)writer_->Run(Sql::kRollback0);
+    for (Request* r : batch) r->status = error;
+  }
+
+  void MaybeCheckpoint() {
+    if (wal_pages_ < kCheckpointPages) return;
+    int log = 0;
+    int done = 0;
+    // PASSIVE never waits for readers; whatever they pin is copied by a later checkpoint.
+    if (sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log,
+                                  &done) == SQLITE_OK &&
+        done == log) {
+      wal_pages_ = 0;
+    }
+  }
+
+  const SqliteOptions options_;
+  std::unique_ptr<Connection> writer_;
+  std::vector<std::unique_ptr<Connection>> readers_;
+  int wal_pages_ = 0;  // writer thread only
+
+  std::mutex mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Request*> queue_;  // guarded by mu_
+  bool stopping_ = false;       // guarded by mu_
+  std::thread writer_thread_;
+
+  std::mutex readers_mu_;
+  std::condition_variable readers_cv_;
+  std::vector<Connection*> idle_readers_;  // guarded by readers_mu_
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  if (options.path.empty()) return Error::Internal("sqlite: no database path");
+  ConnectionOptions writer_options;
+  writer_options.create = true;
+  writer_options.busy_timeout_ms = options.busy_timeout_ms;
+  writer_options.synchronous_full = options.synchronous_full;
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> writer,
+                   Connection::Open(options.path, writer_options));
+  // journal_mode=WAL is persistent in the file; setting it again on an existing file is a no-op.
+  RETURN_IF_ERROR(writer->Exec("PRAGMA journal_mode=WAL"));
+  RETURN_IF_ERROR(writer->Exec("PRAGMA wal_autocheckpoint=0"));
+  RETURN_IF_ERROR(Migrate(*writer));
+
+  ConnectionOptions reader_options;
+  reader_options.read_only = true;
+  reader_options.busy_timeout_ms = options.busy_timeout_ms;
+  std::vector<std::unique_ptr<Connection>> readers;
+  for (int i = 0; i < std::max(1, options.reader_connections); ++i) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader,
+                     Connection::Open(options.path, reader_options));
+    readers.push_back(std::move(reader));
+  }
+  return std::unique_ptr<Store>(
+      std::make_unique<SqliteStore>(options, std::move(writer), std::move(readers)));
+}
+
+}  // namespace profiled::store::sqlite
