@@ -1,0 +1,34 @@
+// File: profile_store.h
+// Reading and writing one profile inside a store transaction. A profile is one document
+// (kProfileKind, id = ProfileId) plus its index rows: search keys (kKeyIndexPrefix + KeyName)
+// and attribute values (kAttributeIndexPrefix + AttributeName). Every write goes through
+// SaveProfile/EraseProfile, which keep the rows equal to what the document derives, in the
+// caller's transaction, so search and ListProfileAttributeValues see a write at once.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace profiled::service {
+
+std::string ProfileNotFoundMessage(std::string_view profile_id, std::string_view domain);
+
+// The stored profile (internal members included), or NotFound naming it and the domain.
+// With `for_update`, the document is locked until commit (GetForUpdate): use it for every
+// read-modify-write so that concurrent updates cannot be lost.
+Result<boost::json::object> LoadProfile(store::Txn& txn, store::Scope scope,
+                                        std::string_view profile_id, bool for_update);
+
+// Stores `after` and moves the index rows from what `before` derives (nullptr: a new profile) to
+// what `after` derives. REQUIRES: a Write transaction; `before` is the stored document.
+Status SaveProfile(store::Txn& txn, store::Scope scope, const boost::json::object* before,
+                   const boost::json::object& after);
+
+// Deletes the profile's document and every index row it derives.
+Status EraseProfile(store::Txn& txn, store::Scope scope, const boost::json::object& before);
+
+}  // namespace profiled::service

@@ -1,0 +1,195 @@
+// CreateProfile, UpdateProfile, DeleteProfile, BatchGetProfile, AddProfileKey, DeleteProfileKey,
+// and RegisterProfileOperations for the whole profile store (search, history, attribute values).
+// Every write is one store transaction that checks the domain, changes the profile document, its
+// index rows (profile_store.h) and appends its history record (history.h) together.
+#include <boost/json/array.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/ids.h"
+#include "service/common.h"
+#include "service/history.h"
+#include "service/operations.h"
+#include "service/profile_ops.h"
+#include "service/profile_patch.h"
+#include "service/profile_store.h"
+#include "service/search_keys.h"
+
+namespace profiled::service {
+namespace json = boost::json;
+namespace {
+
+std::vector<std::string> StringList(const json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  if (const json::array* a = GetArray(o, key)) {
+    for (const json::value& v : *a) {
+      if (v.is_string()) out.emplace_back(v.get_string());
+    }
+  }
+  return out;
+}
+
+std::string KeyContent(std::string_view key_name, const std::vector<std::string>& values) {
+  json::object content;
+  content["KeyName"] = key_name;
+  json::array list;
+  for (const auto& v : values) list.emplace_back(v);
+  content["Values"] = std::move(list);
+  return Serialize(content);
+}
+
+Result<json::object> CreateProfile(const ServiceEnv& env, const RequestContext& ctx,
+                                   const json::object& in) {
+  std::string domain = GetStringOr(in, "DomainName", "");
+  std::string id = NewProfileId();
+  ASSIGN_OR_RETURN(json::object created, NewProfileFromCreate(in, id));
+  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    store::Scope scope = DomainScope(ctx, domain);
+    json::object profile = created;
+    RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, profile, "CREATED",
+                                  Serialize(PublicProfile(profile)),
+                                  env.clock->NowEpochSeconds()));
+    return SaveProfile(txn, scope, nullptr, profile);
+  }));
+  json::object out;
+  out["ProfileId"] = id;
+  return out;
+}
+
+Result<json::object> UpdateProfile(const ServiceEnv& env, const RequestContext& ctx,
+                                   const json::object& in) {
+  std::string domain = GetStringOr(in, "DomainName", "");
+  std::string id = GetStringOr(in, "ProfileId", "");
+  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    store::Scope scope = DomainScope(ctx, domain);
+    ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, scope, id, /*for_update=*/true));
+    json::object after = ApplyProfileUpdate(before, in);
+    RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, after, "UPDATED",
+                                  Serialize(PublicProfile(after)), env.clock->NowEpochSeconds()));
+    return SaveProfile(txn, scope, &before, after);
+  }));
+  json::object out;
+  out["ProfileId"] = id;
+  return out;
+}
+
+Result<json::object> DeleteProfile(const ServiceEnv& env, const RequestContext& ctx,
+                                   const json::object& in) {
+  std::string domain = GetStringOr(in, "DomainName", "");
+  std::string id = GetStringOr(in, "ProfileId", "");
+  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    store::Scope scope = DomainScope(ctx, domain);
+    ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, scope, id, /*for_update=*/true));
+    json::object last = before;
+    RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, last, "DELETED_BY_CUSTOMER",
+                                  Serialize(PublicProfile(before)),
+                                  env.clock->NowEpochSeconds()));
+    return EraseProfile(txn, scope, before);
+  }));
+  json::object out;
+  out["Message"] = "Profile " + id + " was deleted.";
+  return out;
+}
+
+Result<json::object> BatchGetProfile(const ServiceEnv& env, const RequestContext& ctx,
+                                     const json::object& in) {
+  std::string domain = GetStringOr(in, "DomainName", "");
+  std::vector<std::string> ids = StringList(in, "ProfileIds");
+  json::object out;
+  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
+    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    store::Scope scope = DomainScope(ctx, domain);
+    json::array profiles, errors;
+    std::set<std::string> seen;
+    for (const std::string& id : ids) {
+      if (!seen.insert(id).second) continue;
+      ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, id));
+      if (!body) {
+        json::object error;
+        error["Code"] = "404";
+        error["Message"] = ProfileNotFoundMessage(id, domain);
+        error["ProfileId"] = id;
+        errors.emplace_back(std::move(error));
+        continue;
+      }
+      ASSIGN_OR_RETURN(json::object profile, ParseStored(*body));
+      profiles.emplace_back(PublicProfile(profile));
+    }
+    out.clear();
+    out["Errors"] = std::move(errors);
+    out["Profiles"] = std::move(profiles);
+    return OkStatus();
+  }));
+  return out;
+}
+
+Result<json::object> AddProfileKey(const ServiceEnv& env, const RequestContext& ctx,
+                                   const json::object& in) {
+  std::string domain = GetStringOr(in, "DomainName", "");
+  std::string id = GetStringOr(in, "ProfileId", "");
+  std::string key_name = GetStringOr(in, "KeyName", "");
+  std::vector<std::string> values = StringList(in, "Values");
+  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    store::Scope scope = DomainScope(ctx, domain);
+    ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, scope, id, /*for_update=*/true));
+    json::object after = before;
+    AddCustomKey(after, key_name, values);
+    RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, after, "ADDED_PROFILE_KEY",
+                                  KeyContent(key_name, values), env.clock->NowEpochSeconds()));
+    return SaveProfile(txn, scope, &before, after);
+  }));
+  json::object out;
+  out["KeyName"] = key_name;
+  json::array list;
+  for (const auto& v : values) list.emplace_back(v);
+  out["Values"] = std::move(list);
+  return out;
+}
+
+Result<json::object> DeleteProfileKey(const ServiceEnv& env, const RequestContext& ctx,
+                                      const json::object& in) {
+  std::string domain = GetStringOr(in, "DomainName", "");
+  std::string id = GetStringOr(in, "ProfileId", "");
+  std::string key_name = GetStringOr(in, "KeyName", "");
+  std::vector<std::string> values = StringList(in, "Values");
+  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    store::Scope scope = DomainScope(ctx, domain);
+    ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, scope, id, /*for_update=*/true));
+    json::object after = before;
+    RemoveCustomKey(after, key_name, values);
+    RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, after, "DELETED_PROFILE_KEY",
+                                  KeyContent(key_name, values), env.clock->NowEpochSeconds()));
+    return SaveProfile(txn, scope, &before, after);
+  }));
+  json::object out;
+  out["Message"] = "Key " + key_name + " was deleted from profile " + id + ".";
+  return out;
+}
+
+}  // namespace
+
+void RegisterProfileOperations(Registry& registry, const ServiceEnv& env) {
+  using Op = Result<json::object> (*)(const ServiceEnv&, const RequestContext&,
+                                      const json::object&);
+  const std::pair<const char*, Op> ops[] = {
+      {"CreateProfile", CreateProfile}, {"UpdateProfile", UpdateProfile},
+      {"DeleteProfile", DeleteProfile}, {"BatchGetProfile", BatchGetProfile},
+      {"AddProfileKey", AddProfileKey}, {"DeleteProfileKey", DeleteProfileKey},
+  };
+  for (const auto& [name, op] : ops) {
+    registry.Register(name, [env, op = op](const RequestContext& ctx, json::object in) {
+      return op(env, ctx, in);
+    });
+  }
+  RegisterSearchOperations(registry, env);
+  RegisterHistoryOperations(registry, env);
+  RegisterAttributeValueOperations(registry, env);
+}
+
+}  // namespace profiled::service

@@ -1,0 +1,37 @@
+// File: search.h
+// SearchProfiles: an index lookup on the search keys (search_keys.h), never a scan of the domain.
+//
+// The request names 1 to 5 (KeyName, Values) pairs; a profile matches a pair when it has the key
+// with any of the values; LogicalOperator OR (the default) returns profiles matching any pair,
+// AND those matching all. Results are in ProfileId order and paged by a keyset cursor (the last
+// ProfileId returned), so paging under concurrent writes neither repeats a profile nor skips one
+// that matched throughout. Each returned profile carries FoundByItems: the pairs it matched, each
+// with the values that matched.
+//
+// How: the candidate streams are the index rows (kKeyIndexPrefix + KeyName, value) after the
+// cursor; for OR, all pairs' streams, for AND, only the first pair's. The streams are merged in
+// ref order a batch at a time (each lookup bounded by the batch size), and each candidate's
+// document, read in the same snapshot, decides FoundByItems and (for AND) whether it matches
+// every pair. The cost depends on the page size and on how many candidates AND rejects, not on
+// the size of the domain.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <vector>
+
+#include "service/search_keys.h"
+
+namespace profiled::service {
+
+struct SearchPair {
+  std::string key_name;
+  std::vector<std::string> values;
+};
+
+// FoundByItems for a profile whose derived keys are `keys` (sorted): one entry per pair it
+// matches, with the matching values in request order. Empty when it matches none.
+boost::json::array FoundByItems(const std::vector<KeyRow>& keys,
+                                const std::vector<SearchPair>& pairs);
+
+}  // namespace profiled::service
