@@ -428,6 +428,15 @@ class ServerTestCase(unittest.TestCase):
 
     # Helpers ---------------------------------------------------------------------------------
 
+    def restart_server(self, kill=False):
+        """Stops (SIGTERM, or SIGKILL with kill=True) and starts the class's server on the same
+        data; the port changes, so the class's clients are rebuilt. Returns the exit code."""
+        rc = self.server.kill9() if kill else self.server.stop()
+        self.server.start()
+        type(self).client = self.server.client()
+        type(self).loose_client = self.server.client(validate=False)
+        return rc
+
     def create_domain(self, name=None, days=366, **kwargs):
         name = name or unique_name("dom")
         self.client.create_domain(DomainName=name, DefaultExpirationDays=days, **kwargs)
