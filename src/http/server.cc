@@ -43,6 +43,7 @@ using Clock = std::chrono::steady_clock;
 using beast::error_code;
 
 constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kKeepBodyCapacity = 256 * 1024;
 // A lingering close (after 400/413) waits at most this long for the client to stop sending.
 constexpr std::chrono::seconds kLingerLimit{5};
 constexpr std::chrono::seconds kLingerLimitStopping{1};
@@ -203,6 +204,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void SetDeadline(Clock::time_point deadline);
   void ArmTimer();
   void OnTimer();
+  // Uses request_, response_ and started_; called by whichever thread owns them at the time.
   void LogAccess();
 
   ServerImpl* server_;
@@ -221,7 +223,7 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpRequest request_;
   HttpResponse response_;
   std::string head_buffer_;
-  std::string log_line_;
+  std::string log_line_;  // used by LogAccess only
   Clock::time_point started_;
 };
 
@@ -433,7 +435,12 @@ void Session::StartRequest() {
   state_ = State::kReading;
   request_.method.clear();
   request_.target.clear();
-  request_.body.clear();
+  // Keep the buffers' capacity between requests, but not a huge one-off body's.
+  if (request_.body.capacity() > kKeepBodyCapacity) {
+    std::string().swap(request_.body);
+  } else {
+    request_.body.clear();
+  }
   parser_.emplace(&request_, server_->options().max_body_bytes);
   parser_->header_limit(static_cast<uint32_t>(
       std::min<size_t>(server_->options().max_header_bytes, UINT32_MAX)));
@@ -544,6 +551,8 @@ void Session::Dispatch() {
                                      R"({"Message":"Internal server error"})",
                                      "-"};
     }
+    // Logged here rather than on the io thread: the write(2) to stderr stays off the io threads.
+    self->LogAccess();
     auto executor = self->executor();
     asio::post(executor, [self = std::move(self)] {
       if (self->state_ == State::kClosed) return;
@@ -618,7 +627,7 @@ void Session::WriteResponse() {
 
 void Session::OnWritten(const error_code& ec) {
   if (state_ == State::kClosed) return;
-  LogAccess();
+  if (lingering_close_) LogAccess();  // error answers of our own; handled requests logged earlier
   if (ec) {
     Close();
     return;

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -600,6 +601,45 @@ TEST(HttpServer, StopDrainsInFlightRequest) {
   // No longer accepting.
   Client late(s.port());
   EXPECT_FALSE(late.connected() && late.RoundTrip("GET / HTTP/1.1\r\n\r\n").has_value());
+}
+
+TEST(HttpServer, SigtermStopsRun) {
+  ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.handle_signals = true;
+  auto s = CreateServer(o, Echo);
+  ASSERT_TRUE(s.ok());
+  std::atomic<bool> returned{false};
+  std::thread runner([&] {
+    (*s)->Run();
+    returned = true;
+  });
+  {
+    // A served request proves Run() has installed its signal handling.
+    Client c((*s)->port());
+    ASSERT_TRUE(c.RoundTrip("GET /x HTTP/1.1\r\nHost: x\r\n\r\n"));
+    ::kill(::getpid(), SIGTERM);
+    EXPECT_TRUE(c.WaitClosed());
+  }
+  runner.join();
+  EXPECT_TRUE(returned);
+}
+
+TEST(HttpServer, StopBeforeRun) {
+  ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.handle_signals = false;
+  auto s = CreateServer(o, Echo);
+  ASSERT_TRUE(s.ok());
+  (*s)->Stop();
+  (*s)->Run();  // returns at once
+}
+
+TEST(HttpServer, DestroyWithoutRun) {
+  ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  auto s = CreateServer(o, Echo);
+  ASSERT_TRUE(s.ok());
 }
 
 TEST(HttpServer, StopWithoutConnectionsReturnsQuickly) {
