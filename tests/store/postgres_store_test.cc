@@ -1,0 +1,410 @@
+// PostgreSQL-specific behaviour of the store: key ranges, migrations, concurrency across pools
+// and processes, reconnecting, and failing fast while the server is down. The behaviour shared
+// with SQLite is checked by the conformance suite (postgres_conformance_test.cc).
+#ifdef PROFILED_WITH_POSTGRES
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/postgres/key_range.h"
+#include "store/postgres/pg_schema.h"
+#include "store/postgres/postgres_store.h"
+#include "store/postgres_test_db.h"
+
+namespace profiled::store::postgres {
+namespace {
+
+using postgres_test::ExecSql;
+using postgres_test::TestDatabase;
+
+const Scope kScope{"111122223333", "dom"};
+
+std::unique_ptr<Store> OpenOrDie(const std::string& conninfo, int pool_size = 4) {
+  PostgresOptions options;
+  options.conninfo = conninfo;
+  options.pool_size = pool_size;
+  auto store = OpenPostgresStore(options);
+  EXPECT_TRUE(store.ok()) << (store.ok() ? "" : store.error().message());
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+// Adds one to the counter document `id`, creating it at 1: the read-modify-write whose updates
+// must never be lost.
+Status Increment(Store& store, const std::string& id) {
+  return store.Write([&](Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(kScope, "counter", id));
+    const int n = body ? std::stoi(*body) : 0;
+    return txn.Put(kScope, "counter", id, std::to_string(n + 1));
+  });
+}
+
+int ReadCounter(Store& store, const std::string& id) {
+  int value = -1;
+  Status s = store.Read([&](Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(auto body, txn.Get(kScope, "counter", id));
+    value = body ? std::stoi(*body) : 0;
+    return OkStatus();
+  });
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message());
+  return value;
+}
+
+// --- Key ranges (no server needed) ---
+
+TEST(PostgresKeyRangeTest, IncrementsLastCharacter) {
+  EXPECT_EQ(PrefixUpperBound("abc"), "abd");
+  EXPECT_EQ(PrefixUpperBound("a/"), "a0");
+  EXPECT_EQ(PrefixUpperBound(""), std::nullopt);
+}
+
+TEST(PostgresKeyRangeTest, StaysValidUtf8) {
+  // U+007F -> U+0080 is two bytes; a bytewise increment would give the invalid byte 0x80.
+  EXPECT_EQ(PrefixUpperBound("a\x7f"), "a\xc2\x80");
+  EXPECT_EQ(PrefixUpperBound("\xc3\xa9"), "\xc3\xaa");              // é -> ê
+  EXPECT_EQ(PrefixUpperBound("x\xed\x9f\xbf"), "x\xee\x80\x80");    // U+D7FF skips surrogates
+  EXPECT_EQ(PrefixUpperBound("x\xf4\x8f\xbf\xbf"), "y");            // U+10FFFF is dropped
+  EXPECT_EQ(PrefixUpperBound("\xf4\x8f\xbf\xbf"), std::nullopt);
+}
+
+TEST(PostgresKeyRangeTest, InvalidUtf8FallsBackToBytes) {
+  EXPECT_EQ(PrefixUpperBound("a\xff"), "b");
+  EXPECT_EQ(PrefixUpperBound("a\x80"), "a\x81");
+  EXPECT_EQ(PrefixUpperBound("\xff\xff"), std::nullopt);
+}
+
+// --- Against a server ---
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    PROFILED_REQUIRE_PG_OR_SKIP();
+    db_ = TestDatabase::Create();
+    ASSERT_NE(db_, nullptr);
+  }
+
+  std::vector<std::vector<std::string>> Query(const std::string& sql) {
+    std::vector<std::vector<std::string>> rows;
+    std::string err = ExecSql(db_->conninfo(), sql, &rows);
+    EXPECT_EQ(err, "") << sql;
+    return rows;
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+};
+
+TEST_F(PostgresStoreTest, MigrationsAreIdempotent) {
+  for (int i = 0; i < 3; ++i) {
+    auto store = OpenOrDie(db_->conninfo());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(Increment(*store, "c").ok());
+  }
+  auto rows = Query("SELECT count(*), max(version) FROM schema_migrations");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], std::to_string(LatestSchemaVersion()));
+  EXPECT_EQ(rows[0][1], std::to_string(LatestSchemaVersion()));
+  auto store = OpenOrDie(db_->conninfo());
+  EXPECT_EQ(ReadCounter(*store, "c"), 3);
+}
+
+TEST_F(PostgresStoreTest, KeyColumnsAreBytewise) {
+  auto store = OpenOrDie(db_->conninfo());
+  ASSERT_NE(store, nullptr);
+  auto rows = Query(
+      "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+      "WHERE table_name IN ('docs', 'idx') AND column_name <> 'body' ORDER BY 1, 2");
+  ASSERT_EQ(rows.size(), 9u);
+  for (const auto& r : rows) EXPECT_EQ(r[2], "C") << r[0] << "." << r[1];
+}
+
+TEST_F(PostgresStoreTest, ConcurrentOpensMigrateOnce) {
+  constexpr int kOpeners = 8;
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kOpeners; ++i) {
+    threads.emplace_back([&] {
+      PostgresOptions options;
+      options.conninfo = db_->conninfo();
+      options.pool_size = 1;
+      auto store = OpenPostgresStore(options);
+      if (!store.ok()) {
+        ADD_FAILURE() << store.error().message();
+        return;
+      }
+      if (Increment(**store, "c").ok()) ++ok;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), kOpeners);
+  auto rows = Query("SELECT count(*) FROM schema_migrations");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], std::to_string(LatestSchemaVersion()));
+  auto store = OpenOrDie(db_->conninfo());
+  EXPECT_EQ(ReadCounter(*store, "c"), kOpeners);
+}
+
+TEST_F(PostgresStoreTest, PrefixScanIsBytewiseAcrossMultibyteCharacters) {
+  auto store = OpenOrDie(db_->conninfo());
+  ASSERT_NE(store, nullptr);
+  const std::vector<std::string> ids = {"a",        "a\x7f",         "a\x7f" "b",
+                                        "a\xc2\x80", "a\xc3\xa9",     "a\xc3\xa9z",
+                                        "a\xc3\xaa", "a\xf4\x8f\xbf\xbf", "b"};
+  ASSERT_TRUE(store
+                  ->Write([&](Txn& txn) -> Status {
+                    for (const auto& id : ids) RETURN_IF_ERROR(txn.Put(kScope, "k", id, id));
+                    return OkStatus();
+                  })
+                  .ok());
+  auto scan = [&](std::string_view prefix, std::string_view after) {
+    std::vector<std::string> got;
+    Status s = store->Read([&](Txn& txn) -> Status {
+      ASSIGN_OR_RETURN(auto docs, txn.Scan(kScope, "k", prefix, after, 100));
+      for (auto& d : docs) got.push_back(d.id);
+      return OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message());
+    return got;
+  };
+  EXPECT_EQ(scan("", ""), ids);
+  EXPECT_EQ(scan("a\x7f", ""), (std::vector<std::string>{"a\x7f", "a\x7f" "b"}));
+  EXPECT_EQ(scan("a\xc3\xa9", ""), (std::vector<std::string>{"a\xc3\xa9", "a\xc3\xa9z"}));
+  // Text in a UTF8 database is valid UTF-8, so a prefix that ends inside a character is bad input.
+  if (Query("SHOW server_encoding")[0][0] == "UTF8") {
+    Status partial = store->Read([&](Txn& txn) -> Status {
+      ASSIGN_OR_RETURN(auto docs, txn.Scan(kScope, "k", "a\xc3", "", 10));
+      return docs.empty() ? OkStatus() : Error::Internal("matched a partial character");
+    });
+    ASSERT_FALSE(partial.ok());
+    EXPECT_EQ(partial.error().code(), ErrorCode::kBadRequest);
+  }
+  EXPECT_EQ(scan("a\xf4\x8f\xbf\xbf", ""), std::vector<std::string>{"a\xf4\x8f\xbf\xbf"});
+  EXPECT_EQ(scan("a", "a\xc3\xa9"),
+            (std::vector<std::string>{"a\xc3\xa9z", "a\xc3\xaa", "a\xf4\x8f\xbf\xbf"}));
+  int64_t count = -1;
+  ASSERT_TRUE(store
+                  ->Read([&](Txn& txn) -> Status {
+                    ASSIGN_OR_RETURN(count, txn.Count(kScope, "k", "a"));
+                    return OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(count, 8);
+}
+
+TEST_F(PostgresStoreTest, SixteenThreadsFiftyIncrementsLoseNothing) {
+  auto store = OpenOrDie(db_->conninfo(), /*pool_size=*/16);
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 16, kIncrements = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      // The counter does not exist yet: the first increments race to create it.
+      for (int i = 0; i < kIncrements; ++i) {
+        Status s = Increment(*store, "hot");
+        if (!s.ok()) {
+          ++failures;
+          ADD_FAILURE() << s.error().message();
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(ReadCounter(*store, "hot"), kThreads * kIncrements);
+}
+
+// Runs `iterations` transactions that each increment the counters `ids` in that order.
+void IncrementAll(Store& store, const std::vector<const char*>& ids, int iterations) {
+  for (int i = 0; i < iterations; ++i) {
+    Status s = store.Write([&](Txn& txn) -> Status {
+      for (const char* id : ids) {
+        ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(kScope, "counter", id));
+        const int n = body ? std::stoi(*body) : 0;
+        RETURN_IF_ERROR(txn.Put(kScope, "counter", id, std::to_string(n + 1)));
+      }
+      return OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message());
+  }
+}
+
+TEST_F(PostgresStoreTest, SeveralStoresOnOneDatabaseLoseNothing) {
+  // Each Store has its own pool and migrates at open, as separate profiled processes would.
+  constexpr int kStores = 4, kThreadsPerStore = 4, kIncrements = 25;
+  std::vector<std::unique_ptr<Store>> stores;
+  for (int i = 0; i < kStores; ++i) {
+    stores.push_back(OpenOrDie(db_->conninfo(), kThreadsPerStore));
+    ASSERT_NE(stores.back(), nullptr);
+  }
+  std::vector<std::thread> threads;
+  for (auto& store : stores) {
+    for (int t = 0; t < kThreadsPerStore; ++t) {
+      threads.emplace_back([&store] { IncrementAll(*store, {"x", "y"}, kIncrements); });
+    }
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ReadCounter(*stores[0], "x"), kStores * kThreadsPerStore * kIncrements);
+  EXPECT_EQ(ReadCounter(*stores[0], "y"), kStores * kThreadsPerStore * kIncrements);
+}
+
+TEST_F(PostgresStoreTest, DeadlocksAreRetried) {
+  // Opposite lock orders deadlock; the server aborts one transaction (40P01) and Write must run
+  // it again rather than fail. A short deadlock_timeout keeps detection fast.
+  const std::string conninfo = db_->conninfo() + " options='-c deadlock_timeout=20'";
+  auto a = OpenOrDie(conninfo, 2);
+  auto b = OpenOrDie(conninfo, 2);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  constexpr int kIncrements = 30;
+  std::thread ta([&] { IncrementAll(*a, {"x", "y"}, kIncrements); });
+  std::thread tb([&] { IncrementAll(*b, {"y", "x"}, kIncrements); });
+  ta.join();
+  tb.join();
+  EXPECT_EQ(ReadCounter(*a, "x"), 2 * kIncrements);
+  EXPECT_EQ(ReadCounter(*a, "y"), 2 * kIncrements);
+}
+
+TEST_F(PostgresStoreTest, ReconnectsAfterBackendsAreTerminated) {
+  auto store = OpenOrDie(db_->conninfo(), /*pool_size=*/4);
+  ASSERT_NE(store, nullptr);
+  // Fill the pool with several connections, then kill every one of them.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) EXPECT_TRUE(Increment(*store, "c").ok());
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto killed = Query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                      db_->name() + "' AND pid <> pg_backend_pid()");
+  EXPECT_GE(killed.size(), 1u);
+  // The pooled connections are dead; the next calls must notice, reconnect and succeed.
+  for (int i = 0; i < 5; ++i) {
+    Status s = Increment(*store, "c");
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message());
+  }
+  EXPECT_EQ(ReadCounter(*store, "c"), 45);
+}
+
+TEST_F(PostgresStoreTest, FunctionErrorRollsBackAndReadRejectsWrites) {
+  auto store = OpenOrDie(db_->conninfo());
+  ASSERT_NE(store, nullptr);
+  Status s = store->Write([&](Txn& txn) -> Status {
+    RETURN_IF_ERROR(txn.Put(kScope, "counter", "r", "7"));
+    return Error::NotFound("nope");
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(ReadCounter(*store, "r"), 0);
+  s = store->Read([&](Txn& txn) { return txn.Put(kScope, "counter", "r", "1"); });
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(ReadCounter(*store, "r"), 0);
+  // A statement that fails aborts the transaction even if the function ignores the error.
+  s = store->Write([&](Txn& txn) -> Status {
+    RETURN_IF_ERROR(txn.Put(kScope, "counter", "r", "5"));
+    (void)txn.Put(kScope, "counter", std::string("bad\0id", 6), "1");
+    return OkStatus();
+  });
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(ReadCounter(*store, "r"), 0);
+}
+
+TEST(PostgresUnreachableTest, OpenFailsFastWithUnavailable) {
+  // A port nobody listens on: the connection is refused at once.
+  PostgresOptions options;
+  options.conninfo = "postgresql://postgres@127.0.0.1:1/postgres";
+  const auto start = std::chrono::steady_clock::now();
+  auto store = OpenPostgresStore(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code(), ErrorCode::kUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(PostgresUnreachableTest, BadConninfoIsRejected) {
+  PostgresOptions options;
+  options.conninfo = "postgresql://[::1";
+  auto store = OpenPostgresStore(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code(), ErrorCode::kBadRequest);
+}
+
+// A private cluster that the test stops and starts, via scripts/pg-cluster.sh and pg_ctl.
+class OwnCluster {
+ public:
+  OwnCluster() {
+    char tmpl[] = "/tmp/profiled-pgtest.XXXXXX";
+    if (!mkdtemp(tmpl)) return;
+    dir_ = tmpl;
+    std::filesystem::permissions(dir_, std::filesystem::perms(0755));
+    const std::string out = dir_ + "/url";
+    if (Shell("bash " + Script() + " start " + dir_ + " > " + out) != 0) return;
+    std::ifstream in(out);
+    std::getline(in, url_);
+  }
+  ~OwnCluster() {
+    if (dir_.empty()) return;
+    Shell("bash " + Script() + " stop " + dir_);
+    std::filesystem::remove_all(dir_);
+  }
+  const std::string& url() const { return url_; }
+  bool Stop() { return Shell(PgCtl() + " -m fast -w stop") == 0; }
+  // `restart` on a stopped server starts it with the options it last ran with (same port).
+  bool Start() { return Shell(PgCtl() + " -w -l " + dir_ + "/server.log restart") == 0; }
+
+ private:
+  static std::string Script() {
+    return (std::filesystem::path(__FILE__).parent_path() / "../../scripts/pg-cluster.sh")
+        .lexically_normal()
+        .string();
+  }
+  std::string PgCtl() const {
+    std::string as_pg = geteuid() == 0 ? "runuser -u postgres -- " : "";
+    return as_pg + "$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pg_ctl -D " + dir_ +
+           "/data";
+  }
+  static int Shell(const std::string& cmd) {
+    return std::system(("bash -c '" + cmd + "' >/dev/null 2>&1").c_str());
+  }
+
+  std::string dir_;
+  std::string url_;
+};
+
+TEST(PostgresServerDownTest, UnavailableWhileDownThenRecovers) {
+  PROFILED_REQUIRE_PG_OR_SKIP();
+  OwnCluster cluster;
+  ASSERT_FALSE(cluster.url().empty()) << "could not start a private PostgreSQL cluster";
+  auto store = OpenOrDie(cluster.url(), /*pool_size=*/4);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(Increment(*store, "c").ok());
+
+  ASSERT_TRUE(cluster.Stop());
+  for (int i = 0; i < 3; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    Status s = Increment(*store, "c");
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code(), ErrorCode::kUnavailable) << s.error().message();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+    Status r = store->Read([](Txn&) { return OkStatus(); });
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code(), ErrorCode::kUnavailable) << r.error().message();
+  }
+
+  ASSERT_TRUE(cluster.Start());
+  Status s = Increment(*store, "c");
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message());
+  EXPECT_EQ(ReadCounter(*store, "c"), 2);
+}
+
+}  // namespace
+}  // namespace profiled::store::postgres
+
+#endif  // PROFILED_WITH_POSTGRES
