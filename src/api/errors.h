@@ -1,0 +1,24 @@
+// File: errors.h
+// The one table from ErrorCode to the AWS error a client sees (type and HTTP status), and the
+// rest-json error response: `x-amzn-ErrorType: <Type>` (botocore and the JS SDK take the code
+// from this header), `x-amzn-RequestId`, and a body `{"Message": "..."}` (botocore reads
+// body["message"] or body["Message"] into e.response["Error"]["Message"]).
+#pragma once
+
+#include <string_view>
+
+#include "common/http_types.h"
+#include "common/result.h"
+
+namespace profiled::api {
+
+struct AwsError {
+  std::string_view type;  // e.g. "ResourceNotFoundException"
+  int status;             // e.g. 404
+};
+
+AwsError AwsErrorFor(ErrorCode code);
+
+HttpResponse ErrorResponse(const Error& error, std::string_view request_id);
+
+}  // namespace profiled::api

@@ -1,0 +1,71 @@
+#include "api/pipeline.h"
+
+#include <exception>
+#include <string>
+#include <utility>
+
+#include "api/binder.h"
+#include "api/errors.h"
+#include "api/router.h"
+#include "api/serializer.h"
+#include "api/uri.h"
+#include "api/validator.h"
+#include "common/ids.h"
+#include "common/log.h"
+
+namespace profiled::api {
+
+Pipeline::Pipeline(const service::Registry& registry, const auth::Authenticator& authenticator,
+                   PipelineOptions options)
+    : registry_(registry), authenticator_(authenticator), options_(std::move(options)) {
+  // Load the model and build the routing table now, not on the first request.
+  (void)Router::Default();
+}
+
+HttpResponse Pipeline::Handle(const HttpRequest& request) const {
+  std::string request_id = NewUuid();
+  std::string_view operation = "-";
+  auto fail = [&](const Error& error) {
+    HttpResponse response = ErrorResponse(error, request_id);
+    response.operation = std::string(operation);
+    return response;
+  };
+  try {
+    auto identity = authenticator_.Authenticate(request);
+    if (!identity.ok()) return fail(identity.error());
+
+    std::string_view path, query;
+    SplitTarget(request.target, &path, &query);
+    auto route = Router::Default().Match(request.method, path, query);
+    if (!route.ok()) return fail(route.error());
+    const Operation& op = *route->operation;
+    operation = op.name;
+
+    auto input = Bind(op, *route, query, request);
+    if (!input.ok()) return fail(input.error());
+    if (op.input) {
+      Status valid = Validate(*op.input, *input);
+      if (!valid.ok()) return fail(valid.error());
+    }
+
+    const service::Handler* handler = registry_.Find(op.name);
+    if (!handler) {
+      return fail(Error::NotImplemented("Profiled does not implement the operation " + op.name +
+                                        " yet"));
+    }
+    service::RequestContext context{identity->account_id, options_.region, request_id};
+    auto output = (*handler)(context, std::move(input).value());
+    if (!output.ok()) return fail(output.error());
+    return Serialize(op, std::move(output).value(), request_id);
+  } catch (const std::exception& e) {
+    // A handler bug must not take the server down or leak details; the type is enough to debug.
+    log::Error("request " + request_id + " (" + std::string(operation) +
+               "): unhandled exception: " + e.what());
+  } catch (...) {
+    log::Error("request " + request_id + " (" + std::string(operation) +
+               "): unhandled non-standard exception");
+  }
+  return fail(Error::Internal("An internal error occurred. Request id: " + request_id));
+}
+
+}  // namespace profiled::api
