@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json/array.hpp>
+#include <cstdint>
 #include <set>
 
 #include "service/common.h"
@@ -51,15 +52,37 @@ Result<json::object> SearchProfiles(const ServiceEnv& env, const RequestContext&
     out.clear();
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
-    // The streams that propose candidates: every pair for OR; for AND the first pair suffices,
-    // since a match must have it.
+    const size_t batch = all ? std::max<size_t>(page + 1, 100) : page + 1;
+    auto streams_of = [&](const SearchPair& pair) {
+      std::vector<std::pair<std::string, std::string>> out;
+      for (const auto& v : pair.values) {
+        out.emplace_back(std::string(kKeyIndexPrefix) + pair.key_name, v);
+      }
+      return out;
+    };
+    // The streams that propose candidates: every pair for OR. For AND one pair suffices, since
+    // a match must have it: the one with the fewest rows after the cursor (counted up to one
+    // batch), so that a rare key drives and a common one is only checked.
     std::vector<std::pair<std::string, std::string>> streams;
-    for (size_t i = 0; i < (all ? 1 : pairs.size()); ++i) {
-      for (const auto& v : pairs[i].values) {
-        streams.emplace_back(std::string(kKeyIndexPrefix) + pairs[i].key_name, v);
+    if (!all) {
+      for (const auto& pair : pairs) {
+        auto s = streams_of(pair);
+        streams.insert(streams.end(), s.begin(), s.end());
+      }
+    } else {
+      size_t best_rows = SIZE_MAX;
+      for (const auto& pair : pairs) {
+        size_t rows = 0;
+        for (const auto& [name, value] : streams_of(pair)) {
+          ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, name, value, cursor, batch));
+          rows += refs.size();
+        }
+        if (rows < best_rows) {
+          best_rows = rows;
+          streams = streams_of(pair);
+        }
       }
     }
-    const size_t batch = all ? std::max<size_t>(page + 1, 100) : page + 1;
     json::array items;
     std::string after = cursor, last_returned;
     bool more = false;

@@ -9,11 +9,11 @@
 // with the values that matched.
 //
 // How: the candidate streams are the index rows (kKeyIndexPrefix + KeyName, value) after the
-// cursor; for OR, all pairs' streams, for AND, only the first pair's. The streams are merged in
-// ref order a batch at a time (each lookup bounded by the batch size), and each candidate's
-// document, read in the same snapshot, decides FoundByItems and (for AND) whether it matches
-// every pair. The cost depends on the page size and on how many candidates AND rejects, not on
-// the size of the domain.
+// cursor; for OR, all pairs' streams; for AND, only those of the pair with the fewest rows.
+// The streams are merged in ref order a batch at a time (each lookup bounded by the batch size),
+// and each candidate's document, read in the same snapshot, decides FoundByItems and (for AND)
+// whether it matches every pair. The cost depends on the page size and on how many candidates
+// AND rejects, not on the size of the domain.
 #pragma once
 
 #include <boost/json/object.hpp>

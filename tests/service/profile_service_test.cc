@@ -178,6 +178,34 @@ TEST_F(ProfileServiceTest, SearchPagesInProfileIdOrderWithoutRepeats) {
   }
 }
 
+TEST_F(ProfileServiceTest, AndSearchPagesAcrossCandidateBatches) {
+  // 125 profiles have the account, 150 the phone, 25 both: each stream is longer than one
+  // candidate batch (100) and matches are sparse, so one page must resume the candidate scan.
+  std::set<std::string> expected;
+  for (int i = 0; i < 250; ++i) {
+    std::string members = i < 100   ? R"("AccountNumber": "acc")"
+                          : i < 125 ? R"("AccountNumber": "acc", "PhoneNumber": "555")"
+                                    : R"("PhoneNumber": "555")";
+    std::string id = Create(members);
+    if (i >= 100 && i < 125) expected.insert(id);
+  }
+  Create(R"("PhoneNumber": "555")");  // matches one pair only
+  std::vector<std::string> seen;
+  std::string token;
+  do {
+    std::string in = R"({"DomainName": "d", "KeyName": "_account", "Values": ["acc"],
+        "AdditionalSearchKeys": [{"KeyName": "_phone", "Values": ["555"]}],
+        "LogicalOperator": "AND", "MaxResults": 20)";
+    if (!token.empty()) in += R"(, "NextToken": ")" + token + "\"";
+    json::object r = Ok("SearchProfiles", in + "}");
+    for (const auto& i : r.at("Items").as_array()) seen.emplace_back(i.at("ProfileId").as_string());
+    token = r.contains("NextToken") ? std::string(r.at("NextToken").as_string()) : "";
+  } while (!token.empty());
+  EXPECT_EQ(seen.size(), expected.size());
+  EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), expected);
+}
+
 TEST_F(ProfileServiceTest, HistoryRecordsEveryChangeAndOutlivesDelete) {
   std::string id = Create(R"("FirstName": "Ann")");
   Ok("UpdateProfile", R"({"DomainName": "d", "ProfileId": ")" + id + R"(", "LastName": "C"})");
