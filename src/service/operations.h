@@ -9,5 +9,6 @@ namespace profiled::service {
 void RegisterDomainOperations(Registry& registry, const ServiceEnv& env);   // domains.cc
 void RegisterTagOperations(Registry& registry, const ServiceEnv& env);      // tags.cc
 void RegisterProfileOperations(Registry& registry, const ServiceEnv& env);  // profiles.cc
+void RegisterObjectOperations(Registry& registry, const ServiceEnv& env);   // object_type.cc
 
 }  // namespace profiled::service

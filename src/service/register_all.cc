@@ -6,6 +6,7 @@ void RegisterAll(Registry& registry, const ServiceEnv& env) {
   RegisterDomainOperations(registry, env);
   RegisterTagOperations(registry, env);
   RegisterProfileOperations(registry, env);
+  RegisterObjectOperations(registry, env);
 }
 
 }  // namespace profiled::service

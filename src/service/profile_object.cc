@@ -1,0 +1,402 @@
+// PutProfileObject, ListProfileObjects, DeleteProfileObject, and the store side of objects
+// (deleting a type's objects, the domain's object statistics). The rules are in
+// profile_object_rules.cc; this file loads, decides with them, and saves, each request in one
+// transaction.
+#include <algorithm>
+#include <boost/json/array.hpp>
+#include <string>
+
+#include "common/ids.h"
+#include "service/common.h"
+#include "service/history.h"
+#include "service/object_template.h"
+#include "service/profile_object.h"
+#include "service/profile_store.h"
+#include "service/search_keys.h"
+
+namespace profiled::service {
+namespace json = boost::json;
+namespace {
+
+constexpr int kStatsShards = 8;
+constexpr size_t kBatch = 500;
+
+std::string StatsShard(std::string_view doc_id) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : doc_id) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return "s" + std::to_string(h % kStatsShards);
+}
+
+Status AddToStats(store::Txn& txn, store::Scope scope, std::string_view doc_id, int64_t delta) {
+  if (delta == 0) return OkStatus();
+  std::string shard = StatsShard(doc_id);
+  ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kObjectStatsKind, shard));
+  json::object stats;
+  if (body) {
+    ASSIGN_OR_RETURN(stats, ParseStored(*body));
+  }
+  stats["TotalSize"] = GetInt(stats, "TotalSize").value_or(0) + delta;
+  return txn.Put(scope, kObjectStatsKind, shard, Serialize(stats));
+}
+
+// The object record's key values as stored: {"KeyName": ["value", ...]}.
+json::object KeysMember(const std::vector<ObjectKeyValue>& keys) {
+  json::object out;
+  for (const auto& k : keys) {
+    json::value& list = out[k.def.name];
+    if (!list.is_array()) list = json::array();
+    json::array& values = list.get_array();
+    if (std::find(values.begin(), values.end(), json::value(k.value)) == values.end()) {
+      values.emplace_back(k.value);
+    }
+  }
+  return out;
+}
+
+// Removes a stored object's index rows (not its document).
+Status RemoveObjectRows(store::Txn& txn, store::Scope scope, const json::object& record) {
+  std::string type = GetStringOr(record, "ObjectTypeName", "");
+  std::string unique = GetStringOr(record, "ProfileObjectUniqueKey", "");
+  RETURN_IF_ERROR(txn.IndexRemove(scope, ObjectProfileIndex(type),
+                                  GetStringOr(record, "ProfileId", ""), unique));
+  if (const json::object* keys = GetObject(record, "Keys")) {
+    for (const auto& [name, values] : *keys) {
+      if (!values.is_array()) continue;
+      for (const auto& v : values.get_array()) {
+        if (!v.is_string()) continue;
+        RETURN_IF_ERROR(txn.IndexRemove(scope, ObjectKeyIndex(type, name),
+                                        std::string_view(v.get_string()), unique));
+      }
+    }
+  }
+  return OkStatus();
+}
+
+Status AddObjectRows(store::Txn& txn, store::Scope scope, const json::object& record) {
+  std::string type = GetStringOr(record, "ObjectTypeName", "");
+  std::string unique = GetStringOr(record, "ProfileObjectUniqueKey", "");
+  RETURN_IF_ERROR(txn.IndexAdd(scope, ObjectProfileIndex(type),
+                               GetStringOr(record, "ProfileId", ""), unique));
+  if (const json::object* keys = GetObject(record, "Keys")) {
+    for (const auto& [name, values] : *keys) {
+      if (!values.is_array()) continue;
+      for (const auto& v : values.get_array()) {
+        if (!v.is_string()) continue;
+        RETURN_IF_ERROR(txn.IndexAdd(scope, ObjectKeyIndex(type, name),
+                                     std::string_view(v.get_string()), unique));
+      }
+    }
+  }
+  return OkStatus();
+}
+
+// Deletes one stored object: document, rows and its share of the statistics.
+Status EraseObject(store::Txn& txn, store::Scope scope, const json::object& record) {
+  std::string id = ObjectDocId(GetStringOr(record, "ObjectTypeName", ""),
+                               GetStringOr(record, "ProfileObjectUniqueKey", ""));
+  RETURN_IF_ERROR(RemoveObjectRows(txn, scope, record));
+  ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kObjectKind, id));
+  (void)deleted;
+  return AddToStats(txn, scope, id, -GetInt(record, "Size").value_or(0));
+}
+
+// An INGESTED history record for the profile, in history.h's layout, naming the object type and
+// the object (AppendHistory writes "_profile" records only).
+Status AppendIngestedHistory(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
+                             json::object& profile, std::string_view action,
+                             std::string_view type, std::string_view unique, std::string content,
+                             double now) {
+  std::string profile_id = GetStringOr(profile, "ProfileId", "");
+  std::string id = NextHistoryId(profile, static_cast<int64_t>(now * 1000.0 + 0.5));
+  json::object record;
+  record["Id"] = id;
+  record["ObjectTypeName"] = type;
+  record["CreatedAt"] = now;
+  record["LastUpdatedAt"] = now;
+  record["ActionType"] = action;
+  if (!unique.empty()) record["ProfileObjectUniqueKey"] = unique;
+  record["PerformedBy"] = PerformedBy(ctx);
+  record["Content"] = std::move(content);
+  return txn.Put(scope, kHistoryKind, profile_id + "/" + id, Serialize(record));
+}
+
+// The object type an object is put with: the stored type, or a template of that name (AWS: an
+// object whose ObjectTypeName is a TemplateId uses the template's mappings).
+Result<json::object> TypeForIngestion(store::Txn& txn, const RequestContext& ctx,
+                                      std::string_view domain, std::string_view name) {
+  auto type = LoadObjectType(txn, ctx, domain, name);
+  if (type.ok() || type.error().code() != ErrorCode::kNotFound) return type;
+  auto tmpl = FindObjectTemplate(name);
+  if (!tmpl.ok()) return type;
+  json::object t = std::move(tmpl).value();
+  t["ObjectTypeName"] = name;
+  return t;
+}
+
+// Keeps at most MaxProfileObjectCount objects of the type on the profile, dropping the oldest.
+Status EnforceMaxCount(store::Txn& txn, store::Scope scope, const json::object& type,
+                       std::string_view profile_id) {
+  auto max = GetInt(type, "MaxProfileObjectCount");
+  if (!max || *max < 1) return OkStatus();
+  std::string type_name = GetStringOr(type, "ObjectTypeName", "");
+  std::vector<json::object> records;
+  std::string after;
+  while (true) {
+    ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, ObjectProfileIndex(type_name), profile_id,
+                                                after, kBatch));
+    for (const auto& ref : refs) {
+      ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, ObjectDocId(type_name, ref)));
+      if (!body) continue;
+      ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+      records.push_back(std::move(record));
+    }
+    if (refs.size() < kBatch) break;
+    after = refs.back();
+  }
+  if (static_cast<int64_t>(records.size()) <= *max) return OkStatus();
+  std::sort(records.begin(), records.end(), [](const json::object& a, const json::object& b) {
+    double ta = a.contains("UpdatedAt") ? a.at("UpdatedAt").to_number<double>() : 0;
+    double tb = b.contains("UpdatedAt") ? b.at("UpdatedAt").to_number<double>() : 0;
+    return ta < tb;
+  });
+  size_t excess = records.size() - static_cast<size_t>(*max);
+  for (size_t i = 0; i < excess; ++i) RETURN_IF_ERROR(EraseObject(txn, scope, records[i]));
+  return OkStatus();
+}
+
+Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContext& ctx,
+                                      const json::object& in) {
+  std::string domain = GetStringOr(in, "DomainName", "");
+  std::string type_name = GetStringOr(in, "ObjectTypeName", "");
+  std::string text = GetStringOr(in, "Object", "");
+  ASSIGN_OR_RETURN(json::object object, ParseProfileObject(text));
+  std::string unique;
+  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    store::Scope scope = DomainScope(ctx, domain);
+    ASSIGN_OR_RETURN(json::object type, TypeForIngestion(txn, ctx, domain, type_name));
+    ASSIGN_OR_RETURN(std::vector<ObjectKeyValue> keys, ExtractKeyValues(type, object));
+    unique = UniqueKeyValue(keys);
+    std::string doc_id = ObjectDocId(type_name, unique);
+    ASSIGN_OR_RETURN(auto existing_body, txn.GetForUpdate(scope, kObjectKind, doc_id));
+    std::optional<json::object> existing;
+    if (existing_body) {
+      ASSIGN_OR_RETURN(existing, ParseStored(*existing_body));
+    }
+
+    // Resolution: candidate profiles per matching key, then the decision.
+    std::vector<KeyMatch> matches;
+    for (const ObjectKeyValue& k : MatchingOrder(keys)) {
+      ASSIGN_OR_RETURN(auto ids, txn.IndexLookup(scope, std::string(kKeyIndexPrefix) + k.def.name,
+                                                 k.value, "", 2));
+      matches.push_back({k.def.name, k.value, std::move(ids)});
+    }
+    Resolution resolution =
+        ResolveProfile(matches, GetBool(type, "AllowProfileCreation").value_or(false));
+    if (resolution.kind != ResolutionKind::kAttach && existing) {
+      // A replaced object that no key places elsewhere stays with its profile.
+      std::string previous = GetStringOr(*existing, "ProfileId", "");
+      ASSIGN_OR_RETURN(auto still_there, txn.Get(scope, kProfileKind, previous));
+      if (still_there) {
+        resolution.kind = ResolutionKind::kAttach;
+        resolution.profile_id = previous;
+      }
+    }
+    if (resolution.kind == ResolutionKind::kReject) {
+      std::string why = "No profile matches the object's keys";
+      if (!resolution.ambiguous.empty()) {
+        why += " (ambiguous, matching several profiles:";
+        for (const auto& k : resolution.ambiguous) why += " " + k;
+        why += ")";
+      }
+      return Error::BadRequest(why + " and object type " + type_name +
+                               " does not allow profile creation (AllowProfileCreation is "
+                               "false); the object was not stored");
+    }
+
+    double now = env.clock->NowEpochSeconds();
+    bool created = resolution.kind == ResolutionKind::kCreate;
+    json::object profile;
+    std::optional<json::object> before;
+    if (created) {
+      profile["ProfileId"] = NewProfileId();
+    } else {
+      ASSIGN_OR_RETURN(before, LoadProfile(txn, scope, resolution.profile_id, /*for_update=*/true));
+      profile = *before;
+    }
+    std::string profile_id = GetStringOr(profile, "ProfileId", "");
+
+    ApplyIngestedFields(profile, MappedProfileFields(type, object), type_name,
+                        GetInt(type, "SourcePriority"));
+    for (const ObjectKeyValue& k : KeysToStore(keys, created)) {
+      AddCustomKey(profile, k.def.name, {k.value});
+    }
+    if (created) {
+      RETURN_IF_ERROR(AppendIngestedHistory(txn, scope, ctx, profile, "CREATED",
+                                            kProfileObjectTypeName, "", "", now));
+    }
+    RETURN_IF_ERROR(AppendIngestedHistory(txn, scope, ctx, profile, "INGESTED", type_name, unique,
+                                          text, now));
+    RETURN_IF_ERROR(SaveProfile(txn, scope, before ? &*before : nullptr, profile));
+
+    // The object itself, replacing any object with the same UNIQUE value.
+    json::object record;
+    record["ObjectTypeName"] = type_name;
+    record["ProfileObjectUniqueKey"] = unique;
+    record["ProfileId"] = profile_id;
+    record["Object"] = text;
+    record["Keys"] = KeysMember(keys);
+    record["Size"] = static_cast<int64_t>(text.size());
+    record["CreatedAt"] = existing && existing->contains("CreatedAt") ? existing->at("CreatedAt")
+                                                                       : json::value(now);
+    record["UpdatedAt"] = now;
+    int64_t old_size = 0;
+    if (existing) {
+      RETURN_IF_ERROR(RemoveObjectRows(txn, scope, *existing));
+      old_size = GetInt(*existing, "Size").value_or(0);
+    }
+    RETURN_IF_ERROR(txn.Put(scope, kObjectKind, doc_id, Serialize(record)));
+    RETURN_IF_ERROR(AddObjectRows(txn, scope, record));
+    RETURN_IF_ERROR(AddToStats(txn, scope, doc_id, static_cast<int64_t>(text.size()) - old_size));
+    return EnforceMaxCount(txn, scope, type, profile_id);
+  }));
+  json::object out;
+  out["ProfileObjectUniqueKey"] = unique;
+  return out;
+}
+
+bool MatchesFilter(const json::object& record, const json::object* filter) {
+  if (!filter) return true;
+  std::string key = GetStringOr(*filter, "KeyName", "");
+  const json::array* wanted = GetArray(*filter, "Values");
+  const json::object* keys = GetObject(record, "Keys");
+  const json::array* have = keys ? GetArray(*keys, key) : nullptr;
+  if (!wanted || !have) return false;
+  for (const auto& w : *wanted) {
+    if (std::find(have->begin(), have->end(), w) != have->end()) return true;
+  }
+  return false;
+}
+
+Result<json::object> ListProfileObjects(const ServiceEnv& env, const RequestContext& ctx,
+                                        const json::object& in) {
+  std::string domain = GetStringOr(in, "DomainName", "");
+  std::string type_name = GetStringOr(in, "ObjectTypeName", "");
+  std::string profile_id = GetStringOr(in, "ProfileId", "");
+  std::string purpose = "ListProfileObjects/" + type_name + "/" + profile_id;
+  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, purpose));
+  size_t page = PageSize(in, 100, 100);
+  const json::object* filter = GetObject(in, "ObjectFilter");
+  json::object out;
+  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
+    out.clear();
+    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    store::Scope scope = DomainScope(ctx, domain);
+    ASSIGN_OR_RETURN(json::object type, TypeForIngestion(txn, ctx, domain, type_name));
+    ASSIGN_OR_RETURN(auto profile, txn.Get(scope, kProfileKind, profile_id));
+    if (!profile) return Error::NotFound(ProfileNotFoundMessage(profile_id, domain));
+    json::array items;
+    std::string after = cursor, last;
+    bool more = false;
+    while (!more) {
+      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, ObjectProfileIndex(type_name), profile_id,
+                                                  after, kBatch));
+      for (const auto& ref : refs) {
+        ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, ObjectDocId(type_name, ref)));
+        if (!body) continue;
+        ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+        if (!MatchesFilter(record, filter)) continue;
+        if (items.size() == page) {
+          more = true;
+          break;
+        }
+        json::object item;
+        item["ObjectTypeName"] = type_name;
+        item["ProfileObjectUniqueKey"] = ref;
+        item["Object"] = record["Object"];
+        items.push_back(std::move(item));
+        last = ref;
+      }
+      if (refs.size() < kBatch) break;
+      after = refs.back();
+    }
+    out["Items"] = std::move(items);
+    if (more) out["NextToken"] = EncodeToken(purpose, last);
+    return OkStatus();
+  }));
+  return out;
+}
+
+Result<json::object> DeleteProfileObject(const ServiceEnv& env, const RequestContext& ctx,
+                                         const json::object& in) {
+  std::string domain = GetStringOr(in, "DomainName", "");
+  std::string type_name = GetStringOr(in, "ObjectTypeName", "");
+  std::string profile_id = GetStringOr(in, "ProfileId", "");
+  std::string unique = GetStringOr(in, "ProfileObjectUniqueKey", "");
+  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    store::Scope scope = DomainScope(ctx, domain);
+    ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kObjectKind, ObjectDocId(type_name, unique)));
+    std::optional<json::object> record;
+    if (body) {
+      ASSIGN_OR_RETURN(record, ParseStored(*body));
+    }
+    if (!record || GetStringOr(*record, "ProfileId", "") != profile_id) {
+      return Error::NotFound("Profile object " + unique + " of type " + type_name +
+                             " does not exist for profile " + profile_id);
+    }
+    return EraseObject(txn, scope, *record);
+  }));
+  json::object out;
+  out["Message"] = "Successfully deleted the profile object " + unique + ".";
+  return out;
+}
+
+}  // namespace
+
+Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                           std::string_view type) {
+  store::Scope scope = DomainScope(ctx, domain);
+  std::string prefix = std::string(type) + "/";
+  std::string after;
+  while (true) {
+    ASSIGN_OR_RETURN(auto docs, txn.Scan(scope, kObjectKind, prefix, after, kBatch));
+    for (const auto& doc : docs) {
+      ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
+      RETURN_IF_ERROR(RemoveObjectRows(txn, scope, record));
+      RETURN_IF_ERROR(AddToStats(txn, scope, doc.id, -GetInt(record, "Size").value_or(0)));
+    }
+    if (docs.size() < kBatch) break;
+    after = docs.back().id;
+  }
+  ASSIGN_OR_RETURN(int64_t removed, txn.DeleteKind(scope, kObjectKind, prefix));
+  (void)removed;
+  return OkStatus();
+}
+
+Result<ObjectStats> CountObjects(store::Txn& txn, const RequestContext& ctx,
+                                 std::string_view domain) {
+  store::Scope scope = DomainScope(ctx, domain);
+  ObjectStats stats;
+  ASSIGN_OR_RETURN(stats.object_count, txn.Count(scope, kObjectKind, ""));
+  ASSIGN_OR_RETURN(auto shards, txn.Scan(scope, kObjectStatsKind, "", "", kStatsShards + 1));
+  for (const auto& shard : shards) {
+    ASSIGN_OR_RETURN(json::object s, ParseStored(shard.body));
+    stats.total_size += GetInt(s, "TotalSize").value_or(0);
+  }
+  return stats;
+}
+
+void RegisterProfileObjectOps(Registry& registry, const ServiceEnv& env) {
+  auto bind = [&env](auto fn) {
+    return [env, fn](const RequestContext& ctx, json::object in) { return fn(env, ctx, in); };
+  };
+  registry.Register("PutProfileObject", bind(PutProfileObject));
+  registry.Register("ListProfileObjects", bind(ListProfileObjects));
+  registry.Register("DeleteProfileObject", bind(DeleteProfileObject));
+}
+
+}  // namespace profiled::service

@@ -1,0 +1,133 @@
+// File: profile_object.h
+// Profile objects: ingestion (PutProfileObject), resolution to a profile, listing, deletion and
+// the domain's object statistics. The rules are plain functions over JSON documents; the
+// handlers in profile_object.cc only load, call them, and save (see docs/objects.md).
+//
+// Store layout (domain scope):
+//   document kObjectKind  id "{ObjectTypeName}/{ProfileObjectUniqueKey}"   the object record
+//   document kObjectStatsKind id "{shard}"    {"TotalSize": n} (sharded so writers rarely meet)
+//   index "objprof/{type}"        value ProfileId   ref unique key   objects of a profile
+//   index "objkey/{type}/{key}"   value key value   ref unique key   ObjectFilter lookups
+// Profile search keys contributed by objects live in the profile's "_keys" (search_keys.h), so
+// SaveProfile keeps their index rows; which values ingestion wrote into the profile, and from
+// which type, lives in the profile's internal member "_ingested" (see ApplyIngestedFields).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "service/object_type.h"
+#include "service/registry.h"
+#include "store/store.h"
+
+namespace profiled::service {
+
+inline constexpr std::string_view kObjectKind = "object";
+inline constexpr std::string_view kObjectStatsKind = "object_stats";
+inline constexpr std::string_view kIngestedMember = "_ingested";
+inline constexpr size_t kMaxObjectChars = 256000;
+
+std::string ObjectDocId(std::string_view type, std::string_view unique_key);
+std::string ObjectProfileIndex(std::string_view type);
+std::string ObjectKeyIndex(std::string_view type, std::string_view key_name);
+
+// ---- Pure rules --------------------------------------------------------------------------------
+
+// Parses PutProfileObject's Object: a JSON object of at most 256,000 characters.
+Result<boost::json::object> ParseProfileObject(std::string_view text);
+
+// The value a field's Source takes in `object`:
+//   "_source.a.b"                       the value at that path (numbers and booleans as their
+//                                       JSON text, objects and arrays serialised);
+//   "{{_source.first}} {{_source.last}}" the text with each placeholder replaced ("" if absent),
+//                                       trimmed; nullopt when every placeholder is absent.
+// nullopt when the path is absent, null or "".
+std::optional<std::string> EvaluateSource(std::string_view source,
+                                          const boost::json::object& object);
+
+// One key of the type with its value in the object. A key naming several fields joins their
+// values with "_" and exists only when every field has a value.
+struct ObjectKeyValue {
+  KeyDef def;
+  std::string value;
+};
+
+// The keys the object has values for, in the definition's order. BadRequest when the UNIQUE
+// key's fields are missing, or its value is longer than 255 characters.
+Result<std::vector<ObjectKeyValue>> ExtractKeyValues(const boost::json::object& type,
+                                                     const boost::json::object& object);
+// The UNIQUE key's value (REQUIRES: `keys` came from ExtractKeyValues).
+std::string UniqueKeyValue(const std::vector<ObjectKeyValue>& keys);
+
+// The keys used to look for the object's profile, in the order they are tried: PROFILE keys
+// (not SECONDARY) in definition order, then SECONDARY keys in definition order.
+std::vector<ObjectKeyValue> MatchingOrder(const std::vector<ObjectKeyValue>& keys);
+
+// What the lookup of one matching key found (profile ids; two are enough to know it is
+// ambiguous).
+struct KeyMatch {
+  std::string key_name;
+  std::string value;
+  std::vector<std::string> profile_ids;
+};
+
+enum class ResolutionKind { kAttach, kCreate, kReject };
+struct Resolution {
+  ResolutionKind kind = ResolutionKind::kReject;
+  std::string profile_id;                 // kAttach: the profile
+  std::string matched_key;                // kAttach: the key that decided
+  std::vector<std::string> ambiguous;     // keys skipped because they matched several profiles
+};
+
+// AWS's resolution: try each key in turn (`matches` is in MatchingOrder); exactly one profile →
+// attach; several → the key is ambiguous and skipped; none → next key. Nothing matched →
+// create a profile when `allow_creation`, otherwise reject.
+Resolution ResolveProfile(const std::vector<KeyMatch>& matches, bool allow_creation);
+
+// The key values to store on the profile as search keys: never LOOKUP_ONLY ones; NEW_ONLY ones
+// only when the object created the profile.
+std::vector<ObjectKeyValue> KeysToStore(const std::vector<ObjectKeyValue>& keys,
+                                        bool profile_created);
+
+// A value the type's Fields write into the standard profile: path "FirstName",
+// "Address.City" or "Attributes.Name" (the Target after "_profile.").
+struct ProfileFieldWrite {
+  std::string path;
+  std::string value;
+};
+std::vector<ProfileFieldWrite> MappedProfileFields(const boost::json::object& type,
+                                                   const boost::json::object& object);
+
+// Writes `writes` into `profile`, keeping what came from elsewhere:
+//   - a field whose current value is not the one ingestion last wrote there (recorded in
+//     "_ingested") was set by hand (CreateProfile/UpdateProfile) and is never overwritten;
+//   - a field last written by another object type with a better SourcePriority (lower number;
+//     none = lowest) is kept;
+//   - otherwise the new value is written and recorded with its type and priority.
+// Returns the paths written.
+std::vector<std::string> ApplyIngestedFields(boost::json::object& profile,
+                                             const std::vector<ProfileFieldWrite>& writes,
+                                             std::string_view type_name,
+                                             std::optional<int64_t> source_priority);
+
+// ---- Store helpers -----------------------------------------------------------------------------
+
+// Deletes every object of `type` with its index rows (DeleteProfileObjectType).
+Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                           std::string_view type);
+
+// The domain's exact object statistics (GetDomain's Stats.ObjectCount and TotalSize, in bytes
+// of the stored Object text).
+struct ObjectStats {
+  int64_t object_count = 0;
+  int64_t total_size = 0;
+};
+Result<ObjectStats> CountObjects(store::Txn& txn, const RequestContext& ctx,
+                                 std::string_view domain);
+
+}  // namespace profiled::service
