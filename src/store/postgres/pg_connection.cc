@@ -5,7 +5,7 @@
 namespace profiled::store::postgres {
 namespace {
 
-// Empty text must still be a non-null pointer: in libpq a null value means SQL NULL.
+// Empty bytes must still be a non-null pointer: in libpq a null value means SQL NULL.
 constexpr char kEmpty[] = "";
 
 std::string TrimmedMessage(const char* m) {
@@ -16,7 +16,7 @@ std::string TrimmedMessage(const char* m) {
 
 // Maps a failed statement to the store's vocabulary. SQLSTATE classes: 40 (serialization failure,
 // deadlock) and 23505 (two creators of one key) are races that a retry resolves; 08 and 57P0x mean
-// the server went away; 22 is bad data (e.g. invalid UTF-8 in a UTF8 database).
+// the server went away; 22 is bad data.
 Error Classify(PGconn* conn, const PGresult* res, std::string_view what) {
   const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   std::string message = TrimmedMessage(res ? PQresultErrorMessage(res) : nullptr);
@@ -51,6 +51,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     return Error::Unavailable("postgres connect: " + TrimmedMessage(PQerrorMessage(conn.get())));
   }
+  // Notices ("relation already exists, skipping") are not errors; keep them off stderr.
+  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
   std::unique_ptr<PgConnection> c(new PgConnection(std::move(conn)));
   for (const auto& st : statements) {
     PgResult res(PQprepare(c->raw(), st.name, st.sql, 0, nullptr));
@@ -82,7 +84,7 @@ ExecOutcome PgConnection::Prepared(const char* name, std::initializer_list<Param
     ++i;
   }
   PgResult res(PQexecPrepared(conn_.get(), name, static_cast<int>(n), values.data(),
-                              lengths.data(), formats.data(), /*resultFormat=*/0));
+                              lengths.data(), formats.data(), /*resultFormat=*/1));
   return Finish(std::move(res), name);
 }
 

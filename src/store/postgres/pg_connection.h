@@ -30,8 +30,8 @@ struct PGconnDeleter {
 };
 using PgConnPtr = std::unique_ptr<PGconn, PGconnDeleter>;
 
-// One statement parameter: text bytes (sent in binary format, so any length and no copy) or an
-// integer (sent as text, so the server may infer int4 or int8).
+// One statement parameter: bytes for a bytea column (sent in binary format: any bytes, no copy)
+// or an integer (sent as text, so the server may infer int4 or int8).
 using Param = std::variant<std::string_view, int64_t>;
 
 // A statement that PgConnection prepares once, when it connects.
@@ -57,7 +57,8 @@ class PgConnection {
 
   PGconn* raw() const { return conn_.get(); }
 
-  // Runs a prepared statement.
+  // Runs a prepared statement; its result columns come back in binary format (raw bytea bytes,
+  // big-endian integers).
   ExecOutcome Prepared(const char* name, std::initializer_list<Param> params);
   // Runs SQL text without parameters (BEGIN, COMMIT, DDL).
   ExecOutcome Simple(const char* sql);

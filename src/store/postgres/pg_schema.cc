@@ -11,25 +11,27 @@ namespace {
 // An arbitrary constant naming Profiled's migration lock among the database's advisory locks.
 constexpr const char* kLockMigrations = "SELECT pg_advisory_xact_lock(7221950212419651185)";
 
-// Migration N is kMigrations[N - 1]. Append only; never edit one that has shipped. Key columns
-// are COLLATE "C" so that comparisons and ORDER BY are bytewise, whatever the database's locale.
+// Migration N is kMigrations[N - 1]. Append only; never edit one that has shipped.
+// Every column is bytea: the Store contract keeps keys and bodies byte for byte (NUL and bytes
+// that are not UTF-8 included), which text in a UTF8 database cannot, and bytea compares like
+// memcmp, which is the bytewise order Scan and IndexLookup promise, whatever the locale.
 constexpr const char* kMigrations[] = {
     // 1: documents and index rows, both keyed for point and prefix lookups by (account, domain).
     R"sql(
 CREATE TABLE docs (
-  account text COLLATE "C" NOT NULL,
-  domain  text COLLATE "C" NOT NULL,
-  kind    text COLLATE "C" NOT NULL,
-  id      text COLLATE "C" NOT NULL,
-  body    text NOT NULL,
+  account bytea NOT NULL,
+  domain  bytea NOT NULL,
+  kind    bytea NOT NULL,
+  id      bytea NOT NULL,
+  body    bytea NOT NULL,
   PRIMARY KEY (account, domain, kind, id)
 );
 CREATE TABLE idx (
-  account text COLLATE "C" NOT NULL,
-  domain  text COLLATE "C" NOT NULL,
-  name    text COLLATE "C" NOT NULL,
-  value   text COLLATE "C" NOT NULL,
-  ref     text COLLATE "C" NOT NULL,
+  account bytea NOT NULL,
+  domain  bytea NOT NULL,
+  name    bytea NOT NULL,
+  value   bytea NOT NULL,
+  ref     bytea NOT NULL,
   PRIMARY KEY (account, domain, name, value, ref)
 );
 )sql",

@@ -23,9 +23,9 @@
 namespace profiled::store::postgres {
 namespace {
 
-// Statements every pooled connection prepares once. Key columns are COLLATE "C", so every
-// comparison and ORDER BY below is bytewise, as the Store contract requires; prefixes are
-// half-open ranges [prefix, upper) so that they use the primary key (never LIKE).
+// Statements every pooled connection prepares once. Every column is bytea, so every comparison
+// and ORDER BY below is bytewise, as the Store contract requires; prefixes are half-open ranges
+// [prefix, upper) so that they use the primary key (never LIKE).
 const std::vector<StatementDef>& Statements() {
   static const std::vector<StatementDef> kStatements = {
       {"get", "SELECT body FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id=$4"},
@@ -88,6 +88,14 @@ int64_t ClampLimit(size_t limit) {
 
 std::string_view Value(const PgResult& r, int row, int col) {
   return {PQgetvalue(r.get(), row, col), static_cast<size_t>(PQgetlength(r.get(), row, col))};
+}
+
+// count(*) is int8, which binary results send as 8 big-endian bytes.
+int64_t BigEndianInt64(const PgResult& r) {
+  std::string_view v = Value(r, 0, 0);
+  uint64_t n = 0;
+  for (size_t i = 0; i < v.size() && i < 8; ++i) n = (n << 8) | static_cast<unsigned char>(v[i]);
+  return static_cast<int64_t>(n);
 }
 
 class PgTxn final : public Txn {
@@ -160,7 +168,7 @@ class PgTxn final : public Txn {
                                                    std::string_view(*upper)})
                             : Exec("count_ge", {scope.account, scope.domain, kind, id_prefix});
     if (!out.ok()) return *out.error;
-    return static_cast<int64_t>(std::stoll(PQgetvalue(out.result.get(), 0, 0)));
+    return BigEndianInt64(out.result);
   }
 
   Result<int64_t> DeleteKind(Scope scope, std::string_view kind,
@@ -268,14 +276,13 @@ class PgTxn final : public Txn {
     return values;
   }
 
-  // PostgreSQL text never holds NUL, so NUL separators make the key unambiguous.
+  // Length-prefixed parts, so that no two different keys encode alike whatever their bytes.
   static std::string Key(Scope scope, std::string_view kind, std::string_view id) {
     std::string k;
-    k.reserve(scope.account.size() + scope.domain.size() + kind.size() + id.size() + 3);
-    k.append(scope.account).push_back('\0');
-    k.append(scope.domain).push_back('\0');
-    k.append(kind).push_back('\0');
-    k.append(id);
+    for (std::string_view part : {scope.account, scope.domain, kind, id}) {
+      k.append(std::to_string(part.size())).push_back(':');
+      k.append(part);
+    }
     return k;
   }
 
