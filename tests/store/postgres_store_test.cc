@@ -298,6 +298,34 @@ TEST_F(PostgresStoreTest, CreatorThatLosesTheRaceRunsAgain) {
   EXPECT_EQ(ReadCounter(*store, "side"), 2);
 }
 
+TEST_F(PostgresStoreTest, BlockedStatementTimesOutWithUnavailable) {
+  PostgresOptions options;
+  options.conninfo = db_->conninfo();
+  options.pool_size = 2;
+  options.statement_timeout_milliseconds = 300;
+  auto opened = OpenPostgresStore(options);
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  Store& store = **opened;
+  ASSERT_TRUE(Increment(store, "locked").ok());
+  // Another session holds the row lock and never lets go (until the test ends).
+  PGconn* holder = PQconnectdb(db_->conninfo().c_str());
+  ASSERT_EQ(PQstatus(holder), CONNECTION_OK);
+  PQclear(PQexec(holder, "BEGIN"));
+  PGresult* locked = PQexec(holder, "SELECT 1 FROM docs WHERE id = 'locked' FOR UPDATE");
+  EXPECT_EQ(PQntuples(locked), 1);
+  PQclear(locked);
+  const auto start = std::chrono::steady_clock::now();
+  Status s = Increment(store, "locked");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kUnavailable) << s.error().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  PQclear(PQexec(holder, "ROLLBACK"));
+  PQfinish(holder);
+  // Other documents were never blocked, and the store works on once the lock is gone.
+  EXPECT_TRUE(Increment(store, "locked").ok());
+  EXPECT_EQ(ReadCounter(store, "locked"), 2);
+}
+
 TEST(PostgresUnreachableTest, OpenFailsFastWithUnavailable) {
   // A port nobody listens on: the connection is refused at once.
   PostgresOptions options;

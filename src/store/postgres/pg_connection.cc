@@ -15,8 +15,9 @@ std::string TrimmedMessage(const char* m) {
 }
 
 // Maps a failed statement to the store's vocabulary. SQLSTATE classes: 40 (serialization failure,
-// deadlock) and 23505 (two creators of one key) are races that a retry resolves; 08 and 57P0x mean
-// the server went away; 22 is bad data.
+// deadlock), 23505 (two creators of one key) and 55P03 (lock timeout) are races that a retry
+// resolves; 08 and 57P0x mean the server went away, 57014 (statement timeout) that it is too busy
+// or blocked: retrying later may succeed; 22 is bad data.
 Error Classify(PGconn* conn, const PGresult* res, std::string_view what) {
   const char* state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   std::string message = TrimmedMessage(res ? PQresultErrorMessage(res) : nullptr);
@@ -29,7 +30,7 @@ Error Classify(PGconn* conn, const PGresult* res, std::string_view what) {
     return Error::Conflict(text);
   }
   if (code.substr(0, 2) == "08" || code == "57P01" || code == "57P02" || code == "57P03" ||
-      code == "53300" || code == "25P03") {
+      code == "53300" || code == "25P03" || code == "57014") {
     return Error::Unavailable(text);
   }
   if (code.substr(0, 2) == "22") return Error::BadRequest(text);
@@ -40,7 +41,7 @@ Error Classify(PGconn* conn, const PGresult* res, std::string_view what) {
 
 Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
     const std::vector<std::string>& keywords, const std::vector<std::string>& values,
-    const std::vector<StatementDef>& statements) {
+    const std::vector<StatementDef>& statements, const std::string& setup) {
   std::vector<const char*> k, v;
   for (const auto& s : keywords) k.push_back(s.c_str());
   for (const auto& s : values) v.push_back(s.c_str());
@@ -54,6 +55,10 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
   // Notices ("relation already exists, skipping") are not errors; keep them off stderr.
   PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
   std::unique_ptr<PgConnection> c(new PgConnection(std::move(conn)));
+  if (!setup.empty()) {
+    ExecOutcome out = c->Simple(setup.c_str());
+    if (!out.ok()) return *out.error;
+  }
   for (const auto& st : statements) {
     PgResult res(PQprepare(c->raw(), st.name, st.sql, 0, nullptr));
     if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {

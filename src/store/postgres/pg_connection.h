@@ -49,11 +49,13 @@ struct ExecOutcome {
 
 class PgConnection {
  public:
-  // Connects with `keywords`/`values` (already parsed: no URL expansion) and prepares
-  // `statements`. Fails with kUnavailable when the server cannot be reached.
+  // Connects with `keywords`/`values` (already parsed: no URL expansion), runs `setup` (SQL
+  // text, may be empty) and prepares `statements`. Fails with kUnavailable when the server cannot
+  // be reached.
   static Result<std::unique_ptr<PgConnection>> Connect(const std::vector<std::string>& keywords,
                                                        const std::vector<std::string>& values,
-                                                       const std::vector<StatementDef>& statements);
+                                                       const std::vector<StatementDef>& statements,
+                                                       const std::string& setup);
 
   PGconn* raw() const { return conn_.get(); }
 

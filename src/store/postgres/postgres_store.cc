@@ -234,7 +234,6 @@ class PgTxn final : public Txn {
     if (!docs.ok()) return *docs.error;
     auto idx = Exec("del_scope_idx", {scope.account, scope.domain});
     if (!idx.ok()) return *idx.error;
-    absent_.clear();
     return OkStatus();
   }
 
@@ -316,7 +315,16 @@ class PostgresStore final : public Store {
     for (;;) {
       ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Acquire());
       bool commit_sent = false;
-      Status s = Attempt(*conn, write, fn, &commit_sent);
+      Status s = OkStatus();
+      try {
+        s = Attempt(*conn, write, fn, &commit_sent);
+      } catch (...) {
+        // fn threw: the transaction is in an unknown state, so the connection is closed (which
+        // rolls it back) and its pool slot freed before the exception goes on.
+        conn->MarkBroken();
+        Release(std::move(conn), /*lost=*/false);
+        throw;
+      }
       const bool lost = !conn->healthy() && PQstatus(conn->raw()) != CONNECTION_OK;
       Release(std::move(conn), lost);
       if (s.ok()) return s;
@@ -359,6 +367,12 @@ class PostgresStore final : public Store {
     return OkStatus();
   }
 
+  // Run once on each new connection, before its statements are prepared.
+  std::string SessionSetup() const {
+    if (options_.statement_timeout_milliseconds <= 0) return "";
+    return "SET statement_timeout = " + std::to_string(options_.statement_timeout_milliseconds);
+  }
+
   static void Rollback(PgConnection& conn) {
     if (PQstatus(conn.raw()) != CONNECTION_OK) return;
     if (!conn.Simple("ROLLBACK").ok()) conn.MarkBroken();
@@ -379,7 +393,7 @@ class PostgresStore final : public Store {
     }
     ++open_;
     lock.unlock();
-    auto c = PgConnection::Connect(keywords_, values_, Statements());
+    auto c = PgConnection::Connect(keywords_, values_, Statements(), SessionSetup());
     if (!c.ok()) {
       {
         std::lock_guard relock(mu_);
@@ -471,7 +485,7 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options)
   std::vector<std::string> keywords, values;
   RETURN_IF_ERROR(ParseConninfo(options, &keywords, &values));
   ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn,
-                   PgConnection::Connect(keywords, values, /*statements=*/{}));
+                   PgConnection::Connect(keywords, values, /*statements=*/{}, /*setup=*/""));
   RETURN_IF_ERROR(Migrate(*conn));
   const char* host = PQhost(conn->raw());
   std::string description = std::string("postgres:") + (host ? host : "") + ":" +

@@ -22,6 +22,9 @@ struct PostgresOptions {
   int max_write_attempts = 20;
   // How long a call waits for a free pooled connection before failing with kUnavailable.
   int pool_wait_milliseconds = 30000;
+  // The server-side statement_timeout of the store's sessions (0: none), so that a statement
+  // blocked on a stuck lock holder or a saturated server fails with kUnavailable, not hangs.
+  int statement_timeout_milliseconds = 60000;
 };
 
 // Connects, creates or migrates the schema (safe when several processes start at once).
