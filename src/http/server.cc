@@ -6,12 +6,13 @@
 //    io_context, see docs in the report), sockets dealt round-robin by a single acceptor;
 //  - each connection is a Session that reads with its own loop over a reused flat_buffer and a
 //    parser that writes straight into a reused HttpRequest (no Beast message/fields allocations);
-//  - the handler runs on a separate thread_pool (it may block on a database commit); the response
+//  - the handler runs on a separate WorkerPool (it may block on a database commit); the response
 //    is written back on the session's executor from a reused head buffer plus the body, unchanged;
 //  - one timer per session with a lazily re-armed deadline: the whole request (idle wait included)
 //    must arrive within idle_timeout, which also bounds writes and the lingering close.
 #include "http/server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -22,6 +23,7 @@
 #include <charconv>
 #include <condition_variable>
 #include <csignal>
+#include <deque>
 #include <cstdio>
 #include <mutex>
 #include <optional>
@@ -148,6 +150,14 @@ class RequestParser final : public bhttp::basic_parser<true> {
   uint64_t too_large_bytes_ = 0;
 };
 
+HttpResponse InternalError() {
+  return HttpResponse{500,
+                      {{"Content-Type", "application/json"},
+                       {"x-amzn-ErrorType", "InternalFailure"}},
+                      R"({"Message":"Internal server error"})",
+                      "-"};
+}
+
 // Splits "host:port" / "[v6]:port" and resolves it to one endpoint.
 Result<tcp::endpoint> ParseListen(const std::string& listen) {
   size_t colon = listen.rfind(':');
@@ -176,6 +186,34 @@ Result<tcp::endpoint> ParseListen(const std::string& listen) {
 }
 
 class ServerImpl;
+class Session;
+
+// Runs handlers off the io threads. Idle workers wait on their own condition variable and are
+// woken last-in first-out, so under light or moderate load the same few threads stay hot instead
+// of all of them rotating (asio::thread_pool wakes waiters in turn); a task is a session pointer,
+// so posting one allocates nothing.
+class WorkerPool {
+ public:
+  explicit WorkerPool(int threads);
+  ~WorkerPool();  // stops, drops queued tasks, joins
+  void Post(std::shared_ptr<Session> task);
+  // Lets the workers finish the queue, then joins them.
+  void Join();
+
+ private:
+  struct Worker {
+    std::condition_variable cv;
+    std::shared_ptr<Session> task;  // handed over directly when the worker was idle
+  };
+  void Loop(Worker* self);
+
+  std::mutex mu_;
+  std::deque<std::shared_ptr<Session>> queue_;  // guarded by mu_
+  std::vector<Worker*> idle_;                   // guarded by mu_; a stack
+  bool stop_ = false;                           // guarded by mu_
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::thread> threads_;
+};
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
@@ -185,6 +223,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void Start();
   // Runs on the session's executor when the server begins to stop.
   void OnServerStopping();
+  // Runs on a worker thread: calls the handler and posts the response back to the session.
+  void RunHandler();
   uint64_t id() const { return id_; }
   asio::any_io_executor executor() { return socket_.get_executor(); }
 
@@ -232,7 +272,7 @@ class ServerImpl final : public Server {
   ServerImpl(ServerOptions options, Handler handler)
       : options_(std::move(options)),
         handler_(std::move(handler)),
-        pool_(std::in_place, static_cast<size_t>(std::max(1, options_.worker_threads))) {
+        pool_(std::in_place, std::max(1, options_.worker_threads)) {
     int io_threads = std::max(1, options_.io_threads);
     if (options_.shared_io_context) {
       iocs_.push_back(std::make_unique<asio::io_context>(io_threads));
@@ -246,8 +286,6 @@ class ServerImpl final : public Server {
 
   ~ServerImpl() override {
     for (auto& ioc : iocs_) ioc->stop();
-    pool_->stop();
-    pool_->join();
     // Pending handlers hold sessions whose sockets belong to the io_contexts, and sessions
     // unregister under mu_: drop the pool's handlers first, then the io_contexts, while the rest
     // of this object is still alive.
@@ -307,7 +345,7 @@ class ServerImpl final : public Server {
     for (auto& guard : guards_) guard.reset();
     for (auto& ioc : iocs_) ioc->stop();
     for (auto& t : threads) t.join();
-    pool_->join();
+    pool_->Join();
   }
 
   void Stop() override {
@@ -336,7 +374,7 @@ class ServerImpl final : public Server {
   const ServerOptions& options() const { return options_; }
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
   const Handler& handler() const { return handler_; }
-  asio::thread_pool& pool() { return *pool_; }
+  WorkerPool& pool() { return *pool_; }
 
   void Register(const std::shared_ptr<Session>& s) {
     std::lock_guard lock(mu_);
@@ -389,7 +427,7 @@ class ServerImpl final : public Server {
 
   ServerOptions options_;
   Handler handler_;
-  std::optional<asio::thread_pool> pool_;
+  std::optional<WorkerPool> pool_;
   std::vector<std::unique_ptr<asio::io_context>> iocs_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
   std::optional<tcp::acceptor> acceptor_;
@@ -531,33 +569,26 @@ void Session::Dispatch() {
   http10_ = parser_->http_version() < 11;
   head_ = request_.method == "HEAD";
   started_ = Clock::now();
-  asio::post(server_->pool(), [self = shared_from_this()] {
-    // The session does not touch request_ or response_ while the handler runs; the posts
-    // order the accesses between threads.
-    try {
-      self->response_ = self->server_->handler()(self->request_);
-    } catch (const std::exception& e) {
-      log::Error(std::string("http: handler threw: ") + e.what());
-      self->response_ = HttpResponse{500,
-                                     {{"Content-Type", "application/json"},
-                                      {"x-amzn-ErrorType", "InternalFailure"}},
-                                     R"({"Message":"Internal server error"})",
-                                     "-"};
-    } catch (...) {
-      log::Error("http: handler threw a non-exception");
-      self->response_ = HttpResponse{500,
-                                     {{"Content-Type", "application/json"},
-                                      {"x-amzn-ErrorType", "InternalFailure"}},
-                                     R"({"Message":"Internal server error"})",
-                                     "-"};
-    }
-    // Logged here rather than on the io thread: the write(2) to stderr stays off the io threads.
-    self->LogAccess();
-    auto executor = self->executor();
-    asio::post(executor, [self = std::move(self)] {
-      if (self->state_ == State::kClosed) return;
-      self->WriteResponse();
-    });
+  server_->pool().Post(shared_from_this());
+}
+
+void Session::RunHandler() {
+  // The session does not touch request_ or response_ while the handler runs; the pool's mutex
+  // and the post back order the accesses between threads.
+  try {
+    response_ = server_->handler()(request_);
+  } catch (const std::exception& e) {
+    log::Error(std::string("http: handler threw: ") + e.what());
+    response_ = InternalError();
+  } catch (...) {
+    log::Error("http: handler threw a non-exception");
+    response_ = InternalError();
+  }
+  // Logged here rather than on the io thread: the write(2) to stderr stays off the io threads.
+  LogAccess();
+  asio::post(executor(), [self = shared_from_this()] {
+    if (self->state_ == State::kClosed) return;
+    self->WriteResponse();
   });
 }
 
@@ -739,6 +770,73 @@ void Session::OnTimer() {
   timer_.expires_at(deadline_ == Clock::time_point::max() ? now + server_->options().idle_timeout
                                                           : deadline_);
   ArmTimer();
+}
+
+// ---------------------------------------------------------------- WorkerPool
+
+WorkerPool::WorkerPool(int threads) {
+  for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
+  for (auto& w : workers_) threads_.emplace_back([this, w = w.get()] { Loop(w); });
+}
+
+WorkerPool::~WorkerPool() {
+  std::deque<std::shared_ptr<Session>> dropped;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    dropped.swap(queue_);
+  }
+  Join();
+}
+
+void WorkerPool::Post(std::shared_ptr<Session> task) {
+  std::unique_lock lock(mu_);
+  if (!idle_.empty()) {
+    Worker* w = idle_.back();
+    idle_.pop_back();
+    w->task = std::move(task);
+    lock.unlock();
+    w->cv.notify_one();
+    return;
+  }
+  queue_.push_back(std::move(task));
+}
+
+void WorkerPool::Join() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    for (Worker* w : idle_) w->cv.notify_one();
+  }
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+void WorkerPool::Loop(Worker* self) {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    std::shared_ptr<Session> task;
+    if (!queue_.empty()) {
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    } else if (stop_) {
+      return;
+    } else {
+      idle_.push_back(self);
+      self->cv.wait(lock, [&] { return self->task != nullptr || stop_; });
+      if (!self->task) {
+        // Stopping; leave the idle stack so no task is handed to a worker that is gone.
+        idle_.erase(std::find(idle_.begin(), idle_.end(), self));
+        continue;
+      }
+      task = std::move(self->task);
+    }
+    lock.unlock();
+    task->RunHandler();
+    task.reset();  // may destroy the session; not under mu_
+    lock.lock();
+  }
 }
 
 }  // namespace
