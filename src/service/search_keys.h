@@ -11,6 +11,9 @@
 // "_keys" ({"KeyName": ["v1", ...]}) so that re-deriving the predefined keys on UpdateProfile
 // never drops them.
 //
+// DeleteProfileKey removes values added by AddProfileKey; a value derived from a member stays
+// while the member holds it.
+//
 // Matching is exact and case-sensitive (values are stored as given): AWS documents no
 // normalisation of key values, and an exact match is what its examples show.
 #pragma once
