@@ -36,7 +36,8 @@ class StoreHarness {
 
 struct StoreFactory {
   std::string name;  // the test-name suffix: letters, digits and '_'
-  // A harness over a new, empty location for each test; nullptr skips the test (backend absent).
+  // A harness over a new, empty location for each test. nullptr skips the test (the backend is
+  // not configured here); to fail instead (CI), return a harness whose Open() returns the error.
   std::function<std::unique_ptr<StoreHarness>()> make;
 };
 

@@ -22,6 +22,8 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <future>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -108,14 +110,14 @@ class SqliteStore final : public Store {
     }
     Request request;
     request.fn = &fn;
+    std::future<Status> done = request.done.get_future();
     {
-      std::unique_lock lock(mu_);
+      std::lock_guard lock(mu_);
       if (stopping_) return Error::Unavailable("sqlite store is closing");
-      queue_.push_back(&request);
-      queue_cv_.notify_one();
-      request.done_cv.wait(lock, [&] { return request.done; });
+      queue_.push_back(std::move(request));
     }
-    return std::move(request.status);
+    queue_cv_.notify_one();
+    return done.get();
   }
 
   Status Read(const TxnFn& fn) override {
@@ -128,11 +130,12 @@ class SqliteStore final : public Store {
   std::string Describe() const override { return "sqlite:" + options_.path; }
 
  private:
+  // The writer owns the promise, so the shared state outlives set_value even when the caller
+  // returns the moment it is woken; the caller needs no lock to wait.
   struct Request {
-    const TxnFn* fn = nullptr;
+    const TxnFn* fn = nullptr;  // the caller's, alive until `done` is set
     Status status;
-    bool done = false;  // guarded by mu_
-    std::condition_variable done_cv;
+    std::promise<Status> done;
   };
 
   static int OnWalCommit(void* self, sqlite3*, const char*, int pages) {
@@ -185,42 +188,37 @@ class SqliteStore final : public Store {
   }
 
   void WriterLoop() {
-    std::vector<Request*> batch;
+    std::vector<Request> batch;
     while (true) {
       {
         std::unique_lock lock(mu_);
         queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping, and every caller has been answered
         size_t n = std::min(queue_.size(), static_cast<size_t>(std::max(1, options_.max_batch)));
-        batch.assign(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+        auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
+        batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       }
       RunBatch(batch);
-      {
-        std::lock_guard lock(mu_);
-        for (Request* r : batch) {
-          r->done = true;
-          r->done_cv.notify_one();
-        }
-      }
+      for (Request& r : batch) r.done.set_value(std::move(r.status));
       batch.clear();
       MaybeCheckpoint();
     }
   }
 
   // Sets every request's status. Only this thread touches writer_.
-  void RunBatch(const std::vector<Request*>& batch) {
+  void RunBatch(std::vector<Request>& batch) {
     Status begin = writer_->Run(Sql::kBeginImmediate0);
     if (!begin.ok()) {
       // Another process held the write lock past the busy timeout: not a race to retry.
       Status error = begin.error().code() == ErrorCode::kConflict
                          ? Status(Error::Unavailable(begin.error().message()))
                          : begin;
-      for (Request* r : batch) r->status = error;
+      for (Request& r : batch) r.status = error;
       return;
     }
-    for (Request* r : batch) {
-      Status fatal = RunOne(*r);
+    for (Request& r : batch) {
+      Status fatal = RunOne(r);
       if (!fatal.ok()) return FailBatch(batch, fatal);
     }
     Status commit = writer_->Run(Sql::kCommit0);
@@ -248,9 +246,9 @@ class SqliteStore final : public Store {
     }
   }
 
-  void FailBatch(const std::vector<Request*>& batch, const Status& error) {
+  void FailBatch(std::vector<Request>& batch, const Status& error) {
     if (writer_->InTransaction()) (void)writer_->Run(Sql::kRollback0);
-    for (Request* r : batch) r->status = error;
+    for (Request& r : batch) r.status = error;
   }
 
   void MaybeCheckpoint() {
@@ -272,7 +270,7 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   std::condition_variable queue_cv_;
-  std::deque<Request*> queue_;  // guarded by mu_
+  std::deque<Request> queue_;   // guarded by mu_
   bool stopping_ = false;       // guarded by mu_
   std::thread writer_thread_;
 
