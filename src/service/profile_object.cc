@@ -19,6 +19,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr int kStatsShards = 8;
+// Short-lived rows that serialise profile creation per key value (see PutProfileObject).
+constexpr std::string_view kObjectLockKind = "object_lock";
 constexpr size_t kBatch = 500;
 
 std::string StatsShard(std::string_view doc_id) {
@@ -188,14 +190,34 @@ Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContex
     }
 
     // Resolution: candidate profiles per matching key, then the decision.
-    std::vector<KeyMatch> matches;
-    for (const ObjectKeyValue& k : MatchingOrder(keys)) {
-      ASSIGN_OR_RETURN(auto ids, txn.IndexLookup(scope, std::string(kKeyIndexPrefix) + k.def.name,
-                                                 k.value, "", 2));
-      matches.push_back({k.def.name, k.value, std::move(ids)});
+    std::vector<ObjectKeyValue> order = MatchingOrder(keys);
+    auto lookup = [&]() -> Result<std::vector<KeyMatch>> {
+      std::vector<KeyMatch> matches;
+      for (const ObjectKeyValue& k : order) {
+        ASSIGN_OR_RETURN(auto ids, txn.IndexLookup(scope, std::string(kKeyIndexPrefix) + k.def.name,
+                                                   k.value, "", 2));
+        matches.push_back({k.def.name, k.value, std::move(ids)});
+      }
+      return matches;
+    };
+    bool allow_creation = GetBool(type, "AllowProfileCreation").value_or(false);
+    ASSIGN_OR_RETURN(std::vector<KeyMatch> matches, lookup());
+    Resolution resolution = ResolveProfile(matches, allow_creation);
+    if (resolution.kind == ResolutionKind::kCreate && !order.empty()) {
+      // Two objects with the same new email must not create two profiles. Writing a lock row
+      // per key value makes a concurrent ingestion of the same values wait for this commit (the
+      // row lock outlives the delete until then); the lookup is then repeated, and sees the
+      // profile a transaction that won the race created.
+      for (const ObjectKeyValue& k : order) {
+        RETURN_IF_ERROR(txn.Put(scope, kObjectLockKind, k.def.name + "\n" + k.value, "{}"));
+      }
+      ASSIGN_OR_RETURN(matches, lookup());
+      resolution = ResolveProfile(matches, allow_creation);
+      for (const ObjectKeyValue& k : order) {
+        ASSIGN_OR_RETURN(bool unlocked, txn.Delete(scope, kObjectLockKind, k.def.name + "\n" + k.value));
+        (void)unlocked;
+      }
     }
-    Resolution resolution =
-        ResolveProfile(matches, GetBool(type, "AllowProfileCreation").value_or(false));
     if (resolution.kind != ResolutionKind::kAttach && existing) {
       // A replaced object that no key places elsewhere stays with its profile.
       std::string previous = GetStringOr(*existing, "ProfileId", "");

@@ -7,6 +7,8 @@
 #include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <set>
+#include <thread>
+#include <atomic>
 
 #include "service/common.h"
 #include "service/profile_object.h"
@@ -287,6 +289,22 @@ TEST_F(ObjectServiceTest, DeletingTheTypeRemovesItsObjects) {
   }).ok());
   EXPECT_EQ(s->object_count, 0);
   EXPECT_EQ(s->total_size, 0);
+}
+
+TEST_F(ObjectServiceTest, ConcurrentOrdersOfOneNewCustomerMakeOneProfile) {
+  Ok("PutProfileObjectType", kOrderType);
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = Put("Order", R"({"OrderId": "c)" + std::to_string(i) + R"(", "email": "race@x.com"})");
+      if (!r.ok()) ++failures;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  std::string id = OnlyProfile("_email", "race@x.com");
+  EXPECT_EQ(Objects(id).size(), 8u);
 }
 
 TEST_F(ObjectServiceTest, TemplatesAreServed) {
