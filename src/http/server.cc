@@ -2,8 +2,12 @@
 // The HTTP/1.1 server behind http::Server, on Boost.Asio with Beast's HTTP parser.
 //
 // Shape (see server.h for the contract):
-//  - one io_context per io thread (the default; measured faster than one shared multi-threaded
-//    io_context, see docs in the report), sockets dealt round-robin by a single acceptor;
+//  - one io_context per io thread (the default), sockets dealt round-robin by a single acceptor.
+//    Measured with tests/http/http_bench_main.cc and wrk (static answer, -t1 -c64), interleaved
+//    with ../shared/bench/limit: server CPU per request was ~13-15 us with two io_contexts and
+//    ~11-21 us with one shared two-thread io_context (strands), against ~9.5 us for the limit
+//    server, which runs no worker hop. The box was heavily loaded by parallel builds, so treat
+//    these as a ranking, not as figures. ServerOptions::shared_io_context keeps the other mode;
 //  - each connection is a Session that reads with its own loop over a reused flat_buffer and a
 //    parser that writes straight into a reused HttpRequest (no Beast message/fields allocations);
 //  - the handler runs on a separate WorkerPool (it may block on a database commit); the response
@@ -23,8 +27,8 @@
 #include <charconv>
 #include <condition_variable>
 #include <csignal>
-#include <deque>
 #include <cstdio>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -151,11 +155,11 @@ class RequestParser final : public bhttp::basic_parser<true> {
 };
 
 HttpResponse InternalError() {
-  return HttpResponse{500,
-                      {{"Content-Type", "application/json"},
-                       {"x-amzn-ErrorType", "InternalFailure"}},
-                      R"({"Message":"Internal server error"})",
-                      "-"};
+  return HttpResponse{
+      500,
+      {{"Content-Type", "application/json"}, {"x-amzn-ErrorType", "InternalFailure"}},
+      R"({"Message":"Internal server error"})",
+      "-"};
 }
 
 // Splits "host:port" / "[v6]:port" and resolves it to one endpoint.
@@ -334,7 +338,8 @@ class ServerImpl final : public Server {
     size_t left = sessions_.size();
     lock.unlock();
     if (left > 0) {
-      log::Warn("http: " + std::to_string(left) + " connection(s) still open after the drain timeout");
+      log::Warn("http: " + std::to_string(left) +
+                " connection(s) still open after the drain timeout");
     }
     if (signals) {
       asio::post(*iocs_[0], [&signals] {
@@ -405,8 +410,7 @@ class ServerImpl final : public Server {
         });
         return;
       }
-      if (stopping() ||
-          connections_.load(std::memory_order_relaxed) >= options_.max_connections) {
+      if (stopping() || connections_.load(std::memory_order_relaxed) >= options_.max_connections) {
         error_code ignored;
         socket.shutdown(tcp::socket::shutdown_both, ignored);
         socket.close(ignored);
@@ -433,14 +437,14 @@ class ServerImpl final : public Server {
   std::optional<tcp::acceptor> acceptor_;
   std::optional<asio::steady_timer> accept_retry_;
   int port_ = 0;
-  size_t next_ioc_ = 0;         // acceptor thread only
+  size_t next_ioc_ = 0;           // acceptor thread only
   uint64_t next_session_id_ = 1;  // acceptor thread only
   std::atomic<size_t> connections_{0};
   std::atomic<bool> stopping_{false};
 
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_requested_ = false;                                  // guarded by mu_
+  bool stop_requested_ = false;                                    // guarded by mu_
   std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions_;  // guarded by mu_
 };
 
@@ -480,8 +484,8 @@ void Session::StartRequest() {
     request_.body.clear();
   }
   parser_.emplace(&request_, server_->options().max_body_bytes);
-  parser_->header_limit(static_cast<uint32_t>(
-      std::min<size_t>(server_->options().max_header_bytes, UINT32_MAX)));
+  parser_->header_limit(
+      static_cast<uint32_t>(std::min<size_t>(server_->options().max_header_bytes, UINT32_MAX)));
   header_seen_ = false;
   // One deadline for the idle wait and the whole request: a request that trickles in is cut.
   SetDeadline(Clock::now() + server_->options().idle_timeout);
@@ -493,10 +497,9 @@ void Session::StartRequest() {
 }
 
 void Session::Read() {
-  socket_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = shared_from_this()](const error_code& ec, size_t n) {
-                            self->OnRead(ec, n);
-                          });
+  socket_.async_read_some(
+      buffer_.prepare(kReadChunk),
+      [self = shared_from_this()](const error_code& ec, size_t n) { self->OnRead(ec, n); });
 }
 
 void Session::OnRead(const error_code& ec, size_t n) {

@@ -431,8 +431,8 @@ TEST(HttpServer, HeaderOverLimitIs431AndCloses) {
   o.max_header_bytes = 1024;
   TestServer s(o);
   Client c(s.port());
-  auto r = c.RoundTrip("GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'a') +
-                       "\r\n\r\n");
+  auto r =
+      c.RoundTrip("GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 431);
   EXPECT_TRUE(c.WaitClosed());
@@ -459,8 +459,8 @@ TEST(HttpServer, MalformedRequestIs400AndCloses) {
 TEST(HttpServer, ExpectContinue) {
   TestServer s;
   Client c(s.port());
-  ASSERT_TRUE(c.Send(
-      "PUT /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("PUT /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
   auto interim = c.Read();
   ASSERT_TRUE(interim);
   EXPECT_EQ(interim->status, 100);
@@ -480,8 +480,8 @@ TEST(HttpServer, ExpectContinueOverLimitGets413WithoutContinue) {
   o.max_body_bytes = 100;
   TestServer s(o);
   Client c(s.port());
-  ASSERT_TRUE(c.Send(
-      "PUT /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 500\r\n\r\n"));
+  ASSERT_TRUE(
+      c.Send("PUT /x HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 500\r\n\r\n"));
   auto r = c.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
@@ -640,6 +640,52 @@ TEST(HttpServer, DestroyWithoutRun) {
   o.listen = "127.0.0.1:0";
   auto s = CreateServer(o, Echo);
   ASSERT_TRUE(s.ok());
+}
+
+TEST(HttpServer, DrainIsBounded) {
+  ServerOptions o;
+  o.drain_timeout = 1s;
+  TestServer s(o);
+  // A request that never completes keeps its connection in the reading state.
+  Client c(s.port());
+  ASSERT_TRUE(c.Send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial"));
+  std::this_thread::sleep_for(100ms);
+  auto t0 = std::chrono::steady_clock::now();
+  s.StopAndJoin();
+  auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, 900ms);
+  EXPECT_LE(took, 3s);
+}
+
+TEST(HttpServer, ClientGoneWhileHandlerRuns) {
+  std::atomic<int> calls{0};
+  TestServer s({}, [&](const HttpRequest& req) {
+    if (calls++ == 0) std::this_thread::sleep_for(300ms);
+    return Echo(req);
+  });
+  {
+    Client c(s.port());
+    ASSERT_TRUE(c.Send(Post("/slow", "x")));
+    std::this_thread::sleep_for(50ms);
+  }  // closed before the answer
+  std::this_thread::sleep_for(400ms);
+  Client d(s.port());
+  auto r = d.RoundTrip(Post("/next", "y"));
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "y");
+}
+
+TEST(HttpServer, ErrorAnswersAreLogged) {
+  testing::internal::CaptureStderr();
+  {
+    TestServer s;
+    Client c(s.port());
+    auto r = c.RoundTrip("BROKEN\r\n\r\n");
+    ASSERT_TRUE(r);
+    EXPECT_TRUE(c.WaitClosed());
+  }
+  std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("op=- status=400"), std::string::npos) << err;
 }
 
 TEST(HttpServer, StopWithoutConnectionsReturnsQuickly) {
