@@ -9,6 +9,9 @@
 
 #include "api/pipeline.h"
 #include "auth/authenticator.h"
+#include "auth/loopback.h"
+#include "auth/reload_signal.h"
+#include "auth/sigv4_authenticator.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "http/server.h"
@@ -32,6 +35,7 @@ struct ServeFlags {
   std::string region = "us-east-1";
   std::string log_level = "info";
   std::string account_id = "123456789012";
+  std::string credentials;  // AWS shared-credentials file; empty: open loopback mode
   int io_threads = 2;
   int worker_threads = 32;
   int pg_pool_size = 16;
@@ -73,16 +77,44 @@ int Serve(const ServeFlags& flags) {
   }
   log::SetLevel(level);
 
+  // Authentication first: refuse an unsafe configuration before touching the store, and start
+  // the SIGHUP watcher before any other thread so that all of them inherit its signal mask.
+  SystemClock clock;
+  std::unique_ptr<auth::Authenticator> authenticator;
+  std::unique_ptr<auth::SighupWatcher> reload_on_sighup;
+  if (!flags.credentials.empty()) {
+    auth::VerifierOptions verifier_options;
+    verifier_options.region = flags.region;
+    auto sigv4 = auth::SigV4Authenticator::Create(flags.credentials, clock, verifier_options);
+    if (!sigv4.ok()) {
+      std::fprintf(stderr, "profiled: --credentials: %s\n", sigv4.error().message().c_str());
+      return 2;
+    }
+    log::Info("SigV4 authentication with " + std::to_string((*sigv4)->credential_count()) +
+              " keys from " + flags.credentials + " (SIGHUP re-reads it)");
+    reload_on_sighup = std::make_unique<auth::SighupWatcher>(
+        [s = sigv4->get()] { (void)s->Reload(); });  // Reload logs its own failures
+    authenticator = std::move(*sigv4);
+  } else if (auth::IsLoopbackListen(flags.listen)) {
+    authenticator = std::make_unique<auth::OpenAuthenticator>(flags.account_id);
+  } else {
+    std::fprintf(stderr,
+                 "profiled: refusing to listen on %s without --credentials: every request would "
+                 "be accepted unsigned as account %s. Pass --credentials FILE (an AWS "
+                 "credentials file with aws_account_id per key), or listen on a loopback address "
+                 "such as 127.0.0.1.\n",
+                 flags.listen.c_str(), flags.account_id.c_str());
+    return 2;
+  }
+
   auto store = OpenStore(flags);
   if (!store.ok()) {
     std::fprintf(stderr, "profiled: cannot open store: %s\n", store.error().message().c_str());
     return 1;
   }
-  SystemClock clock;
   service::Registry registry;
   service::RegisterAll(registry, service::ServiceEnv{store->get(), &clock});
-  auth::OpenAuthenticator authenticator(flags.account_id);
-  api::Pipeline pipeline(registry, authenticator, api::PipelineOptions{flags.region});
+  api::Pipeline pipeline(registry, *authenticator, api::PipelineOptions{flags.region});
 
   http::ServerOptions options;
   options.listen = flags.listen;
@@ -128,6 +160,10 @@ int main(int argc, char** argv) {
       ->envname("PROFILED_LOG_LEVEL")->capture_default_str();
   serve->add_option("--account-id", flags.account_id, "Account of requests when no credentials file is used")
       ->envname("PROFILED_ACCOUNT_ID")->capture_default_str();
+  serve->add_option("--credentials", flags.credentials,
+                    "AWS credentials file ([name] aws_access_key_id, aws_secret_access_key, "
+                    "aws_account_id); requests must then be SigV4-signed. Re-read on SIGHUP")
+      ->envname("PROFILED_CREDENTIALS");
   serve->add_option("--io-threads", flags.io_threads, "Threads doing network I/O")
       ->envname("PROFILED_IO_THREADS")->check(CLI::Range(1, 64))->capture_default_str();
   serve->add_option("--worker-threads", flags.worker_threads, "Threads running requests")
