@@ -3,6 +3,8 @@
 // with SQLite is checked by the conformance suite (postgres_conformance_test.cc).
 #ifdef PROFILED_WITH_POSTGRES
 
+#include "store/postgres/postgres_store.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -17,7 +19,6 @@
 
 #include "store/postgres/key_range.h"
 #include "store/postgres/pg_schema.h"
-#include "store/postgres/postgres_store.h"
 #include "store/postgres_test_db.h"
 
 namespace profiled::store::postgres {
@@ -149,7 +150,8 @@ TEST_F(PostgresStoreTest, PrefixRangesUseThePrimaryKey) {
   ASSERT_NE(store, nullptr);
   // The statements the store prepares, checked with the planner: an index range, not a filter.
   auto plan = Query(
-      "SET enable_seqscan = off; EXPLAIN SELECT id, body FROM docs WHERE account='\\x31'::bytea AND domain='\\x32'::bytea "
+      "SET enable_seqscan = off; EXPLAIN SELECT id, body FROM docs WHERE account='\\x31'::bytea "
+      "AND domain='\\x32'::bytea "
       "AND kind='\\x33'::bytea AND id >= '\\x61'::bytea AND id < '\\x62'::bytea ORDER BY id "
       "LIMIT 10");
   std::string text;

@@ -82,8 +82,8 @@ inline std::string ExecSql(const std::string& conninfo, const std::string& sql,
 // destruction.
 class TestDatabase {
  public:
-  // nullptr when PostgreSQL is not configured (after GTEST_SKIP-worthy conditions the caller
-  // checks with Available()) or when creating the database failed (reported as a test failure).
+  // nullptr when PROFILED_TEST_PG_URL is unset (the caller skips or fails, see
+  // PROFILED_REQUIRE_PG_OR_SKIP), or when CREATE DATABASE failed (already a test failure).
   static std::unique_ptr<TestDatabase> Create() {
     const std::string admin = AdminUrl();
     if (admin.empty()) return nullptr;
@@ -121,12 +121,12 @@ class TestDatabase {
 }  // namespace profiled::store::postgres_test
 
 // Skips the test when PostgreSQL is not configured, or fails it when it is required.
-#define PROFILED_REQUIRE_PG_OR_SKIP()                                                     \
-  do {                                                                                    \
-    if (::profiled::store::postgres_test::AdminUrl().empty()) {                           \
-      if (::profiled::store::postgres_test::RequirePg()) {                                \
-        FAIL() << "PROFILED_REQUIRE_PG=1 but PROFILED_TEST_PG_URL is not set";            \
-      }                                                                                   \
-      GTEST_SKIP() << "PROFILED_TEST_PG_URL is not set; PostgreSQL tests skipped";        \
-    }                                                                                     \
+#define PROFILED_REQUIRE_PG_OR_SKIP()                                              \
+  do {                                                                             \
+    if (::profiled::store::postgres_test::AdminUrl().empty()) {                    \
+      if (::profiled::store::postgres_test::RequirePg()) {                         \
+        FAIL() << "PROFILED_REQUIRE_PG=1 but PROFILED_TEST_PG_URL is not set";     \
+      }                                                                            \
+      GTEST_SKIP() << "PROFILED_TEST_PG_URL is not set; PostgreSQL tests skipped"; \
+    }                                                                              \
   } while (0)

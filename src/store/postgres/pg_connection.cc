@@ -53,7 +53,8 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
     return Error::Unavailable("postgres connect: " + TrimmedMessage(PQerrorMessage(conn.get())));
   }
   // Notices ("relation already exists, skipping") are not errors; keep them off stderr.
-  PQsetNoticeProcessor(conn.get(), [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn.get(), [](void*, const char*) {}, nullptr);
   std::unique_ptr<PgConnection> c(new PgConnection(std::move(conn)));
   if (!setup.empty()) {
     ExecOutcome out = c->Simple(setup.c_str());
@@ -88,8 +89,8 @@ ExecOutcome PgConnection::Prepared(const char* name, std::initializer_list<Param
     }
     ++i;
   }
-  PgResult res(PQexecPrepared(conn_.get(), name, static_cast<int>(n), values.data(),
-                              lengths.data(), formats.data(), /*resultFormat=*/1));
+  PgResult res(PQexecPrepared(conn_.get(), name, static_cast<int>(n), values.data(), lengths.data(),
+                              formats.data(), /*resultFormat=*/1));
   return Finish(std::move(res), name);
 }
 

@@ -42,7 +42,7 @@ struct StatementDef {
 
 // The result of running a statement: rows, or an error already classified.
 struct ExecOutcome {
-  PgResult result;            // set on success (PGRES_COMMAND_OK or PGRES_TUPLES_OK)
+  PgResult result;             // set on success (PGRES_COMMAND_OK or PGRES_TUPLES_OK)
   std::optional<Error> error;  // set on failure
   bool ok() const { return !error.has_value(); }
 };

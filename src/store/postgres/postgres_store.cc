@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "common/log.h"
-#include "store/postgres/pg_connection.h"
 #include "store/postgres/key_range.h"
+#include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_schema.h"
 
 namespace profiled::store::postgres {
@@ -137,9 +137,8 @@ class PgTxn final : public Txn {
     return Affected(out) > 0;
   }
 
-  Result<std::vector<Document>> Scan(Scope scope, std::string_view kind,
-                                     std::string_view id_prefix, std::string_view after,
-                                     size_t limit) override {
+  Result<std::vector<Document>> Scan(Scope scope, std::string_view kind, std::string_view id_prefix,
+                                     std::string_view after, size_t limit) override {
     std::vector<Document> docs;
     if (limit == 0) return docs;
     std::optional<std::string> upper = PrefixUpperBound(id_prefix);
@@ -199,8 +198,7 @@ class PgTxn final : public Txn {
   }
 
   Result<std::vector<std::string>> IndexLookup(Scope scope, std::string_view name,
-                                               std::string_view value,
-                                               std::string_view after_ref,
+                                               std::string_view value, std::string_view after_ref,
                                                size_t limit) override {
     if (limit == 0) return std::vector<std::string>{};
     const int64_t n = ClampLimit(limit);
@@ -380,8 +378,8 @@ class PostgresStore final : public Store {
 
   Result<std::unique_ptr<PgConnection>> Acquire() {
     std::unique_lock lock(mu_);
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.pool_wait_milliseconds);
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(options_.pool_wait_milliseconds);
     if (!cv_.wait_until(lock, deadline,
                         [&] { return !idle_.empty() || open_ < options_.pool_size; })) {
       return Error::Unavailable("postgres: no free connection in the pool");
