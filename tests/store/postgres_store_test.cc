@@ -6,6 +6,8 @@
 #include "store/postgres/postgres_store.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -217,6 +219,52 @@ TEST_F(PostgresStoreTest, SeveralStoresOnOneDatabaseLoseNothing) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(ReadCounter(*stores[0], "x"), kStores * kThreadsPerStore * kIncrements);
   EXPECT_EQ(ReadCounter(*stores[0], "y"), kStores * kThreadsPerStore * kIncrements);
+}
+
+// The body of one worker process of SeveralProcessesLoseNothing; disabled so that it runs only
+// when that test starts this binary with --gtest_also_run_disabled_tests.
+TEST(PostgresWorkerProcess, DISABLED_IncrementLoop) {
+  const char* conninfo = std::getenv("PROFILED_PG_WORKER_CONNINFO");
+  ASSERT_NE(conninfo, nullptr);
+  auto store = OpenOrDie(conninfo, /*pool_size=*/4);
+  ASSERT_NE(store, nullptr);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] { IncrementAll(*store, {"x"}, 25); });
+  }
+  for (auto& t : threads) t.join();
+}
+
+TEST_F(PostgresStoreTest, SeveralProcessesLoseNothing) {
+  // Real processes that start together on a database nobody has migrated yet: they race to
+  // migrate, then to create and increment one counter.
+  constexpr int kProcesses = 4;
+  const std::string env = "PROFILED_PG_WORKER_CONNINFO=" + db_->conninfo();
+  std::vector<pid_t> pids;
+  for (int i = 0; i < kProcesses; ++i) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      char* argv[] = {const_cast<char*>("store_test"),
+                      const_cast<char*>("--gtest_filter=PostgresWorkerProcess.*"),
+                      const_cast<char*>("--gtest_also_run_disabled_tests"), nullptr};
+      putenv(const_cast<char*>(env.c_str()));
+      execv("/proc/self/exe", argv);
+      _exit(127);
+    }
+    pids.push_back(pid);
+  }
+  for (pid_t pid : pids) {
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "worker status " << status;
+  }
+  auto rows = Query("SELECT count(*) FROM schema_migrations");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], std::to_string(LatestSchemaVersion()));
+  auto store = OpenOrDie(db_->conninfo());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(ReadCounter(*store, "x"), kProcesses * 4 * 25);
 }
 
 TEST_F(PostgresStoreTest, DeadlocksAreRetried) {
