@@ -1,7 +1,7 @@
 // File: sqlite_key_range_test.cc
-#include "store/sqlite/key_range.h"
-
 #include <gtest/gtest.h>
+
+#include "store/sqlite/key_range.h"
 
 namespace profiled::store::sqlite {
 namespace {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "store/sqlite/schema.h"
+#include "store/sqlite/sql.h"
 #include "store/store_conformance.h"
 
 namespace profiled::store::sqlite {
@@ -104,15 +105,15 @@ std::optional<std::string> GetDoc(Store& store, std::string_view id) {
   return out;
 }
 
-// Runs `sql` on its own connection and returns the first column of each row.
-std::vector<std::string> QueryColumn(const std::string& path, const char* sql) {
+// Runs `sql` on its own connection and returns one column of each row.
+std::vector<std::string> QueryColumn(const std::string& path, const char* sql, int column = 0) {
   std::vector<std::string> out;
   sqlite3* db = nullptr;
   EXPECT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* stmt = nullptr;
   EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
   while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
-    const unsigned char* text = sqlite3_column_text(stmt, 0);
+    const unsigned char* text = sqlite3_column_text(stmt, column);
     out.emplace_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
   }
   sqlite3_finalize(stmt);
@@ -140,6 +141,26 @@ TEST(SqliteStore, RecordsTheSchemaVersionAndUsesWal) {
             (std::vector<std::string>{"docs", "idx", "schema_migrations"}));
 }
 
+// Every statement must be a primary-key seek: a SCAN, or a sort the index does not give for free,
+// would make a hot query cost O(table) instead of O(log n + rows).
+TEST(SqliteStore, EveryStatementIsAPrimaryKeySeek) {
+  TempDir dir;
+  std::string path = (dir.path() / "p.db").string();
+  MustOpen(path).reset();
+  for (size_t i = 0; i < kSqlCount; ++i) {
+    std::string sql = kSqlText[i];
+    if (sql.rfind("SELECT", 0) != 0 && sql.rfind("DELETE", 0) != 0) continue;
+    SCOPED_TRACE(sql);
+    auto plan = QueryColumn(path, ("EXPLAIN QUERY PLAN " + sql).c_str(), /*column=*/3);
+    ASSERT_FALSE(plan.empty());
+    for (const auto& step : plan) {
+      EXPECT_EQ(step.rfind("SEARCH", 0), 0u) << step;
+      EXPECT_NE(step.find("PRIMARY KEY"), std::string::npos) << step;
+      EXPECT_EQ(step.find("TEMP B-TREE"), std::string::npos) << step;
+    }
+  }
+}
+
 TEST(SqliteStore, ReopeningAnExistingFileKeepsDataAndDoesNotMigrateAgain) {
   TempDir dir;
   std::string path = (dir.path() / "p.db").string();
@@ -163,8 +184,9 @@ TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {
   MustOpen(path).reset();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO schema_migrations (version, description) "
-                             "VALUES (9999, 'from the future')",
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO schema_migrations (version, description) "
+                         "VALUES (9999, 'from the future')",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);

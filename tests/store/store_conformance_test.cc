@@ -1,12 +1,12 @@
 // File: store_conformance_test.cc
 // The contract of store/store.h, checked on every backend that instantiates
 // StoreConformanceTest (see store_conformance.h).
+#include "store/store_conformance.h"
+
 #include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "store/store_conformance.h"
 
 namespace profiled::store::conformance {
 
@@ -36,15 +36,15 @@ void StoreConformanceTest::Reopen() {
 
 namespace {
 
-#define ASSERT_OK(expr)                                                  \
-  do {                                                                   \
-    auto status_ = (expr);                                               \
+#define ASSERT_OK(expr)                                                      \
+  do {                                                                       \
+    auto status_ = (expr);                                                   \
     ASSERT_TRUE(status_.ok()) << #expr << ": " << status_.error().message(); \
   } while (0)
 
-#define EXPECT_OK(expr)                                                  \
-  do {                                                                   \
-    auto status_ = (expr);                                               \
+#define EXPECT_OK(expr)                                                      \
+  do {                                                                       \
+    auto status_ = (expr);                                                   \
     EXPECT_TRUE(status_.ok()) << #expr << ": " << status_.error().message(); \
   } while (0)
 
@@ -89,8 +89,8 @@ class Helper {
     EXPECT_TRUE(s.ok()) << s.error().message();
     return out;
   }
-  Strings Scan(Scope scope, std::string_view kind, std::string_view prefix,
-               std::string_view after, size_t limit) {
+  Strings Scan(Scope scope, std::string_view kind, std::string_view prefix, std::string_view after,
+               size_t limit) {
     std::vector<Document> docs;
     Status s = store_.Read([&](Txn& txn) -> Status {
       TRY(docs, txn.Scan(scope, kind, prefix, after, limit));
@@ -215,9 +215,15 @@ TEST_P(StoreConformanceTest, ScanPrefix) {
 
 TEST_P(StoreConformanceTest, ScanPrefixEdgeCasesWith0xFF) {
   Helper h(store());
-  ASSERT_OK(h.PutAll(kA, "k", {"a", "a\xfe", "a\xfe\xff", "a\xff", "a\xff\xff", "a\xff" "z", "b",
-                               "\xff", "\xff\xff", "\xff\xff\x01", "\xfe\xff"}));
-  EXPECT_EQ(h.Scan(kA, "k", "a\xff", "", 100), (Strings{"a\xff", "a\xff" "z", "a\xff\xff"}));
+  ASSERT_OK(h.PutAll(kA, "k",
+                     {"a", "a\xfe", "a\xfe\xff", "a\xff", "a\xff\xff",
+                      "a\xff"
+                      "z",
+                      "b", "\xff", "\xff\xff", "\xff\xff\x01", "\xfe\xff"}));
+  EXPECT_EQ(h.Scan(kA, "k", "a\xff", "", 100), (Strings{"a\xff",
+                                                        "a\xff"
+                                                        "z",
+                                                        "a\xff\xff"}));
   EXPECT_EQ(h.Scan(kA, "k", "a\xfe", "", 100), (Strings{"a\xfe", "a\xfe\xff"}));
   EXPECT_EQ(h.Scan(kA, "k", "\xff", "", 100), (Strings{"\xff", "\xff\xff", "\xff\xff\x01"}));
   EXPECT_EQ(h.Scan(kA, "k", "\xff\xff", "", 100), (Strings{"\xff\xff", "\xff\xff\x01"}));
@@ -390,9 +396,10 @@ TEST_P(StoreConformanceTest, AccountsAndDomainsAreIsolated) {
   EXPECT_EQ(h.Lookup(kA, "n", "v"), (Strings{"mine"}));
   EXPECT_EQ(h.Lookup(kOtherAccount, "n", "v"), (Strings{"theirs"}));
   EXPECT_EQ(h.Lookup(kOtherDomain, "n", "v"), Strings{});
-  ASSERT_OK(store().Write([&](Txn& txn) { return txn.Delete(kOtherAccount, "k", "p1").ok()
-                                                     ? OkStatus()
-                                                     : Status(Error::Internal("delete")); }));
+  ASSERT_OK(store().Write([&](Txn& txn) {
+    return txn.Delete(kOtherAccount, "k", "p1").ok() ? OkStatus()
+                                                     : Status(Error::Internal("delete"));
+  }));
   EXPECT_EQ(h.Get(kA, "k", "p1"), "mine");
 }
 

@@ -51,9 +51,8 @@ Status Migrate(Connection& conn) {
     ASSIGN_OR_RETURN(int64_t current,
                      conn.QueryInt("SELECT coalesce(max(version), 0) FROM schema_migrations"));
     if (current > kSchemaVersion) {
-      return Error::Internal("sqlite: the database has schema version " +
-                             std::to_string(current) + ", newer than this server's " +
-                             std::to_string(kSchemaVersion));
+      return Error::Internal("sqlite: the database has schema version " + std::to_string(current) +
+                             ", newer than this server's " + std::to_string(kSchemaVersion));
     }
     for (const Migration& m : kMigrations) {
       if (m.version <= current) continue;
@@ -100,8 +99,7 @@ class SqliteStore final : public Store {
     // Readers first, so that none pins the WAL; then fold the WAL into the database and truncate
     // it, leaving a file that opens without recovery.
     readers_.clear();
-    sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
-                              nullptr);
+    sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   }
 
   Status Write(const TxnFn& fn) override {
@@ -233,9 +231,9 @@ class SqliteStore final : public Store {
       SqliteTxn txn(*writer_, /*writable=*/true);
       r.status = CallFn(*r.fn, txn);
       if (!writer_->InTransaction()) {
-        return Error::Internal("sqlite rolled back the transaction: " +
-                               (r.status.ok() ? std::string("after a statement failed")
-                                              : r.status.error().message()));
+        return Error::Internal(
+            "sqlite rolled back the transaction: " +
+            (r.status.ok() ? std::string("after a statement failed") : r.status.error().message()));
       }
       if (r.status.ok()) return writer_->Run(Sql::kRelease0);
       RETURN_IF_ERROR(writer_->Run(Sql::kRollbackTo0));
@@ -256,8 +254,8 @@ class SqliteStore final : public Store {
     int log = 0;
     int done = 0;
     // PASSIVE never waits for readers; whatever they pin is copied by a later checkpoint.
-    if (sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log,
-                                  &done) == SQLITE_OK &&
+    if (sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done) ==
+            SQLITE_OK &&
         done == log) {
       wal_pages_ = 0;
     }
@@ -270,8 +268,8 @@ class SqliteStore final : public Store {
 
   std::mutex mu_;
   std::condition_variable queue_cv_;
-  std::deque<Request> queue_;   // guarded by mu_
-  bool stopping_ = false;       // guarded by mu_
+  std::deque<Request> queue_;  // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
   std::thread writer_thread_;
 
   std::mutex readers_mu_;

@@ -60,8 +60,7 @@ Result<std::vector<Document>> SqliteTxn::Scan(Scope scope, std::string_view kind
   if (limit == 0) return docs;
   std::string lower = LowerBound(id_prefix, after);
   std::optional<std::string> upper = PrefixUpperBound(id_prefix);
-  ASSIGN_OR_RETURN(StatementRun run,
-                   conn_.Use(upper ? Sql::kDocScanRange6 : Sql::kDocScanFrom5));
+  ASSIGN_OR_RETURN(StatementRun run, conn_.Use(upper ? Sql::kDocScanRange6 : Sql::kDocScanFrom5));
   run.Bind(1, scope.account).Bind(2, scope.domain).Bind(3, kind).Bind(4, lower);
   if (upper) {
     run.Bind(5, *upper).BindInt(6, SqlLimit(limit));
@@ -78,8 +77,7 @@ Result<std::vector<Document>> SqliteTxn::Scan(Scope scope, std::string_view kind
 
 Result<int64_t> SqliteTxn::Count(Scope scope, std::string_view kind, std::string_view id_prefix) {
   std::optional<std::string> upper = PrefixUpperBound(id_prefix);
-  ASSIGN_OR_RETURN(StatementRun run,
-                   conn_.Use(upper ? Sql::kDocCountRange5 : Sql::kDocCountFrom4));
+  ASSIGN_OR_RETURN(StatementRun run, conn_.Use(upper ? Sql::kDocCountRange5 : Sql::kDocCountFrom4));
   run.Bind(1, scope.account).Bind(2, scope.domain).Bind(3, kind).Bind(4, id_prefix);
   if (upper) run.Bind(5, *upper);
   ASSIGN_OR_RETURN(bool row, run.Step());
@@ -117,8 +115,7 @@ Status SqliteTxn::IndexRemove(Scope scope, std::string_view name, std::string_vi
 
 Result<std::vector<std::string>> SqliteTxn::IndexLookup(Scope scope, std::string_view name,
                                                         std::string_view value,
-                                                        std::string_view after_ref,
-                                                        size_t limit) {
+                                                        std::string_view after_ref, size_t limit) {
   std::vector<std::string> refs;
   if (limit == 0) return refs;
   std::string lower = LowerBound("", after_ref);

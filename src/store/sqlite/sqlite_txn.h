@@ -20,9 +20,8 @@ class SqliteTxn final : public Txn {
   Status Put(Scope scope, std::string_view kind, std::string_view id,
              std::string_view body) override;
   Result<bool> Delete(Scope scope, std::string_view kind, std::string_view id) override;
-  Result<std::vector<Document>> Scan(Scope scope, std::string_view kind,
-                                     std::string_view id_prefix, std::string_view after,
-                                     size_t limit) override;
+  Result<std::vector<Document>> Scan(Scope scope, std::string_view kind, std::string_view id_prefix,
+                                     std::string_view after, size_t limit) override;
   Result<int64_t> Count(Scope scope, std::string_view kind, std::string_view id_prefix) override;
   Result<int64_t> DeleteKind(Scope scope, std::string_view kind,
                              std::string_view id_prefix) override;
@@ -34,8 +33,7 @@ class SqliteTxn final : public Txn {
                                                std::string_view value, std::string_view after_ref,
                                                size_t limit) override;
   Result<std::vector<std::string>> IndexValues(Scope scope, std::string_view name,
-                                               std::string_view after_value,
-                                               size_t limit) override;
+                                               std::string_view after_value, size_t limit) override;
   Status DeleteScope(Scope scope) override;
 
  private:
