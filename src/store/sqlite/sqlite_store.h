@@ -16,7 +16,8 @@ struct SqliteOptions {
   std::string path;  // the database file; created with its schema if missing
   int reader_connections = 4;
   int max_batch = 256;  // most transactions committed together
-  // How long a connection waits for a lock held by another process (a tool) before kConflict.
+  // How long a connection waits for a lock held by another process (a tool); past it a Write
+  // fails with kUnavailable.
   int busy_timeout_ms = 5000;
   // false: synchronous=NORMAL, an acknowledged write survives kill -9 but not power loss.
   // true: synchronous=FULL, one fsync per committed batch, survives power loss too.
