@@ -58,6 +58,20 @@ class DomainLifecycleTest(ServerTestCase):
         if "ObjectCount" in got["Stats"]:
             self.assertEqual(got["Stats"]["ObjectCount"], 0)
 
+    def test_wire_format_of_get_domain(self):
+        # rest-json: a JSON body, timestamps as epoch seconds (numbers), the request id header.
+        name = self.create_domain()
+        resp = self.server.raw("GET", f"/domains/{name}")
+        self.assertEqual(resp.status, 200, resp)
+        self.assertTrue(resp.headers.get("content-type", "").startswith("application/json"), resp)
+        self.assertTrue(resp.headers.get("x-amzn-requestid"), resp)
+        body = resp.json()
+        self.assertEqual(body["DomainName"], name)
+        for key in ("CreatedAt", "LastUpdatedAt"):
+            self.assertIsInstance(body[key], (int, float), body)
+            self.assertLess(abs(body[key] - now()), 300, body)
+        self.assertEqual(body["Stats"]["ProfileCount"], 0)
+
     def test_minimal_domain_has_no_optional_settings(self):
         name = unique_name("min")
         created = self.client.create_domain(DomainName=name, DefaultExpirationDays=1)

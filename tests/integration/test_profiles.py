@@ -103,6 +103,57 @@ class CreateAndReadTest(ProfileTestBase):
             with self.subTest(member=key):
                 self.assertEqual(got.get(key), expected.get(key))
 
+    def test_unicode_and_json_escapes_round_trip(self):
+        odd = 'Zoë "quoted" back\\slash \n newline \t tab 山田 😀 </script>'
+        pid = self.create_profile(self.domain, FirstName=odd, Attributes={"ключ": odd},
+                                  Address={"City": "Zürich"})
+        got = self.get(pid)
+        self.assertEqual(got["FirstName"], odd)
+        self.assertEqual(got["Attributes"], {"ключ": odd})
+        self.assertEqual(got["Address"], {"City": "Zürich"})
+
+    def test_longest_values_round_trip(self):
+        info, name = "i" * 1000, "n" * 255
+        pid = self.create_profile(self.domain, AdditionalInformation=info, LastName=name,
+                                  Attributes={"k" * 255: "v" * 255})
+        got = self.get(pid)
+        self.assertEqual(got["AdditionalInformation"], info)
+        self.assertEqual(got["LastName"], name)
+        self.assertEqual(got["Attributes"], {"k" * 255: "v" * 255})
+        self.assertClientError(self.loose_client.create_profile, "BadRequestException", 400,
+                               "AdditionalInformation", DomainName=self.domain,
+                               AdditionalInformation="i" * 1001)
+
+    def test_concurrent_creates_are_all_counted(self):
+        n = 16
+        account = unique_value("cc")
+        barrier = threading.Barrier(n)
+        results, errors = [], []
+        clients = [self.server.client() for _ in range(n)]
+
+        def work(i):
+            try:
+                barrier.wait(10)
+                for j in range(3):
+                    results.append(clients[i].create_profile(
+                        DomainName=self.domain, AccountNumber=account,
+                        FirstName=f"t{i}-{j}")["ProfileId"])
+            except Exception as e:
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(errors, [])
+        self.assertEqual(len(set(results)), n * 3)
+        self.assertEqual(self.client.get_domain(DomainName=self.domain)["Stats"]["ProfileCount"],
+                         n * 3)
+        found = self.client.search_profiles(DomainName=self.domain, KeyName="_account",
+                                            Values=[account], MaxResults=100)["Items"]
+        self.assertEqual(sorted(p["ProfileId"] for p in found), sorted(results))
+
     def test_minimal_profile_has_only_its_id(self):
         pid = self.create_profile(self.domain)
         self.assertEqual(self.get(pid), {"ProfileId": pid})
@@ -219,6 +270,30 @@ class UpdateTest(ProfileTestBase):
         before = self.get(pid)
         self.client.update_profile(DomainName=self.domain, ProfileId=pid)
         self.assertEqual(self.get(pid), before)
+
+    def test_concurrent_add_profile_key_on_one_profile(self):
+        pid = self.create_profile(self.domain)
+        n = 16
+        barrier = threading.Barrier(n)
+        errors = []
+        clients = [self.server.client() for _ in range(n)]
+
+        def work(i):
+            try:
+                barrier.wait(10)
+                clients[i].add_profile_key(DomainName=self.domain, ProfileId=pid,
+                                           KeyName="ticket", Values=[f"T-{i}"])
+            except Exception as e:
+                errors.append(repr(e))
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(errors, [])
+        for i in range(n):
+            self.assertEqual(self.ids(self.search("ticket", f"T-{i}")), [pid])
 
     def test_unknown_profile_or_domain(self):
         self.assertClientError(self.client.update_profile, "ResourceNotFoundException", 404,
@@ -395,6 +470,45 @@ class SearchTest(ProfileTestBase):
         seen, sizes = collect(1)
         self.assertEqual(sorted(seen), ids)
         self.assertEqual(len(seen), 25)
+
+    def test_paging_under_concurrent_inserts_neither_repeats_nor_skips(self):
+        account = unique_value("live")
+        original = {self.create_profile(self.domain, AccountNumber=account) for _ in range(30)}
+        seen, token, added = [], None, set()
+        while True:
+            kwargs = {"MaxResults": 7}
+            if token:
+                kwargs["NextToken"] = token
+            resp = self.client.search_profiles(DomainName=self.domain, KeyName="_account",
+                                               Values=[account], **kwargs)
+            seen += [i["ProfileId"] for i in resp.get("Items", [])]
+            token = resp.get("NextToken")
+            # Between pages, more profiles match the same key.
+            for _ in range(2):
+                added.add(self.create_profile(self.domain, AccountNumber=account))
+            if not token:
+                break
+            self.assertLess(len(seen), 200)
+        self.assertEqual(len(seen), len(set(seen)), "a profile was returned twice")
+        self.assertEqual(original - set(seen), set(), "a profile present throughout was skipped")
+        self.assertLessEqual(set(seen), original | added)
+
+    def test_five_keys_with_and(self):
+        tag = uuid.uuid4().hex[:10]
+        fields = full_profile(tag)
+        pid = self.create_profile(self.domain, **fields)
+        self.create_profile(self.domain, EmailAddress=fields["EmailAddress"])
+        extra = [{"KeyName": "_phone", "Values": [fields["MobilePhoneNumber"]]},
+                 {"KeyName": "_account", "Values": [fields["AccountNumber"]]},
+                 {"KeyName": "_fullName", "Values": ["Ada King Lovelace"]},
+                 {"KeyName": "_profileId", "Values": [pid]}]
+        items = self.search("_email", fields["EmailAddress"], AdditionalSearchKeys=extra,
+                            LogicalOperator="AND")
+        self.assertEqual(self.ids(items), [pid])
+        self.assertEqual(len(items[0]["FoundByItems"]), 5)
+        self.assertClientError(self.loose_client.search_profiles, "BadRequestException", 400,
+                               "AdditionalSearchKeys", DomainName=self.domain, KeyName="_email",
+                               Values=["x"], AdditionalSearchKeys=extra + [extra[0]])
 
     def test_tampered_search_token(self):
         account = unique_value("tok")
