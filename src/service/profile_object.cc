@@ -399,6 +399,35 @@ Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::stri
   return OkStatus();
 }
 
+Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                              std::string_view profile_id) {
+  store::Scope scope = DomainScope(ctx, domain);
+  std::string after_type;
+  while (true) {
+    ASSIGN_OR_RETURN(auto types, txn.Scan(scope, kObjectTypeKind, "", after_type, kBatch));
+    for (const auto& type : types) {
+      // Each erase removes its own index row, so the lookup always restarts from the front.
+      while (true) {
+        ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, ObjectProfileIndex(type.id),
+                                                    profile_id, "", kBatch));
+        for (const auto& unique : refs) {
+          ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, ObjectDocId(type.id, unique)));
+          if (!body) {
+            RETURN_IF_ERROR(txn.IndexRemove(scope, ObjectProfileIndex(type.id), profile_id, unique));
+            continue;
+          }
+          ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+          RETURN_IF_ERROR(EraseObject(txn, scope, record));
+        }
+        if (refs.size() < kBatch) break;
+      }
+    }
+    if (types.size() < kBatch) break;
+    after_type = types.back().id;
+  }
+  return OkStatus();
+}
+
 Result<ObjectStats> CountObjects(store::Txn& txn, const RequestContext& ctx,
                                  std::string_view domain) {
   store::Scope scope = DomainScope(ctx, domain);

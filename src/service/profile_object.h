@@ -121,6 +121,10 @@ std::vector<std::string> ApplyIngestedFields(boost::json::object& profile,
 Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                            std::string_view type);
 
+// Deletes every object attached to the profile, of every type (DeleteProfile).
+Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                              std::string_view profile_id);
+
 // The domain's exact object statistics (GetDomain's Stats.ObjectCount and TotalSize, in bytes
 // of the stored Object text).
 struct ObjectStats {

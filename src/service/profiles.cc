@@ -9,6 +9,7 @@
 
 #include "common/ids.h"
 #include "service/common.h"
+#include "service/profile_object.h"
 #include "service/history.h"
 #include "service/operations.h"
 #include "service/profile_ops.h"
@@ -88,6 +89,7 @@ Result<json::object> DeleteProfile(const ServiceEnv& env, const RequestContext& 
     RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, last, "DELETED_BY_CUSTOMER",
                                   Serialize(PublicProfile(before)),
                                   env.clock->NowEpochSeconds()));
+    RETURN_IF_ERROR(DeleteObjectsOfProfile(txn, ctx, domain, id));
     return EraseProfile(txn, scope, before);
   }));
   json::object out;

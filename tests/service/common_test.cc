@@ -3,12 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <string>
+#include <vector>
 
 namespace profiled::service {
 namespace {
 
 TEST(PaginationToken, RoundTripsTheCursor) {
-  for (std::string cursor : {"", "a", "ab", "abc", "d1", std::string("\xff\x00z", 3)}) {
+  for (const std::string& cursor :
+       std::vector<std::string>{"", "a", "ab", "abc", "d1", std::string("\xff\x00z", 3)}) {
     std::string token = EncodeToken("ListDomains", cursor);
     auto decoded = DecodeToken("ListDomains", token);
     ASSERT_TRUE(decoded.ok()) << cursor;
