@@ -458,8 +458,10 @@ class ServerTestCase(unittest.TestCase):
             self.assertEqual(got_status, status, f"status for {code}: {err}")
         if message_contains is not None:
             msg = err.get("Error", {}).get("Message") or err.get("Message") or ""
+            # Case-insensitive: AWS services name members either as modelled or in camelCase.
             for needle in ([message_contains] if isinstance(message_contains, str) else message_contains):
-                self.assertIn(needle, msg, f"message of {code} should name {needle!r}: {err}")
+                self.assertIn(needle.lower(), msg.lower(),
+                              f"message of {code} should name {needle!r}: {err}")
         return cm.exception
 
     def search_one(self, domain, key, value):
