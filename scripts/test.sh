@@ -18,6 +18,9 @@ chmod 755 "$pgdir"
 cleanup() { bash "$root/scripts/pg-cluster.sh" stop "$pgdir"; rm -rf "$pgdir"; }
 trap cleanup EXIT
 
+# The committed compact model must be what the generator makes of ../shared/spec.
+bash tools/codegen/check.sh || exit 1
+
 bash scripts/build.sh asan || exit 1
 bash scripts/build.sh release || exit 1
 
