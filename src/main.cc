@@ -1,6 +1,7 @@
 // profiled: the Amazon Connect Customer Profiles API on an embedded or PostgreSQL store.
 // main only reads flags, opens the store, wires http -> api -> service -> store, and runs.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -40,6 +41,9 @@ struct ServeFlags {
   int worker_threads = 32;
   int pg_pool_size = 16;
   size_t max_body_bytes = 1024 * 1024;
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_connections = 1024;
+  int idle_timeout_seconds = 60;
 };
 
 bool IsPostgresUrl(const std::string& s) {
@@ -121,6 +125,9 @@ int Serve(const ServeFlags& flags) {
   options.io_threads = flags.io_threads;
   options.worker_threads = flags.worker_threads;
   options.max_body_bytes = flags.max_body_bytes;
+  options.max_header_bytes = flags.max_header_bytes;
+  options.max_connections = flags.max_connections;
+  options.idle_timeout = std::chrono::seconds(flags.idle_timeout_seconds);
   auto server = http::CreateServer(
       options, [&pipeline](const HttpRequest& request) { return pipeline.Handle(request); });
   if (!server.ok()) {
@@ -172,6 +179,18 @@ int main(int argc, char** argv) {
       ->envname("PROFILED_PG_POOL_SIZE")->check(CLI::Range(1, 1024))->capture_default_str();
   serve->add_option("--max-body-bytes", flags.max_body_bytes, "Largest request body accepted")
       ->envname("PROFILED_MAX_BODY_BYTES")->capture_default_str();
+  serve->add_option("--max-header-bytes", flags.max_header_bytes,
+                    "Largest request line plus headers accepted (larger: 431)")
+      ->envname("PROFILED_MAX_HEADER_BYTES")->check(CLI::Range(size_t{1024}, size_t{1} << 30))
+      ->capture_default_str();
+  serve->add_option("--max-connections", flags.max_connections,
+                    "Open connections served at once; further ones are accepted and closed")
+      ->envname("PROFILED_MAX_CONNECTIONS")->check(CLI::Range(size_t{1}, size_t{1} << 20))
+      ->capture_default_str();
+  serve->add_option("--idle-timeout-seconds", flags.idle_timeout_seconds,
+                    "Time a connection may stay idle, and a whole request may take to arrive")
+      ->envname("PROFILED_IDLE_TIMEOUT_SECONDS")->check(CLI::Range(1, 86400))
+      ->capture_default_str();
   CLI::App* version = app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
