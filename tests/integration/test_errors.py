@@ -89,6 +89,11 @@ class ValidationTest(ServerTestCase):
                                Values=["x"], MaxResults=101)
         self.assertClientError(self.loose_client.update_profile, "BadRequestException", 400,
                                "ProfileId", DomainName=self.domain, ProfileId="NOT-A-UUID")
+        self.assertClientError(self.loose_client.search_profiles, "BadRequestException", 400,
+                               "MaxResults", DomainName=self.domain, KeyName="_email",
+                               Values=["x"], MaxResults=0)
+        self.assertClientError(self.loose_client.batch_get_profile, "BadRequestException", 400,
+                               "ProfileIds", DomainName=self.domain, ProfileIds=[])
         self.assertStillServing()
 
     def test_wrong_json_type_is_bad_request(self):
