@@ -200,6 +200,51 @@ class ValidationTest(ServerTestCase):
         self.assertTrue(resp["ResponseMetadata"].get("RequestId"))
 
 
+class HttpProtocolTest(ServerTestCase):
+    """HTTP/1.1 details that SDKs and proxies rely on."""
+
+    def test_percent_encoded_label_is_decoded(self):
+        self.client.create_domain(DomainName="pct-enc", DefaultExpirationDays=3)
+        resp = self.server.raw("GET", "/domains/pct%2Denc")
+        self.assertEqual(resp.status, 200, resp)
+        self.assertEqual(resp.json()["DomainName"], "pct-enc")
+
+    def test_non_integer_query_member_names_it(self):
+        resp = self.server.raw("GET", "/domains?max-results=abc")
+        self.assertEqual(resp.status, 400, resp)
+        self.assertIn("maxresults", resp.json()["Message"].lower())
+
+    def test_chunked_body_and_keep_alive(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        try:
+            body = json.dumps({"DefaultExpirationDays": 4}).encode()
+            name = unique_name("chunk")
+            conn.request("POST", f"/domains/{name}", body=iter([body[:5], body[5:]]),
+                         headers={"Content-Type": "application/json"}, encode_chunked=True)
+            r = conn.getresponse()
+            data = r.read()
+            self.assertEqual(r.status, 200, data)
+            self.assertEqual(json.loads(data)["DefaultExpirationDays"], 4)
+            conn.request("GET", f"/domains/{name}")  # same connection
+            r = conn.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertEqual(json.loads(r.read())["DomainName"], name)
+        finally:
+            conn.close()
+
+    def test_expect_100_continue(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=10)
+        try:
+            name = unique_name("expect")
+            conn.request("POST", f"/domains/{name}", body=json.dumps({"DefaultExpirationDays": 6}),
+                         headers={"Expect": "100-continue", "Content-Type": "application/json"})
+            r = conn.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertEqual(json.loads(r.read())["DefaultExpirationDays"], 6)
+        finally:
+            conn.close()
+
+
 # Operations that would destroy the shared fixtures run last.
 _LAST = ["DeleteProfile", "DeleteDomain"]
 
