@@ -19,13 +19,32 @@ import threading
 import time
 import unittest
 
-from harness import ClientError, ServerProcess, ServerTestCase, unique_name
+import boto3
+from botocore.config import Config
+
+from harness import (ACCESS_KEY, REGION, SECRET_KEY, SERVICE, ClientError, ServerProcess,
+                     ServerTestCase, unique_name)
 
 N_SERVERS = 3
 N_PROFILES = 3
 N_ATTRIBUTES = 60
 N_THREADS = 18
 JOIN_TIMEOUT = 180  # seconds for a whole concurrent phase; a hang fails instead of blocking ctest
+
+
+class ClientFactory:
+    """boto3 clients configured as harness.make_client's (no retries, so a 5xx is seen as such)
+    but made from one session, which loads the service model once: ~40 ms a client instead of
+    ~700 ms, which matters with dozens of client threads. Use from one thread."""
+
+    def __init__(self):
+        self.session = boto3.session.Session(aws_access_key_id=ACCESS_KEY,
+                                             aws_secret_access_key=SECRET_KEY, region_name=REGION)
+
+    def client(self, server, read_timeout=60):
+        config = Config(retries={"total_max_attempts": 1, "mode": "standard"},
+                        connect_timeout=10, read_timeout=read_timeout)
+        return self.session.client(SERVICE, endpoint_url=server.endpoint, config=config)
 
 
 class ScaleOutTestCase(ServerTestCase):
@@ -35,6 +54,8 @@ class ScaleOutTestCase(ServerTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.factory = ClientFactory()
+        cls._main_clients = {}
         cls.others = []
         if cls.store.kind == "postgres":
             try:
@@ -73,10 +94,17 @@ class ScaleOutTestCase(ServerTestCase):
 
     # Helpers ---------------------------------------------------------------------------------
 
+    def on(self, server_index):
+        """A client of server server_index for the test's own thread."""
+        c = self._main_clients.get(server_index)
+        if c is None:
+            c = self._main_clients[server_index] = self.factory.client(self.servers[server_index])
+        return c
+
     def run_concurrently(self, tasks, call, n_threads=N_THREADS):
         """Runs call(clients, task) for every task from n_threads threads, each with its own client
         per server, all starting at once. Returns the list of (task, exception) failures."""
-        clients = [[s.client() for s in self.servers] for _ in range(n_threads)]
+        clients = [[self.factory.client(s) for s in self.servers] for _ in range(n_threads)]
         work = queue.Queue()
         for t in tasks:
             work.put(t)
@@ -112,14 +140,14 @@ class ScaleOutTestCase(ServerTestCase):
         return failures
 
     def profile_through(self, server_index, domain, pid):
-        client = self.servers[server_index].client()
+        client = self.on(server_index)
         items = client.search_profiles(DomainName=domain, KeyName="_profileId",
                                        Values=[pid]).get("Items", [])
         self.assertEqual(len(items), 1, f"server {server_index}: {pid} found {len(items)} times")
         return items[0]
 
     def history_through(self, server_index, domain, pid):
-        client = self.servers[server_index].client()
+        client = self.on(server_index)
         records, token = [], None
         while True:
             kwargs = {"MaxResults": 100}
@@ -135,7 +163,7 @@ class ScaleOutTestCase(ServerTestCase):
 class ConcurrentWritesAcrossProcessesTest(ScaleOutTestCase):
     def test_updates_of_the_same_profiles_through_three_processes_lose_nothing(self):
         domain = self.create_domain(unique_name("so-upd"))
-        pids = [self.servers[p % N_SERVERS].client().create_profile(
+        pids = [self.on(p % N_SERVERS).create_profile(
                     DomainName=domain, FirstName=f"P{p}")["ProfileId"] for p in range(N_PROFILES)]
         # Attribute a of profile p goes to server (a + p) % 3: each profile is written through
         # every process, and each process writes every profile. Interleaved by attribute so that
@@ -165,7 +193,7 @@ class ConcurrentWritesAcrossProcessesTest(ScaleOutTestCase):
 
     def test_add_profile_key_through_three_processes_keeps_every_key(self):
         domain = self.create_domain(unique_name("so-key"))
-        pids = [self.servers[p % N_SERVERS].client().create_profile(
+        pids = [self.on(p % N_SERVERS).create_profile(
                     DomainName=domain, FirstName=f"K{p}")["ProfileId"] for p in range(N_PROFILES)]
         n_keys = 40
         tasks = [(p, k) for k in range(n_keys) for p in range(N_PROFILES)]
@@ -179,7 +207,7 @@ class ConcurrentWritesAcrossProcessesTest(ScaleOutTestCase):
         self.assertEqual(failures, [], "every AddProfileKey must succeed")
 
         for s in range(N_SERVERS):
-            client = self.servers[s].client()
+            client = self.on(s)
             missing = []
             for p, pid in enumerate(pids):
                 for k in range(n_keys):
@@ -220,7 +248,7 @@ class ConcurrentWritesAcrossProcessesTest(ScaleOutTestCase):
                     profile = self.profile_through(s, domain, pid)
                     self.assertEqual(profile.get("Attributes", {}),
                                      {f"m{i:02d}": str(i) for i in range(n)})
-                    client = self.servers[s].client()
+                    client = self.on(s)
                     for i in range(0, n, 7):
                         items = client.search_profiles(DomainName=domain, KeyName="loyaltyId",
                                                        Values=[f"L-{p}-{i}"]).get("Items", [])
@@ -232,9 +260,9 @@ class CreateDomainRaceTest(ScaleOutTestCase):
         rounds = 12
         racers_per_server = 2
         n = N_SERVERS * racers_per_server
+        clients = [self.factory.client(self.servers[i % N_SERVERS]) for i in range(n)]
         for r in range(rounds):
             name = unique_name("so-race")
-            clients = [self.servers[i % N_SERVERS].client() for i in range(n)]
             barrier = threading.Barrier(n)
             results = [None] * n
 
@@ -263,7 +291,7 @@ class CreateDomainRaceTest(ScaleOutTestCase):
                 self.assertEqual(losers, [("BadRequestException", 400)] * (n - 1), results)
                 # Every process sees the one domain, with the winner's settings.
                 for s in range(N_SERVERS):
-                    got = self.servers[s].client().get_domain(DomainName=name)
+                    got = self.on(s).get_domain(DomainName=name)
                     self.assertEqual(got["DefaultExpirationDays"], 100 + winners[0])
                 self.assertEqual([d for d in self.all_domain_names() if d == name], [name])
 
@@ -281,15 +309,15 @@ class CreateDomainRaceTest(ScaleOutTestCase):
 
     def test_domain_deleted_through_one_is_gone_for_all(self):
         name = unique_name("so-del")
-        self.servers[0].client().create_domain(DomainName=name, DefaultExpirationDays=5)
-        pid = self.servers[1].client().create_profile(DomainName=name)["ProfileId"]
-        self.servers[2].client().delete_domain(DomainName=name)
+        self.on(0).create_domain(DomainName=name, DefaultExpirationDays=5)
+        pid = self.on(1).create_profile(DomainName=name)["ProfileId"]
+        self.on(2).delete_domain(DomainName=name)
         for s in range(N_SERVERS):
-            self.assertClientError(self.servers[s].client().get_domain,
+            self.assertClientError(self.on(s).get_domain,
                                    "ResourceNotFoundException", 404, DomainName=name)
         # Recreated through another process: empty, the old profile does not come back.
-        self.servers[1].client().create_domain(DomainName=name, DefaultExpirationDays=6)
-        items = self.servers[0].client().search_profiles(
+        self.on(1).create_domain(DomainName=name, DefaultExpirationDays=6)
+        items = self.on(0).search_profiles(
             DomainName=name, KeyName="_profileId", Values=[pid]).get("Items", [])
         self.assertEqual(items, [])
 
