@@ -40,9 +40,10 @@ std::vector<std::string_view> SplitSegments(std::string_view path) {
 bool QueryMatches(const Router::Route& route, std::string_view query) {
   if (route.fixed_query.empty()) return true;
   auto params = ParseQuery(query);
-  for (const auto& [k, v] : route.fixed_query) {
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  for (const auto& fixed : route.fixed_query) {
     bool found = std::any_of(params.begin(), params.end(), [&](const auto& p) {
-      return p.first == k && (v.empty() || p.second == v);
+      return p.first == fixed.first && (fixed.second.empty() || p.second == fixed.second);
     });
     if (!found) return false;
   }
