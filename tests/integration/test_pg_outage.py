@@ -311,6 +311,14 @@ class PostgresOutageTest(unittest.TestCase):
                 self.assertEqual(cm.exception.response["Error"]["Code"],
                                  "InternalServerException")
 
+            # A process started now cannot open its store: it must say so and exit, not hang or
+            # serve errors, so that a supervisor restarts it.
+            late = ServerProcess(self.cluster)
+            proc = subprocess.run(late.command(), capture_output=True, text=True,
+                                  timeout=CALL_BOUND, stdin=subprocess.DEVNULL)
+            self.assertEqual(proc.returncode, 1, proc)
+            self.assertIn("cannot open store", proc.stderr)
+
             restart_at = time.monotonic()
             self.cluster.start_again()
             started_at = time.monotonic()
@@ -343,8 +351,10 @@ class PostgresOutageTest(unittest.TestCase):
         after = [o for o in outcomes if o.start >= recovered_at + 0.5]
         self.assertGreater(len(after), N_WRITERS, "too few calls after recovery")
         self.assertEqual([o for o in after if not o.ok], [], "failures after recovery")
+        statuses = sorted({o.status for o in outcomes if not o.ok})
         failed = sum(not o.ok for o in outcomes)
-        print(f"\noutage: {len(outcomes)} calls, {failed} answered 5xx; {len(created)} creates and "
+        print(f"\noutage: {len(outcomes)} calls, {failed} answered 5xx {statuses}; "
+              f"{len(created)} creates and "
               f"{sum(len(a) for a in attributes.values())} attribute updates acknowledged; "
               f"PostgreSQL back {started_at - restart_at:.1f}s after pg_ctl start, "
               f"served {recovery:.2f}s later", file=sys.stderr)

@@ -322,5 +322,43 @@ class CreateDomainRaceTest(ScaleOutTestCase):
         self.assertEqual(items, [])
 
 
+class PagingAcrossProcessesTest(ScaleOutTestCase):
+    """Behind a load balancer without sticky sessions each page may come from another process,
+    so a NextToken made by one must be honoured by the others."""
+
+    def pages(self, op, items_key, **kwargs):
+        seen, token, i = [], None, 0
+        while True:
+            args = dict(kwargs, MaxResults=2)
+            if token:
+                args["NextToken"] = token
+            page = getattr(self.on(i % N_SERVERS), op)(**args)
+            seen += page.get(items_key, [])
+            token = page.get("NextToken")
+            i += 1
+            if not token:
+                return seen, i
+
+    def test_list_domains_paged_through_alternating_processes(self):
+        names = sorted(unique_name("so-page") for _ in range(7))
+        for i, name in enumerate(names):
+            self.on(i % N_SERVERS).create_domain(DomainName=name, DefaultExpirationDays=3)
+        items, n_pages = self.pages("list_domains", "Items")
+        listed = [d["DomainName"] for d in items]
+        self.assertEqual(len(listed), len(set(listed)), f"a domain was listed twice: {listed}")
+        self.assertEqual([n for n in listed if n in names], names)
+        self.assertGreaterEqual(n_pages, 4)
+
+    def test_search_paged_through_alternating_processes(self):
+        domain = self.create_domain(unique_name("so-psearch"))
+        pids = sorted(self.on(i % N_SERVERS).create_profile(
+                          DomainName=domain, AccountNumber="shared-acct")["ProfileId"]
+                      for i in range(9))
+        items, n_pages = self.pages("search_profiles", "Items", DomainName=domain,
+                                    KeyName="_account", Values=["shared-acct"])
+        self.assertEqual(sorted(i["ProfileId"] for i in items), pids)
+        self.assertGreaterEqual(n_pages, 5)
+
+
 if __name__ == "__main__":
     unittest.main()
