@@ -10,5 +10,7 @@ void RegisterDomainOperations(Registry& registry, const ServiceEnv& env);   // d
 void RegisterTagOperations(Registry& registry, const ServiceEnv& env);      // tags.cc
 void RegisterProfileOperations(Registry& registry, const ServiceEnv& env);  // profiles.cc
 void RegisterObjectOperations(Registry& registry, const ServiceEnv& env);   // object_type.cc
+void RegisterMergeOperations(Registry& registry, const ServiceEnv& env);    // merge.cc
+void RegisterMatchingOperations(Registry& registry, const ServiceEnv& env); // matching.cc
 
 }  // namespace profiled::service

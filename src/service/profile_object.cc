@@ -428,6 +428,36 @@ Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::s
   return OkStatus();
 }
 
+Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                            std::string_view from, std::string_view to) {
+  store::Scope scope = DomainScope(ctx, domain);
+  std::string after_type;
+  while (true) {
+    ASSIGN_OR_RETURN(auto types, txn.Scan(scope, kObjectTypeKind, "", after_type, kBatch));
+    for (const auto& type : types) {
+      std::string index = ObjectProfileIndex(type.id);
+      // Each move removes its own row under `from`, so the lookup always restarts from the front.
+      while (true) {
+        ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, index, from, "", kBatch));
+        for (const auto& unique : refs) {
+          std::string doc_id = ObjectDocId(type.id, unique);
+          RETURN_IF_ERROR(txn.IndexRemove(scope, index, from, unique));
+          ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kObjectKind, doc_id));
+          if (!body) continue;
+          ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+          record["ProfileId"] = to;
+          RETURN_IF_ERROR(txn.Put(scope, kObjectKind, doc_id, Serialize(record)));
+          RETURN_IF_ERROR(txn.IndexAdd(scope, index, to, unique));
+        }
+        if (refs.size() < kBatch) break;
+      }
+    }
+    if (types.size() < kBatch) break;
+    after_type = types.back().id;
+  }
+  return OkStatus();
+}
+
 Result<ObjectStats> CountObjects(store::Txn& txn, const RequestContext& ctx,
                                  std::string_view domain) {
   store::Scope scope = DomainScope(ctx, domain);

@@ -125,6 +125,12 @@ Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::stri
 Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                               std::string_view profile_id);
 
+// Moves every object attached to profile `from` (of every stored type) to profile `to`
+// (MergeProfiles): rewrites each object's ProfileId and moves its "objprof/{type}" row. Sizes and
+// key rows do not change. REQUIRES: a Write transaction.
+Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                            std::string_view from, std::string_view to);
+
 // The domain's exact object statistics (GetDomain's Stats.ObjectCount and TotalSize, in bytes
 // of the stored Object text).
 struct ObjectStats {

@@ -7,6 +7,8 @@ void RegisterAll(Registry& registry, const ServiceEnv& env) {
   RegisterTagOperations(registry, env);
   RegisterProfileOperations(registry, env);
   RegisterObjectOperations(registry, env);
+  RegisterMergeOperations(registry, env);
+  RegisterMatchingOperations(registry, env);
 }
 
 }  // namespace profiled::service
