@@ -143,5 +143,28 @@ class MergeTest(ServerTestCase):
         self.assertEqual(self.objects(self.main), ["o-1", "o-2", "o-3"])
 
 
+class GetMatchesTest(ServerTestCase):
+    """Profiled runs no Identity Resolution Job: an enabled domain has no matches yet."""
+
+    def test_enabled_domain_has_no_matches_yet(self):
+        d = self.create_domain(Matching={"Enabled": True})
+        for _ in range(2):
+            self.create_profile(d, FirstName="Ann", EmailAddress="ann@example.com")
+        resp = self.client.get_matches(DomainName=d, MaxResults=10)
+        self.assertEqual(resp["Matches"], [])
+        self.assertEqual(resp["PotentialMatches"], 0)
+        self.assertNotIn("MatchGenerationDate", resp)
+        self.assertNotIn("NextToken", resp)
+
+    def test_disabled_matching_is_bad_request(self):
+        d = self.create_domain()
+        self.assertClientError(self.client.get_matches, "BadRequestException", 400, d,
+                               DomainName=d)
+        self.client.update_domain(DomainName=d, Matching={"Enabled": True})
+        self.assertEqual(self.client.get_matches(DomainName=d)["Matches"], [])
+        self.assertClientError(self.client.get_matches, "ResourceNotFoundException", 404, None,
+                               DomainName=unique_name("nodom"))
+
+
 if __name__ == "__main__":
     unittest.main()
