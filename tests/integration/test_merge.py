@@ -2,9 +2,10 @@
 orders merged into one, field choices, history, domain statistics, and refused merges."""
 
 import json
+import threading
 import unittest
 
-from harness import ServerTestCase, unique_name
+from harness import ClientError, ServerTestCase, unique_name
 
 ORDER_FIELDS = {
     "OrderId": {"Source": "_source.OrderId", "ContentType": "STRING"},
@@ -141,6 +142,64 @@ class MergeTest(ServerTestCase):
                                                 ProfileIds=[self.main])["Profiles"][0]
         self.assertEqual(profile["FirstName"], "Anne")
         self.assertEqual(self.objects(self.main), ["o-1", "o-2", "o-3"])
+
+    def test_concurrent_overlapping_merges(self):
+        """Merges racing over shared profiles: each succeeds whole or is refused whole (404 for a
+        profile another merge deleted), never a 5xx, and no object or profile is lost or left
+        behind on a deleted profile."""
+        d = self.create_domain()
+        self.client.put_profile_object_type(
+            DomainName=d, ObjectTypeName="Order", Description="orders",
+            AllowProfileCreation=False, Fields=ORDER_FIELDS, Keys=ORDER_KEYS)
+        ids = []
+        for i in range(8):
+            ids.append(self.create_profile(d, EmailAddress=f"p{i}@example.com"))
+            for j in range(3):
+                self.client.put_profile_object(
+                    DomainName=d, ObjectTypeName="Order",
+                    Object=json.dumps({"OrderId": f"o-{i}-{j}", "email": f"p{i}@example.com"}))
+        plans = [(0, [1, 2]), (2, [3]), (3, [0]), (4, [5, 1]), (6, [7]), (7, [4]), (5, [6]),
+                 (1, [4, 6])]
+        outcomes = [None] * len(plans)
+        client = self.server.client()
+        start = threading.Barrier(len(plans))
+
+        def run(k, main, merged):
+            start.wait()
+            try:
+                client.merge_profiles(DomainName=d, MainProfileId=ids[main],
+                                      ProfileIdsToBeMerged=[ids[m] for m in merged])
+                outcomes[k] = "ok"
+            except ClientError as e:
+                outcomes[k] = (e.response["Error"]["Code"],
+                               e.response["ResponseMetadata"]["HTTPStatusCode"])
+
+        threads = [threading.Thread(target=run, args=(k, m, ms)) for k, (m, ms) in enumerate(plans)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        for outcome in outcomes:
+            self.assertIn(outcome, ("ok", ("ResourceNotFoundException", 404)), outcomes)
+        self.assertIn("ok", outcomes)
+
+        batch = self.client.batch_get_profile(DomainName=d, ProfileIds=ids)
+        alive = [p["ProfileId"] for p in batch["Profiles"]]
+        removed = sum(len(plans[k][1]) for k, o in enumerate(outcomes) if o == "ok")
+        self.assertEqual(len(alive), 8 - removed, outcomes)
+        self.assertEqual(self.client.get_domain(DomainName=d)["Stats"]["ProfileCount"], len(alive))
+        listed = []
+        for pid in alive:
+            resp = self.client.list_profile_objects(DomainName=d, ObjectTypeName="Order",
+                                                    ProfileId=pid)
+            listed += [i["ProfileObjectUniqueKey"] for i in resp["Items"]]
+        self.assertEqual(sorted(listed), sorted(f"o-{i}-{j}" for i in range(8) for j in range(3)))
+        # Every customer's email still finds exactly one live profile.
+        for i in range(8):
+            found = [it["ProfileId"] for it in self.client.search_profiles(
+                DomainName=d, KeyName="_email", Values=[f"p{i}@example.com"])["Items"]]
+            self.assertEqual(len(found), 1, f"p{i}: {found}")
+            self.assertIn(found[0], alive)
 
 
 class GetMatchesTest(ServerTestCase):
