@@ -55,7 +55,8 @@ Status CheckMergeIds(std::string_view main_id, const std::vector<std::string>& m
                                " is the main profile and cannot also be merged into itself");
     }
     if (!seen.insert(id).second) {
-      return Error::BadRequest("Profile " + id + " is listed more than once in ProfileIdsToBeMerged");
+      return Error::BadRequest("Profile " + id +
+                               " is listed more than once in ProfileIdsToBeMerged");
     }
   }
   return OkStatus();
@@ -254,8 +255,7 @@ Result<json::object> MergeProfiles(const ServiceEnv& env, const RequestContext& 
     const json::object& main_before = loaded.at(main_id);
     std::vector<json::object> merged;
     for (const std::string& id : merged_ids) merged.push_back(loaded.at(id));
-    ASSIGN_OR_RETURN(json::object after,
-                     MergeProfileDocuments(main_before, merged, field_sources));
+    ASSIGN_OR_RETURN(json::object after, MergeProfileDocuments(main_before, merged, field_sources));
 
     double now = env.clock->NowEpochSeconds();
     for (const json::object& gone : merged) {

@@ -4,6 +4,7 @@
 // transaction.
 #include <algorithm>
 #include <boost/json/array.hpp>
+#include <set>
 #include <string>
 
 #include "common/ids.h"
@@ -431,29 +432,35 @@ Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::s
 Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                             std::string_view from, std::string_view to) {
   store::Scope scope = DomainScope(ctx, domain);
+  // Objects live under their ObjectTypeName: a stored type's, or a template's when the object was
+  // put with a TemplateId as its type name and no type of that name is stored.
+  std::set<std::string> type_names;
+  for (const json::object& t : ObjectTemplates())
+    type_names.insert(GetStringOr(t, "TemplateId", ""));
   std::string after_type;
   while (true) {
     ASSIGN_OR_RETURN(auto types, txn.Scan(scope, kObjectTypeKind, "", after_type, kBatch));
-    for (const auto& type : types) {
-      std::string index = ObjectProfileIndex(type.id);
-      // Each move removes its own row under `from`, so the lookup always restarts from the front.
-      while (true) {
-        ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, index, from, "", kBatch));
-        for (const auto& unique : refs) {
-          std::string doc_id = ObjectDocId(type.id, unique);
-          RETURN_IF_ERROR(txn.IndexRemove(scope, index, from, unique));
-          ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kObjectKind, doc_id));
-          if (!body) continue;
-          ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
-          record["ProfileId"] = to;
-          RETURN_IF_ERROR(txn.Put(scope, kObjectKind, doc_id, Serialize(record)));
-          RETURN_IF_ERROR(txn.IndexAdd(scope, index, to, unique));
-        }
-        if (refs.size() < kBatch) break;
-      }
-    }
+    for (const auto& type : types) type_names.insert(type.id);
     if (types.size() < kBatch) break;
     after_type = types.back().id;
+  }
+  for (const std::string& type : type_names) {
+    std::string index = ObjectProfileIndex(type);
+    // Each move removes its own row under `from`, so the lookup always restarts from the front.
+    while (true) {
+      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, index, from, "", kBatch));
+      for (const auto& unique : refs) {
+        std::string doc_id = ObjectDocId(type, unique);
+        RETURN_IF_ERROR(txn.IndexRemove(scope, index, from, unique));
+        ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kObjectKind, doc_id));
+        if (!body) continue;
+        ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+        record["ProfileId"] = to;
+        RETURN_IF_ERROR(txn.Put(scope, kObjectKind, doc_id, Serialize(record)));
+        RETURN_IF_ERROR(txn.IndexAdd(scope, index, to, unique));
+      }
+      if (refs.size() < kBatch) break;
+    }
   }
   return OkStatus();
 }

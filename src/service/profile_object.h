@@ -125,7 +125,8 @@ Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::stri
 Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                               std::string_view profile_id);
 
-// Moves every object attached to profile `from` (of every stored type) to profile `to`
+// Moves every object attached to profile `from` (of every stored type, and of every template
+// used as a type name) to profile `to`
 // (MergeProfiles): rewrites each object's ProfileId and moves its "objprof/{type}" row. Sizes and
 // key rows do not change. REQUIRES: a Write transaction.
 Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,

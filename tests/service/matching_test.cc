@@ -60,7 +60,8 @@ class GetMatchesTest : public ::testing::Test {
 
 TEST_F(GetMatchesTest, EnabledDomainHasNoMatchesYet) {
   ASSERT_TRUE(Call("CreateDomain", R"({"DomainName": "m", "DefaultExpirationDays": 5,
-      "Matching": {"Enabled": true}})").ok());
+      "Matching": {"Enabled": true}})")
+                  .ok());
   ASSERT_TRUE(Call("CreateProfile", R"({"DomainName": "m", "FirstName": "Ann"})").ok());
   ASSERT_TRUE(Call("CreateProfile", R"({"DomainName": "m", "FirstName": "Ann"})").ok());
   auto r = Call("GetMatches", R"({"DomainName": "m", "MaxResults": 10})");

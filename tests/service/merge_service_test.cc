@@ -80,10 +80,9 @@ class MergeServiceTest : public ::testing::Test {
     return r.ok() ? *r : json::object();
   }
   std::string Create(std::string_view members) {
-    return std::string(
-        Ok("CreateProfile", R"({"DomainName": "d", )" + std::string(members) + "}")
-            .at("ProfileId")
-            .as_string());
+    return std::string(Ok("CreateProfile", R"({"DomainName": "d", )" + std::string(members) + "}")
+                           .at("ProfileId")
+                           .as_string());
   }
   void PutOrder(std::string_view id, std::string_view email, std::string_view city = "") {
     json::object o;
@@ -119,13 +118,14 @@ class MergeServiceTest : public ::testing::Test {
     return keys;
   }
   json::object Profile(const std::string& id) {
-    json::object r = Ok("BatchGetProfile", R"({"DomainName": "d", "ProfileIds": [")" + id + R"("]})");
+    json::object r =
+        Ok("BatchGetProfile", R"({"DomainName": "d", "ProfileIds": [")" + id + R"("]})");
     auto& profiles = r.at("Profiles").as_array();
     return profiles.empty() ? json::object() : profiles.at(0).as_object();
   }
   std::vector<std::string> Actions(const std::string& id) {
-    json::object r = Ok("ListProfileHistoryRecords",
-                        R"({"DomainName": "d", "ProfileId": ")" + id + R"("})");
+    json::object r =
+        Ok("ListProfileHistoryRecords", R"({"DomainName": "d", "ProfileId": ")" + id + R"("})");
     std::vector<std::string> actions;
     for (const auto& rec : r["ProfileHistoryRecords"].as_array()) {
       actions.emplace_back(rec.at("ActionType").as_string());
@@ -217,6 +217,24 @@ TEST_F(MergeServiceTest, MergeMovesObjectsAndKeysAndDeletesTheMerged) {
   // The ingested Address.City moved with its provenance: a new order from b's type updates it.
   PutOrder("o-b3", "b@x", "Nice");
   EXPECT_EQ(Profile(a_).at("Address"), Obj(R"({"City": "Nice"})"));
+}
+
+TEST_F(MergeServiceTest, ObjectsPutUnderATemplateNameMoveToo) {
+  json::object in;
+  in["DomainName"] = "d";
+  in["ObjectTypeName"] = "Zendesk-users";
+  in["Object"] = R"({"id": 42, "email": "b@x"})";
+  ASSERT_TRUE(Call("PutProfileObject", in).ok());
+  auto list = [&](const std::string& id) {
+    return Ok("ListProfileObjects", R"({"DomainName": "d", "ObjectTypeName": "Zendesk-users",
+        "ProfileId": ")" + id + R"("})")["Items"]
+        .as_array()
+        .size();
+  };
+  ASSERT_EQ(list(b_), 1u);
+  ASSERT_TRUE(Merge(a_, {b_}).ok());
+  EXPECT_EQ(list(a_), 1u);
+  EXPECT_EQ(Search("_zendeskUserId", "42"), std::set<std::string>{a_});
 }
 
 TEST_F(MergeServiceTest, UnknownProfilesAreNotFoundAndNothingChanges) {

@@ -83,10 +83,10 @@ TEST_F(MergeDocumentsTest, WithoutSourcesMainWinsAndMissingFieldsAreUnioned) {
 }
 
 TEST_F(MergeDocumentsTest, NamedSourcesWinEvenWithNothing) {
-  json::object out = Merge(R"({"FirstName": ")" + kB + R"(", "Address": ")" + kB +
-                           R"(", "EmailAddress": ")" + kC + R"(", "LastName": ")" + kC +
-                           R"(", "Attributes": {"shared": ")" + kB + R"(", "tier": ")" + kC +
-                           R"("}})");
+  json::object out =
+      Merge(R"({"FirstName": ")" + kB + R"(", "Address": ")" + kB + R"(", "EmailAddress": ")" + kC +
+            R"(", "LastName": ")" + kC + R"(", "Attributes": {"shared": ")" + kB +
+            R"(", "tier": ")" + kC + R"("}})");
   EXPECT_EQ(out.at("FirstName"), "Anne");
   EXPECT_EQ(out.at("Address"), Obj(R"({"City": "Nice"})"));
   EXPECT_FALSE(out.contains("EmailAddress"));  // c has none: "even if it is a NULL value"
