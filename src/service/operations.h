@@ -12,5 +12,12 @@ void RegisterProfileOperations(Registry& registry, const ServiceEnv& env);  // p
 void RegisterObjectOperations(Registry& registry, const ServiceEnv& env);   // object_type.cc
 void RegisterMergeOperations(Registry& registry, const ServiceEnv& env);    // merge.cc
 void RegisterMatchingOperations(Registry& registry, const ServiceEnv& env); // matching.cc
+void RegisterIntegrationOperations(Registry& registry, const ServiceEnv& env);  // integration.cc
+void RegisterEventStreamOperations(Registry& registry, const ServiceEnv& env);  // event_stream.cc
+void RegisterDomainLayoutOperations(Registry& registry, const ServiceEnv& env);  // domain_layout.cc
+void RegisterEventTriggerOperations(Registry& registry, const ServiceEnv& env);  // event_trigger.cc
+void RegisterCalculatedAttributeOperations(Registry& registry,
+                                           const ServiceEnv& env);  // calculated_attribute*.cc
+void RegisterSegmentOperations(Registry& registry, const ServiceEnv& env);  // segment.cc
 
 }  // namespace profiled::service

@@ -9,6 +9,12 @@ void RegisterAll(Registry& registry, const ServiceEnv& env) {
   RegisterObjectOperations(registry, env);
   RegisterMergeOperations(registry, env);
   RegisterMatchingOperations(registry, env);
+  RegisterIntegrationOperations(registry, env);
+  RegisterEventStreamOperations(registry, env);
+  RegisterDomainLayoutOperations(registry, env);
+  RegisterEventTriggerOperations(registry, env);
+  RegisterCalculatedAttributeOperations(registry, env);
+  RegisterSegmentOperations(registry, env);
 }
 
 }  // namespace profiled::service

@@ -7,6 +7,7 @@
 
 #include "service/common.h"
 #include "service/operations.h"
+#include "service/resource_crud.h"
 
 namespace profiled::service {
 namespace json = boost::json;
@@ -32,9 +33,16 @@ Result<std::string> DomainOfArn(const RequestContext& ctx, std::string_view arn)
 // (domains/{d}/{collection}/{name}) the document the collection's service keeps.
 Status RequireTaggable(store::Txn& txn, const RequestContext& ctx, std::string_view arn) {
   ASSIGN_OR_RETURN(std::string domain, DomainOfArn(ctx, arn));
-  auto domain_status = RequireDomain(txn, ctx, domain);
-  if (!domain_status.ok()) {
+  auto not_found = [&] {
     return Error::NotFound("Resource " + std::string(arn) + " does not exist");
+  };
+  if (!RequireDomain(txn, ctx, domain).ok()) return not_found();
+  std::string domain_arn = DomainArn(ctx, domain);
+  if (arn.size() > domain_arn.size()) {
+    if (arn[domain_arn.size()] != '/') return not_found();
+    ASSIGN_OR_RETURN(bool exists,
+                     SubResourceExists(txn, ctx, domain, arn.substr(domain_arn.size() + 1)));
+    if (!exists) return not_found();
   }
   return OkStatus();
 }

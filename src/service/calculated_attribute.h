@@ -1,0 +1,25 @@
+// File: calculated_attribute.h
+// Calculated attribute definitions: the rules of a definition as plain functions.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace profiled::service {
+
+// One "{ObjectTypeName.AttributeName}" element of a definition's Expression.
+struct ExpressionTerm {
+  std::string object_type;
+  std::string attribute;
+};
+
+// The elements of AttributeDetails.Expression. BadRequest when there are none, when one is not
+// "{ObjectTypeName.AttributeName}", when they name more than one object type, or when an
+// attribute is not listed in AttributeDetails.Attributes (by "AttributeName" or the full
+// "ObjectTypeName.AttributeName").
+Result<std::vector<ExpressionTerm>> ParseAttributeDetails(const boost::json::object& details);
+
+}  // namespace profiled::service
