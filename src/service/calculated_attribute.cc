@@ -82,11 +82,19 @@ void DeriveDefinition(json::object& view) {
 }  // namespace
 
 void RegisterCalculatedAttributeOperations(Registry& registry, const ServiceEnv& env) {
-  std::vector<std::string_view> full = {
-      "CalculatedAttributeName", "DisplayName", "Description",       "AttributeDetails",
-      "Conditions",              "Filter",      "Statistic",         "CreatedAt",
-      "LastUpdatedAt",           "UseHistoricalData", "Status",      "Readiness",
-      "Tags"};
+  std::vector<std::string_view> full = {"CalculatedAttributeName",
+                                        "DisplayName",
+                                        "Description",
+                                        "AttributeDetails",
+                                        "Conditions",
+                                        "Filter",
+                                        "Statistic",
+                                        "CreatedAt",
+                                        "LastUpdatedAt",
+                                        "UseHistoricalData",
+                                        "Status",
+                                        "Readiness",
+                                        "Tags"};
   ResourceSpec spec;
   spec.kind = kCalculatedAttributeKind;
   spec.collection = "calculated-attributes";
@@ -98,12 +106,11 @@ void RegisterCalculatedAttributeOperations(Registry& registry, const ServiceEnv&
   spec.create_output = full;
   spec.get_output = full;
   // UpdateCalculatedAttributeDefinitionResponse has no Filter.
-  spec.update_output = {"CalculatedAttributeName", "DisplayName", "Description",
-                        "CreatedAt",               "LastUpdatedAt", "Statistic",
-                        "Conditions",              "AttributeDetails", "UseHistoricalData",
-                        "Status",                  "Readiness",     "Tags"};
-  spec.list_output = {"CalculatedAttributeName", "DisplayName", "Description", "CreatedAt",
-                      "LastUpdatedAt", "UseHistoricalData", "Status", "Tags"};
+  spec.update_output = {"CalculatedAttributeName", "DisplayName", "Description", "CreatedAt",
+                        "LastUpdatedAt",           "Statistic",   "Conditions",  "AttributeDetails",
+                        "UseHistoricalData",       "Status",      "Readiness",   "Tags"};
+  spec.list_output = {"CalculatedAttributeName", "DisplayName",       "Description", "CreatedAt",
+                      "LastUpdatedAt",           "UseHistoricalData", "Status",      "Tags"};
   spec.prepare = PrepareDefinition;
   spec.derive = DeriveDefinition;
   RegisterResource(registry, env, spec,

@@ -27,12 +27,12 @@ Status PrepareLayout(store::Txn&, const RequestContext&, std::string_view, json:
 }  // namespace
 
 void RegisterDomainLayoutOperations(Registry& registry, const ServiceEnv& env) {
-  std::vector<std::string_view> members = {"Description", "DisplayName", "IsDefault",
-                                           "LayoutType", "Layout"};
-  std::vector<std::string_view> full = {"LayoutDefinitionName", "Description", "DisplayName",
-                                        "IsDefault",  "LayoutType",  "Layout",
-                                        "Version",    "CreatedAt",   "LastUpdatedAt",
-                                        "Tags"};
+  std::vector<std::string_view> members = {"Description", "DisplayName", "IsDefault", "LayoutType",
+                                           "Layout"};
+  std::vector<std::string_view> full = {
+      "LayoutDefinitionName", "Description", "DisplayName", "IsDefault",
+      "LayoutType",           "Layout",      "Version",     "CreatedAt",
+      "LastUpdatedAt",        "Tags"};
   ResourceSpec spec;
   spec.kind = kDomainLayoutKind;
   spec.collection = "layouts";
@@ -44,7 +44,7 @@ void RegisterDomainLayoutOperations(Registry& registry, const ServiceEnv& env) {
   spec.get_output = full;
   spec.update_output = full;
   spec.list_output = {"LayoutDefinitionName", "Description", "DisplayName", "IsDefault",
-                      "LayoutType", "Tags", "CreatedAt", "LastUpdatedAt"};
+                      "LayoutType",           "Tags",        "CreatedAt",   "LastUpdatedAt"};
   spec.delete_message = true;
   spec.prepare = PrepareLayout;
   RegisterResource(registry, env, spec,

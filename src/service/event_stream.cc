@@ -21,9 +21,10 @@ Status PrepareEventStream(store::Txn&, const RequestContext&, std::string_view, 
   bool kinesis = uri.rfind("arn:", 0) == 0 && uri.find(":kinesis:") != std::string::npos &&
                  uri.find(":stream/") != std::string::npos;
   if (!kinesis) {
-    return Error::BadRequest("Uri must be the ARN of a Kinesis data stream "
-                             "(arn:aws:kinesis:region:account-id:stream/stream-name), not " +
-                             uri);
+    return Error::BadRequest(
+        "Uri must be the ARN of a Kinesis data stream "
+        "(arn:aws:kinesis:region:account-id:stream/stream-name), not " +
+        uri);
   }
   return OkStatus();
 }
@@ -48,10 +49,11 @@ void RegisterEventStreamOperations(Registry& registry, const ServiceEnv& env) {
   spec.arn_member = "EventStreamArn";
   spec.create_members = {"Uri"};
   spec.create_output = {"EventStreamArn", "Tags"};
-  spec.get_output = {"DomainName", "EventStreamArn",     "CreatedAt", "State",
+  spec.get_output = {"DomainName",   "EventStreamArn",     "CreatedAt", "State",
                      "StoppedSince", "DestinationDetails", "Tags"};
-  spec.list_output = {"DomainName", "EventStreamName",    "EventStreamArn", "State",
-                      "StoppedSince", "DestinationSummary", "Tags"};
+  spec.list_output = {"DomainName", "EventStreamName", "EventStreamArn",
+                      "State",      "StoppedSince",    "DestinationSummary",
+                      "Tags"};
   spec.prepare = PrepareEventStream;
   spec.derive = DeriveEventStream;
   RegisterResource(registry, env, spec,

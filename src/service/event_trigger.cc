@@ -29,10 +29,14 @@ void RegisterEventTriggerOperations(Registry& registry, const ServiceEnv& env) {
   std::vector<std::string_view> members = {"ObjectTypeName", "Description",
                                            "EventTriggerConditions", "SegmentFilter",
                                            "EventTriggerLimits"};
-  std::vector<std::string_view> full = {"EventTriggerName",   "ObjectTypeName",
-                                        "Description",        "EventTriggerConditions",
-                                        "SegmentFilter",      "EventTriggerLimits",
-                                        "CreatedAt",          "LastUpdatedAt",
+  std::vector<std::string_view> full = {"EventTriggerName",
+                                        "ObjectTypeName",
+                                        "Description",
+                                        "EventTriggerConditions",
+                                        "SegmentFilter",
+                                        "EventTriggerLimits",
+                                        "CreatedAt",
+                                        "LastUpdatedAt",
                                         "Tags"};
   ResourceSpec spec;
   spec.kind = kEventTriggerKind;
@@ -44,8 +48,8 @@ void RegisterEventTriggerOperations(Registry& registry, const ServiceEnv& env) {
   spec.create_output = full;
   spec.get_output = full;
   spec.update_output = full;
-  spec.list_output = {"ObjectTypeName", "EventTriggerName", "Description", "CreatedAt",
-                      "LastUpdatedAt", "Tags"};
+  spec.list_output = {"ObjectTypeName", "EventTriggerName", "Description",
+                      "CreatedAt",      "LastUpdatedAt",    "Tags"};
   spec.delete_message = true;
   spec.prepare = PrepareTrigger;
   RegisterResource(registry, env, spec,

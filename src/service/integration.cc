@@ -23,9 +23,8 @@ constexpr std::string_view kAccountIndex = "integrations/uri";
 constexpr std::string_view kListAccountPurpose = "ListAccountIntegrations";
 
 const std::vector<std::string_view> kOutput = {
-    "DomainName", "Uri",        "ObjectTypeName", "CreatedAt",         "LastUpdatedAt",
-    "Tags",       "ObjectTypeNames", "WorkflowId", "IsUnstructured",   "RoleArn",
-    "EventTriggerNames", "Scope"};
+    "DomainName",      "Uri",        "ObjectTypeName", "CreatedAt", "LastUpdatedAt",     "Tags",
+    "ObjectTypeNames", "WorkflowId", "IsUnstructured", "RoleArn",   "EventTriggerNames", "Scope"};
 
 Status PrepareIntegration(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                           json::object& doc, const json::object*) {
@@ -47,8 +46,8 @@ Status PrepareIntegration(store::Txn& txn, const RequestContext& ctx, std::strin
   if (const json::array* triggers = GetArray(doc, "EventTriggerNames")) {
     for (const auto& t : *triggers) {
       if (!t.is_string()) continue;
-      RETURN_IF_ERROR(RequireResourceOfKind(txn, ctx, domain, kEventTriggerKind,
-                                            "Event trigger", t.get_string()));
+      RETURN_IF_ERROR(RequireResourceOfKind(txn, ctx, domain, kEventTriggerKind, "Event trigger",
+                                            t.get_string()));
     }
   }
   if (!doc.contains("Scope")) doc["Scope"] = "PROFILE";
@@ -63,8 +62,8 @@ ResourceSpec IntegrationSpec() {
   spec.collection = "integrations";
   spec.label = "Integration";
   spec.name_member = "Uri";
-  spec.create_members = {"ObjectTypeName", "ObjectTypeNames", "FlowDefinition", "RoleArn",
-                         "EventTriggerNames", "Scope"};
+  spec.create_members = {"ObjectTypeName", "ObjectTypeNames",   "FlowDefinition",
+                         "RoleArn",        "EventTriggerNames", "Scope"};
   spec.upsert = true;
   spec.create_output = kOutput;
   spec.get_output = kOutput;
@@ -131,10 +130,9 @@ void RegisterIntegrationOperations(Registry& registry, const ServiceEnv& env) {
                     .update = "",
                     .list = "ListIntegrations",
                     .del = "DeleteIntegration"});
-  registry.Register("ListAccountIntegrations",
-                    [env](const RequestContext& ctx, json::object in) {
-                      return ListAccountIntegrations(env, ctx, in);
-                    });
+  registry.Register("ListAccountIntegrations", [env](const RequestContext& ctx, json::object in) {
+    return ListAccountIntegrations(env, ctx, in);
+  });
 }
 
 }  // namespace profiled::service

@@ -41,8 +41,7 @@ std::string NotFoundMessage(std::string_view label, std::string_view name,
 }  // namespace
 
 Status RequireResourceOfKind(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
-                             std::string_view kind, std::string_view label,
-                             std::string_view name) {
+                             std::string_view kind, std::string_view label, std::string_view name) {
   ASSIGN_OR_RETURN(auto body, txn.Get(DomainScope(ctx, domain), kind, name));
   if (!body) return Error::NotFound(NotFoundMessage(label, name, domain));
   return OkStatus();
@@ -56,8 +55,8 @@ Result<json::object> LoadResource(store::Txn& txn, const RequestContext& ctx,
   return ParseStored(*body);
 }
 
-Result<bool> SubResourceExists(store::Txn& txn, const RequestContext& ctx,
-                               std::string_view domain, std::string_view rest) {
+Result<bool> SubResourceExists(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                               std::string_view rest) {
   // ARN collection -> store kind. Integration names (Uris) may themselves contain '/', so the
   // name is everything after the collection.
   static constexpr std::pair<std::string_view, std::string_view> kCollections[] = {
@@ -100,9 +99,7 @@ struct Call {
   }
 
   store::Scope scope() const { return DomainScope(ctx, domain); }
-  std::string arn(std::string_view n) const {
-    return ResourceArn(ctx, domain, spec.collection, n);
-  }
+  std::string arn(std::string_view n) const { return ResourceArn(ctx, domain, spec.collection, n); }
 
   // The stored document as the response shapes see it.
   Result<json::object> View(store::Txn& txn, std::string_view n, json::object doc) const {
@@ -141,8 +138,8 @@ Result<json::object> Create(const ServiceEnv& env, const RequestContext& ctx,
     json::object doc = PickMembers(in, spec.create_members);
     doc[spec.name_member] = call.name;
     double now = env.clock->NowEpochSeconds();
-    doc["CreatedAt"] = previous && previous->contains("CreatedAt") ? previous->at("CreatedAt")
-                                                                    : json::value(now);
+    doc["CreatedAt"] =
+        previous && previous->contains("CreatedAt") ? previous->at("CreatedAt") : json::value(now);
     doc["LastUpdatedAt"] = now;
     RETURN_IF_ERROR(call.Write(txn, doc, previous ? &*previous : nullptr));
     if (const json::object* tags = GetObject(in, "Tags")) {
@@ -155,8 +152,8 @@ Result<json::object> Create(const ServiceEnv& env, const RequestContext& ctx,
   return out;
 }
 
-Result<json::object> Get(const ServiceEnv& env, const RequestContext& ctx,
-                         const ResourceSpec& spec, const json::object& in) {
+Result<json::object> Get(const ServiceEnv& env, const RequestContext& ctx, const ResourceSpec& spec,
+                         const json::object& in) {
   Call call(env, ctx, spec, in);
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {

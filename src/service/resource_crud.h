@@ -83,14 +83,13 @@ Result<boost::json::object> LoadResource(store::Txn& txn, const RequestContext& 
                                          std::string_view name);
 // NotFound unless a document of `kind` named `name` exists in the domain.
 Status RequireResourceOfKind(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
-                             std::string_view kind, std::string_view label,
-                             std::string_view name);
+                             std::string_view kind, std::string_view label, std::string_view name);
 
 // Whether `rest` ("{collection}/{name}", the ARN after "domains/{domain}/") names an existing
 // sub-resource of the domain: object types and every named resource above. Used by the tags
 // service so that only existing resources can be tagged.
-Result<bool> SubResourceExists(store::Txn& txn, const RequestContext& ctx,
-                               std::string_view domain, std::string_view rest);
+Result<bool> SubResourceExists(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                               std::string_view rest);
 
 // Copies the listed members of `from` that are present.
 boost::json::object PickMembers(const boost::json::object& from,

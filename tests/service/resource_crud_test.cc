@@ -51,8 +51,8 @@ class ResourceCrudTest : public ::testing::Test {
     spec.arn_member = "WidgetArn";
     spec.create_members = {"Color", "Size"};
     spec.update_members = {"Color"};
-    spec.create_output = {"WidgetName", "WidgetArn", "Color", "Size", "CreatedAt",
-                          "LastUpdatedAt", "Tags", "Shiny"};
+    spec.create_output = {"WidgetName", "WidgetArn",     "Color", "Size",
+                          "CreatedAt",  "LastUpdatedAt", "Tags",  "Shiny"};
     spec.get_output = spec.create_output;
     spec.update_output = spec.create_output;
     spec.list_output = {"WidgetName", "Color"};
@@ -66,8 +66,11 @@ class ResourceCrudTest : public ::testing::Test {
     };
     spec.derive = [](json::object& view) { view["Shiny"] = true; };
     RegisterResource(registry_, env_, spec,
-                     {.create = "CreateWidget", .get = "GetWidget", .update = "UpdateWidget",
-                      .list = "ListWidgets", .del = "DeleteWidget"});
+                     {.create = "CreateWidget",
+                      .get = "GetWidget",
+                      .update = "UpdateWidget",
+                      .list = "ListWidgets",
+                      .del = "DeleteWidget"});
     ctx_ = {"123456789012", "us-east-1", "req"};
     ASSERT_TRUE(Call("CreateDomain", R"({"DomainName": "d"})").ok());
   }
@@ -95,8 +98,7 @@ TEST_F(ResourceCrudTest, CreateGetUpdateDelete) {
   auto created = Call("CreateWidget", R"({"DomainName": "d", "WidgetName": "w",
       "Color": "red", "Size": 3, "Ignored": 1, "Tags": {"k": "v"}})");
   ASSERT_TRUE(created.ok()) << created.error().message();
-  EXPECT_EQ(created->at("WidgetArn"),
-            "arn:aws:profile:us-east-1:123456789012:domains/d/widgets/w");
+  EXPECT_EQ(created->at("WidgetArn"), "arn:aws:profile:us-east-1:123456789012:domains/d/widgets/w");
   EXPECT_EQ(created->at("Color"), "red");
   EXPECT_EQ(created->at("Tags").as_object().at("k"), "v");
   EXPECT_EQ(created->at("Shiny"), true);
@@ -149,8 +151,8 @@ TEST_F(ResourceCrudTest, MissingDomainIsNotFound) {
 
 TEST_F(ResourceCrudTest, ListPagesWithTokensBoundToTheListing) {
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(Call("CreateWidget", R"({"DomainName": "d", "WidgetName": "w)" +
-                                         std::to_string(i) + R"(", "Color": "c"})")
+    ASSERT_TRUE(Call("CreateWidget", R"({"DomainName": "d", "WidgetName": "w)" + std::to_string(i) +
+                                         R"(", "Color": "c"})")
                     .ok());
   }
   std::vector<std::string> names;
@@ -184,24 +186,29 @@ TEST_F(ResourceCrudTest, PrepareSeesThePreviousDocument) {
   ASSERT_TRUE(Call("UpdateWidget", R"({"DomainName": "d", "WidgetName": "w"})").ok());
   EXPECT_EQ(prepared_, 3);
   int64_t revision = 0;
-  ASSERT_TRUE(store_->Read([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(auto body, txn.Get(DomainScope(ctx_, "d"), "widget", "w"));
-    ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
-    revision = GetInt(doc, "Revision").value_or(0);
-    return OkStatus();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](store::Txn& txn) -> Status {
+                    ASSIGN_OR_RETURN(auto body, txn.Get(DomainScope(ctx_, "d"), "widget", "w"));
+                    ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
+                    revision = GetInt(doc, "Revision").value_or(0);
+                    return OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(revision, 3);
 }
 
 TEST_F(ResourceCrudTest, SubResourceExistsByCollection) {
   ASSERT_TRUE(Call("CreateEventStream", R"({"DomainName": "d", "EventStreamName": "s",
-      "Uri": "arn:aws:kinesis:us-east-1:123456789012:stream/x"})").ok());
+      "Uri": "arn:aws:kinesis:us-east-1:123456789012:stream/x"})")
+                  .ok());
   auto check = [&](std::string_view rest) {
     bool exists = false;
-    EXPECT_TRUE(store_->Read([&](store::Txn& txn) -> Status {
-      ASSIGN_OR_RETURN(exists, SubResourceExists(txn, ctx_, "d", rest));
-      return OkStatus();
-    }).ok());
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Txn& txn) -> Status {
+                      ASSIGN_OR_RETURN(exists, SubResourceExists(txn, ctx_, "d", rest));
+                      return OkStatus();
+                    })
+                    .ok());
     return exists;
   };
   EXPECT_TRUE(check("event-streams/s"));
