@@ -59,10 +59,10 @@ ls "$resource_dir"/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 ||
 
 # ---- build -----------------------------------------------------------------------------------
 echo "fuzz.sh: configuring $BUILD (clang-14, ASan+UBSan, libFuzzer)"
+mkdir -p "$BUILD" || die "cannot create $BUILD"
 if ! CC=clang-14 CXX=clang++-14 cmake -S "$ROOT" -B "$BUILD" -G Ninja \
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROFILED_FUZZ=ON -DPROFILED_WITH_POSTGRES=OFF \
-    -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 >"$BUILD.configure.log" 2>&1; then
-  cat "$BUILD.configure.log" >&2
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROFILED_FUZZ=ON -DPROFILED_WITH_POSTGRES=OFF >"$BUILD/fuzz-configure.log" 2>&1; then
+  cat "$BUILD/fuzz-configure.log" >&2
   die "cmake configure failed (log above). A build directory configured with another compiler? Remove $BUILD"
 fi
 binaries=()
