@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <memory>
 #include <string>
 
@@ -16,6 +18,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "http/server.h"
+#include "service/profile_import_export.h"
 #include "service/registry.h"
 #include "store/sqlite/sqlite_store.h"
 #ifdef PROFILED_WITH_POSTGRES
@@ -146,6 +149,51 @@ int Serve(const ServeFlags& flags) {
   return 0;  // the store closes here, after every in-flight request has drained
 }
 
+// `profiled import|export`: NDJSON profiles of one domain, straight to/from the store
+// (service/profile_import_export.h); FILE "-" is stdin/stdout.
+struct TransferFlags {
+  std::string domain;
+  std::string file = "-";
+  size_t batch = 2000;
+};
+
+int Transfer(const ServeFlags& flags, const TransferFlags& transfer, bool import) {
+  auto store = OpenStore(flags);
+  if (!store.ok()) {
+    std::fprintf(stderr, "profiled: cannot open store: %s\n", store.error().message().c_str());
+    return 1;
+  }
+  std::fstream file;
+  bool stdio = transfer.file == "-";
+  if (!stdio) {
+    file.open(transfer.file, import ? std::ios::in : std::ios::out | std::ios::trunc);
+    if (!file) {
+      std::fprintf(stderr, "profiled: cannot open %s\n", transfer.file.c_str());
+      return 1;
+    }
+  }
+  if (import) {
+    SystemClock clock;
+    service::ImportOptions options{flags.account_id, transfer.domain, transfer.batch};
+    auto stats = service::ImportProfiles(**store, clock, options, stdio ? std::cin : file);
+    if (!stats.ok()) {
+      std::fprintf(stderr, "profiled import: %s\n", stats.error().message().c_str());
+      return 1;
+    }
+    std::fprintf(stderr, "imported %lld profiles (%lld replaced)\n",
+                 static_cast<long long>(stats->imported), static_cast<long long>(stats->replaced));
+    return 0;
+  }
+  auto count = service::ExportProfiles(**store, flags.account_id, transfer.domain,
+                                       stdio ? std::cout : file);
+  if (!count.ok()) {
+    std::fprintf(stderr, "profiled export: %s\n", count.error().message().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "exported %lld profiles\n", static_cast<long long>(*count));
+  return 0;
+}
+
 }  // namespace
 }  // namespace profiled
 
@@ -192,11 +240,26 @@ int main(int argc, char** argv) {
       ->envname("PROFILED_IDLE_TIMEOUT_SECONDS")->check(CLI::Range(1, 86400))
       ->capture_default_str();
   CLI::App* version = app.add_subcommand("version", "Print the version");
+  profiled::TransferFlags transfer;
+  CLI::App* import = app.add_subcommand("import", "Load NDJSON profiles into a domain");
+  CLI::App* export_ = app.add_subcommand("export", "Write a domain's profiles as NDJSON");
+  for (CLI::App* sub : {import, export_}) {
+    sub->add_option("--data-dir", flags.data_dir)->envname("PROFILED_DATA_DIR")->capture_default_str();
+    sub->add_option("--store", flags.store)->envname("PROFILED_STORE")->capture_default_str();
+    sub->add_option("--account-id", flags.account_id)->envname("PROFILED_ACCOUNT_ID")->capture_default_str();
+    sub->add_option("--domain-name", transfer.domain, "The domain (it must exist)")->required();
+    sub->add_option("file", transfer.file, "NDJSON file, - for stdin/stdout")->capture_default_str();
+  }
+  import->add_option("--batch", transfer.batch, "Profiles per transaction")
+      ->check(CLI::Range(size_t{1}, size_t{100000}))->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   if (version->parsed()) {
     std::printf("profiled %s (Customer Profiles API 2020-08-15)\n", PROFILED_VERSION);
     return 0;
+  }
+  if (import->parsed() || export_->parsed()) {
+    return profiled::Transfer(flags, transfer, import->parsed());
   }
   return profiled::Serve(flags);
 }
