@@ -378,6 +378,23 @@ Result<json::object> DeleteProfileObject(const ServiceEnv& env, const RequestCon
   return out;
 }
 
+// Every ObjectTypeName objects may be stored under: the domain's stored types, and the
+// templates (an object put with a TemplateId as its type name when no such type is stored).
+Result<std::set<std::string>> ObjectTypeNamesOfDomain(store::Txn& txn, store::Scope scope) {
+  std::set<std::string> type_names;
+  for (const json::object& t : ObjectTemplates()) {
+    type_names.insert(GetStringOr(t, "TemplateId", ""));
+  }
+  std::string after_type;
+  while (true) {
+    ASSIGN_OR_RETURN(auto types, txn.Scan(scope, kObjectTypeKind, "", after_type, kBatch));
+    for (const auto& type : types) type_names.insert(type.id);
+    if (types.size() < kBatch) break;
+    after_type = types.back().id;
+  }
+  return type_names;
+}
+
 }  // namespace
 
 Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
@@ -403,28 +420,23 @@ Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::stri
 Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                               std::string_view profile_id) {
   store::Scope scope = DomainScope(ctx, domain);
-  std::string after_type;
-  while (true) {
-    ASSIGN_OR_RETURN(auto types, txn.Scan(scope, kObjectTypeKind, "", after_type, kBatch));
-    for (const auto& type : types) {
-      // Each erase removes its own index row, so the lookup always restarts from the front.
-      while (true) {
-        ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, ObjectProfileIndex(type.id),
-                                                    profile_id, "", kBatch));
-        for (const auto& unique : refs) {
-          ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, ObjectDocId(type.id, unique)));
-          if (!body) {
-            RETURN_IF_ERROR(txn.IndexRemove(scope, ObjectProfileIndex(type.id), profile_id, unique));
-            continue;
-          }
-          ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
-          RETURN_IF_ERROR(EraseObject(txn, scope, record));
+  ASSIGN_OR_RETURN(std::set<std::string> type_names, ObjectTypeNamesOfDomain(txn, scope));
+  for (const std::string& type : type_names) {
+    std::string index = ObjectProfileIndex(type);
+    // Each erase removes its own index row, so the lookup always restarts from the front.
+    while (true) {
+      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, index, profile_id, "", kBatch));
+      for (const auto& unique : refs) {
+        ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, ObjectDocId(type, unique)));
+        if (!body) {
+          RETURN_IF_ERROR(txn.IndexRemove(scope, index, profile_id, unique));
+          continue;
         }
-        if (refs.size() < kBatch) break;
+        ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+        RETURN_IF_ERROR(EraseObject(txn, scope, record));
       }
+      if (refs.size() < kBatch) break;
     }
-    if (types.size() < kBatch) break;
-    after_type = types.back().id;
   }
   return OkStatus();
 }
@@ -432,18 +444,7 @@ Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::s
 Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                             std::string_view from, std::string_view to) {
   store::Scope scope = DomainScope(ctx, domain);
-  // Objects live under their ObjectTypeName: a stored type's, or a template's when the object was
-  // put with a TemplateId as its type name and no type of that name is stored.
-  std::set<std::string> type_names;
-  for (const json::object& t : ObjectTemplates())
-    type_names.insert(GetStringOr(t, "TemplateId", ""));
-  std::string after_type;
-  while (true) {
-    ASSIGN_OR_RETURN(auto types, txn.Scan(scope, kObjectTypeKind, "", after_type, kBatch));
-    for (const auto& type : types) type_names.insert(type.id);
-    if (types.size() < kBatch) break;
-    after_type = types.back().id;
-  }
+  ASSIGN_OR_RETURN(std::set<std::string> type_names, ObjectTypeNamesOfDomain(txn, scope));
   for (const std::string& type : type_names) {
     std::string index = ObjectProfileIndex(type);
     // Each move removes its own row under `from`, so the lookup always restarts from the front.
