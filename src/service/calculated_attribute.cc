@@ -119,6 +119,7 @@ void RegisterCalculatedAttributeOperations(Registry& registry, const ServiceEnv&
                     .update = "UpdateCalculatedAttributeDefinition",
                     .list = "ListCalculatedAttributeDefinitions",
                     .del = "DeleteCalculatedAttributeDefinition"});
+  RegisterCalculatedAttributeValueOperations(registry, env);
 }
 
 }  // namespace profiled::service

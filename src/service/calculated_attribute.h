@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "service/registry.h"
 
 namespace profiled::service {
 
@@ -21,5 +22,10 @@ struct ExpressionTerm {
 // attribute is not listed in AttributeDetails.Attributes (by "AttributeName" or the full
 // "ObjectTypeName.AttributeName").
 Result<std::vector<ExpressionTerm>> ParseAttributeDetails(const boost::json::object& details);
+
+// GetCalculatedAttributeForProfile, ListCalculatedAttributesForProfile and
+// BatchGetCalculatedAttributeForProfile (calculated_attribute_value.cc); called by
+// RegisterCalculatedAttributeOperations.
+void RegisterCalculatedAttributeValueOperations(Registry& registry, const ServiceEnv& env);
 
 }  // namespace profiled::service
