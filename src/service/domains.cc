@@ -67,6 +67,17 @@ Result<json::object> DomainView(store::Txn& txn, const RequestContext& ctx,
   return out;
 }
 
+// Stores the domain with the request's Tags merged in; returns the response view.
+Result<json::object> SaveDomain(store::Txn& txn, const RequestContext& ctx,
+                                const json::object& domain, const json::object& in) {
+  std::string name = GetStringOr(domain, "DomainName", "");
+  RETURN_IF_ERROR(txn.Put(AccountScope(ctx), kDomainKind, name, Serialize(domain)));
+  if (const json::object* tags = GetObject(in, "Tags")) {
+    RETURN_IF_ERROR(MergeTags(txn, ctx, DomainArn(ctx, name), *tags));
+  }
+  return DomainView(txn, ctx, domain);
+}
+
 Result<json::object> CreateDomain(const ServiceEnv& env, const RequestContext& ctx,
                                   const json::object& in) {
   std::string name = GetStringOr(in, "DomainName", "");
@@ -80,11 +91,7 @@ Result<json::object> CreateDomain(const ServiceEnv& env, const RequestContext& c
     double now = env.clock->NowEpochSeconds();
     domain["CreatedAt"] = now;
     domain["LastUpdatedAt"] = now;
-    RETURN_IF_ERROR(txn.Put(AccountScope(ctx), kDomainKind, name, Serialize(domain)));
-    if (const json::object* tags = GetObject(in, "Tags")) {
-      RETURN_IF_ERROR(MergeTags(txn, ctx, DomainArn(ctx, name), *tags));
-    }
-    ASSIGN_OR_RETURN(out, DomainView(txn, ctx, domain));
+    ASSIGN_OR_RETURN(out, SaveDomain(txn, ctx, domain, in));
     return OkStatus();
   }));
   return out;
@@ -114,11 +121,7 @@ Result<json::object> UpdateDomain(const ServiceEnv& env, const RequestContext& c
     ASSIGN_OR_RETURN(json::object domain, ParseStored(*body));
     ApplySettings(in, domain, /*is_update=*/true);
     domain["LastUpdatedAt"] = env.clock->NowEpochSeconds();
-    RETURN_IF_ERROR(txn.Put(AccountScope(ctx), kDomainKind, name, Serialize(domain)));
-    if (const json::object* tags = GetObject(in, "Tags")) {
-      RETURN_IF_ERROR(MergeTags(txn, ctx, DomainArn(ctx, name), *tags));
-    }
-    ASSIGN_OR_RETURN(out, DomainView(txn, ctx, domain));
+    ASSIGN_OR_RETURN(out, SaveDomain(txn, ctx, domain, in));
     return OkStatus();
   }));
   return out;
