@@ -2,20 +2,11 @@
 // is not, NotFound for an unknown domain, and no token accepted (none is ever issued).
 #include "service/matching.h"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <boost/json/parse.hpp>
-#include <filesystem>
-
-#include "service/registry.h"
-#include "store/sqlite/sqlite_store.h"
+#include "service/service_fixture.h"
 
 namespace profiled::service {
 namespace {
-namespace json = boost::json;
-
-json::object Obj(std::string_view text) { return json::parse(text).as_object(); }
+using fixture::Obj;
 
 TEST(MatchingEnabled, ReadsTheStoredDomain) {
   EXPECT_TRUE(MatchingEnabled(Obj(R"({"Matching": {"Enabled": true}})")));
@@ -24,38 +15,11 @@ TEST(MatchingEnabled, ReadsTheStoredDomain) {
   EXPECT_FALSE(MatchingEnabled(Obj("{}")));
 }
 
-class GetMatchesTest : public ::testing::Test {
+class GetMatchesTest : public fixture::ServiceTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("profiled-matching-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = store::sqlite::OpenSqliteStore({.path = (dir_ / "g.db").string()});
-    ASSERT_TRUE(store.ok()) << store.error().message();
-    store_ = std::move(store).value();
-    env_.store = store_.get();
-    env_.clock = &clock_;
-    RegisterAll(registry_, env_);
-    ctx_ = {"123456789012", "us-east-1", "req"};
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  Result<json::object> Call(std::string_view op, std::string_view in) {
-    const Handler* h = registry_.Find(op);
-    if (!h) return Error::NotImplemented(std::string(op));
-    return (*h)(ctx_, Obj(in));
-  }
+  void SetUp() override { OpenStore(clock_); }
 
   SystemClock clock_;
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Store> store_;
-  ServiceEnv env_;
-  Registry registry_;
-  RequestContext ctx_;
 };
 
 TEST_F(GetMatchesTest, EnabledDomainHasNoMatchesYet) {

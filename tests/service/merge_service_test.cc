@@ -1,29 +1,16 @@
 // MergeProfiles through the registry on a real SQLite store: profiles, objects, keys, history and
 // domain statistics after a merge, and that a refused merge changes nothing.
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <filesystem>
 #include <set>
 
 #include "service/common.h"
-#include "service/registry.h"
-#include "store/sqlite/sqlite_store.h"
+#include "service/service_fixture.h"
 
 namespace profiled::service {
 namespace {
 namespace json = boost::json;
-
-class FixedClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point Now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
-  }
-};
-
-json::object Obj(std::string_view text) { return json::parse(text).as_object(); }
+using fixture::Obj;
+using fixture::ServiceTest;
 
 constexpr std::string_view kOrderType = R"({"DomainName": "d", "ObjectTypeName": "Order",
   "Description": "orders", "AllowProfileCreation": false,
@@ -37,21 +24,10 @@ constexpr std::string_view kOrderType = R"({"DomainName": "d", "ObjectTypeName":
     "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]
   }})";
 
-class MergeServiceTest : public ::testing::Test {
+class MergeServiceTest : public ServiceTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("profiled-merge-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = store::sqlite::OpenSqliteStore({.path = (dir_ / "m.db").string()});
-    ASSERT_TRUE(store.ok()) << store.error().message();
-    store_ = std::move(store).value();
-    env_.store = store_.get();
-    env_.clock = &clock_;
-    RegisterAll(registry_, env_);
-    ctx_ = {"123456789012", "us-east-1", "req"};
+    ASSERT_NO_FATAL_FAILURE(OpenStore());
     Ok("CreateDomain", R"({"DomainName": "d"})");
     Ok("PutProfileObjectType", kOrderType);
     a_ = Create(R"("FirstName": "Ann", "EmailAddress": "a@x")");
@@ -64,26 +40,6 @@ class MergeServiceTest : public ::testing::Test {
     PutOrder("o-b2", "b@x", "Lyon");
     PutOrder("o-c", "c@x");
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  Result<json::object> Call(std::string_view op, json::object in) {
-    const Handler* h = registry_.Find(op);
-    if (!h) return Error::NotImplemented(std::string(op));
-    return (*h)(ctx_, std::move(in));
-  }
-  json::object Ok(std::string_view op, std::string_view in) {
-    auto r = Call(op, Obj(in));
-    EXPECT_TRUE(r.ok()) << op << ": " << r.error().message();
-    return r.ok() ? *r : json::object();
-  }
-  std::string Create(std::string_view members) {
-    return std::string(Ok("CreateProfile", R"({"DomainName": "d", )" + std::string(members) + "}")
-                           .at("ProfileId")
-                           .as_string());
-  }
   void PutOrder(std::string_view id, std::string_view email, std::string_view city = "") {
     json::object o;
     o["OrderId"] = id;
@@ -95,18 +51,6 @@ class MergeServiceTest : public ::testing::Test {
     in["Object"] = json::serialize(o);
     auto r = Call("PutProfileObject", in);
     ASSERT_TRUE(r.ok()) << r.error().message();
-  }
-  std::set<std::string> Search(std::string_view key, std::string_view value) {
-    json::object in;
-    in["DomainName"] = "d";
-    in["KeyName"] = key;
-    in["Values"] = json::array{json::value(value)};
-    json::object r = Call("SearchProfiles", in).value();
-    std::set<std::string> ids;
-    for (const auto& item : r.at("Items").as_array()) {
-      ids.insert(std::string(item.at("ProfileId").as_string()));
-    }
-    return ids;
   }
   std::set<std::string> Orders(const std::string& profile) {
     json::object r = Ok("ListProfileObjects", R"({"DomainName": "d", "ObjectTypeName": "Order",
@@ -161,12 +105,6 @@ class MergeServiceTest : public ::testing::Test {
     return json::serialize(s);
   }
 
-  std::filesystem::path dir_;
-  FixedClock clock_;
-  std::unique_ptr<store::Store> store_;
-  ServiceEnv env_;
-  Registry registry_;
-  RequestContext ctx_;
   std::string a_, b_, c_;
 };
 

@@ -1,32 +1,19 @@
 // Object types and profile objects through the registry on a real SQLite store: the issue's
 // scenario (orders resolved to profiles by email) and each resolution rule end to end.
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <boost/json/parse.hpp>
+#include <atomic>
 #include <boost/json/serialize.hpp>
-#include <filesystem>
 #include <set>
 #include <thread>
-#include <atomic>
 
 #include "service/common.h"
 #include "service/profile_object.h"
-#include "service/registry.h"
-#include "store/sqlite/sqlite_store.h"
+#include "service/service_fixture.h"
 
 namespace profiled::service {
 namespace {
 namespace json = boost::json;
-
-class FixedClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point Now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
-  }
-};
-
-json::object Obj(std::string_view text) { return json::parse(text).as_object(); }
+using fixture::Obj;
+using fixture::ServiceTest;
 
 constexpr std::string_view kOrderType = R"({"DomainName": "d", "ObjectTypeName": "Order",
   "Description": "orders", "AllowProfileCreation": true,
@@ -45,58 +32,19 @@ constexpr std::string_view kOrderType = R"({"DomainName": "d", "ObjectTypeName":
     "loyaltyId": [{"StandardIdentifiers": ["PROFILE", "LOOKUP_ONLY"], "FieldNames": ["loyalty"]}]
   }})";
 
-class ObjectServiceTest : public ::testing::Test {
+class ObjectServiceTest : public ServiceTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("profiled-object-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = store::sqlite::OpenSqliteStore({.path = (dir_ / "o.db").string()});
-    ASSERT_TRUE(store.ok()) << store.error().message();
-    store_ = std::move(store).value();
-    env_.store = store_.get();
-    env_.clock = &clock_;
-    RegisterAll(registry_, env_);
-    ctx_ = {"123456789012", "us-east-1", "req"};
+    ASSERT_NO_FATAL_FAILURE(OpenStore());
     Ok("CreateDomain", R"({"DomainName": "d"})");
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
 
-  Result<json::object> Call(std::string_view op, json::object in) {
-    const Handler* h = registry_.Find(op);
-    if (!h) return Error::NotImplemented(std::string(op));
-    return (*h)(ctx_, std::move(in));
-  }
-  json::object Ok(std::string_view op, std::string_view in) {
-    auto r = Call(op, Obj(in));
-    EXPECT_TRUE(r.ok()) << op << ": " << r.error().message();
-    return r.ok() ? *r : json::object();
-  }
   Result<json::object> Put(std::string_view type, std::string_view object) {
     json::object in;
     in["DomainName"] = "d";
     in["ObjectTypeName"] = type;
     in["Object"] = object;
     return Call("PutProfileObject", in);
-  }
-  std::set<std::string> Search(std::string_view key, std::string_view value) {
-    json::object in;
-    in["DomainName"] = "d";
-    in["KeyName"] = key;
-    in["Values"] = json::array{json::value(value)};
-    auto r = Call("SearchProfiles", in);
-    EXPECT_TRUE(r.ok()) << r.error().message();
-    std::set<std::string> ids;
-    if (!r.ok()) return ids;
-    for (const auto& item : r->at("Items").as_array()) {
-      ids.insert(std::string(item.at("ProfileId").as_string()));
-    }
-    return ids;
   }
   std::string OnlyProfile(std::string_view key, std::string_view value) {
     auto ids = Search(key, value);
@@ -117,13 +65,6 @@ class ObjectServiceTest : public ::testing::Test {
         "Values": [")" + id + R"("]})");
     return r.at("Items").as_array().at(0).as_object();
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Store> store_;
-  FixedClock clock_;
-  ServiceEnv env_;
-  Registry registry_;
-  RequestContext ctx_;
 };
 
 TEST_F(ObjectServiceTest, ObjectTypeLifecycle) {

@@ -1,93 +1,31 @@
 // The profile store's operations through the registry, on a real SQLite store: the rules of the
 // issue end to end below the wire (patching, search and its paging, history, attribute values,
 // and no lost update under concurrent writers).
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <filesystem>
 #include <set>
 #include <thread>
 
-#include "service/registry.h"
-#include "store/sqlite/sqlite_store.h"
+#include "service/service_fixture.h"
 
 namespace profiled::service {
 namespace {
 namespace json = boost::json;
+using fixture::Obj;
+using fixture::ServiceTest;
 
-class FixedClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point Now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
-  }
-};
-
-json::object Obj(std::string_view text) { return json::parse(text).as_object(); }
-
-class ProfileServiceTest : public ::testing::Test {
+class ProfileServiceTest : public ServiceTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("profiled-profile-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = store::sqlite::OpenSqliteStore({.path = (dir_ / "p.db").string()});
-    ASSERT_TRUE(store.ok()) << store.error().message();
-    store_ = std::move(store).value();
-    env_.store = store_.get();
-    env_.clock = &clock_;
-    RegisterAll(registry_, env_);
-    ctx_ = {"123456789012", "us-east-1", "req"};
+    ASSERT_NO_FATAL_FAILURE(OpenStore());
     Ok("CreateDomain", R"({"DomainName": "d", "DefaultExpirationDays": 30})");
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
 
-  Result<json::object> Call(std::string_view op, json::object in) {
-    const Handler* h = registry_.Find(op);
-    if (!h) return Error::NotImplemented(std::string(op));
-    return (*h)(ctx_, std::move(in));
-  }
-  json::object Ok(std::string_view op, std::string_view in) {
-    auto r = Call(op, Obj(in));
-    EXPECT_TRUE(r.ok()) << op << ": " << r.error().message();
-    return r.ok() ? *r : json::object();
-  }
-  std::string Create(std::string_view members) {
-    std::string in = R"({"DomainName": "d")";
-    if (!members.empty()) in.append(", ").append(members);
-    in.append("}");
-    return std::string(Ok("CreateProfile", in).at("ProfileId").as_string());
-  }
   json::object Get(const std::string& id) {
     json::object r = Ok("BatchGetProfile",
                         R"({"DomainName": "d", "ProfileIds": [")" + id + R"("]})");
     EXPECT_EQ(r.at("Profiles").as_array().size(), 1u);
     return r.at("Profiles").as_array().at(0).as_object();
   }
-  std::set<std::string> SearchIds(std::string_view key, std::string_view value) {
-    json::object r = Ok("SearchProfiles", R"({"DomainName": "d", "KeyName": ")" +
-                                              std::string(key) + R"(", "Values": [")" +
-                                              std::string(value) + R"("]})");
-    std::set<std::string> ids;
-    for (const auto& item : r.at("Items").as_array()) {
-      ids.insert(std::string(item.at("ProfileId").as_string()));
-    }
-    return ids;
-  }
-
-  std::filesystem::path dir_;
-  FixedClock clock_;
-  std::unique_ptr<store::Store> store_;
-  ServiceEnv env_;
-  Registry registry_;
-  RequestContext ctx_;
 };
 
 TEST_F(ProfileServiceTest, CreateRoundTripsAndUpdatePatches) {
@@ -114,19 +52,19 @@ TEST_F(ProfileServiceTest, UnknownProfileOrDomainIsNotFound) {
 
 TEST_F(ProfileServiceTest, SearchFollowsUpdatesAndCustomKeys) {
   std::string id = Create(R"("EmailAddress": "old@x", "FirstName": "Ann", "LastName": "Cole")");
-  EXPECT_EQ(SearchIds("_email", "old@x"), std::set<std::string>{id});
-  EXPECT_EQ(SearchIds("_fullName", "Ann Cole"), std::set<std::string>{id});
-  EXPECT_EQ(SearchIds("_profileId", id), std::set<std::string>{id});
+  EXPECT_EQ(Search("_email", "old@x"), std::set<std::string>{id});
+  EXPECT_EQ(Search("_fullName", "Ann Cole"), std::set<std::string>{id});
+  EXPECT_EQ(Search("_profileId", id), std::set<std::string>{id});
   Ok("AddProfileKey", R"({"DomainName": "d", "ProfileId": ")" + id +
                           R"(", "KeyName": "loyalty", "Values": ["L1"]})");
   Ok("UpdateProfile", R"({"DomainName": "d", "ProfileId": ")" + id +
                           R"(", "EmailAddress": "new@x"})");
-  EXPECT_TRUE(SearchIds("_email", "old@x").empty());
-  EXPECT_EQ(SearchIds("_email", "new@x"), std::set<std::string>{id});
-  EXPECT_EQ(SearchIds("loyalty", "L1"), std::set<std::string>{id});  // survived the update
+  EXPECT_TRUE(Search("_email", "old@x").empty());
+  EXPECT_EQ(Search("_email", "new@x"), std::set<std::string>{id});
+  EXPECT_EQ(Search("loyalty", "L1"), std::set<std::string>{id});  // survived the update
   Ok("DeleteProfileKey", R"({"DomainName": "d", "ProfileId": ")" + id +
                              R"(", "KeyName": "loyalty", "Values": ["L1"]})");
-  EXPECT_TRUE(SearchIds("loyalty", "L1").empty());
+  EXPECT_TRUE(Search("loyalty", "L1").empty());
 }
 
 TEST_F(ProfileServiceTest, SearchAndOrWithFoundByItems) {
@@ -259,8 +197,8 @@ TEST_F(ProfileServiceTest, DeleteRemovesProfileKeysAndValues) {
   EXPECT_EQ(Ok("GetDomain", R"({"DomainName": "d"})").at("Stats").at("ProfileCount"), 2);
 
   Ok("DeleteProfile", R"({"DomainName": "d", "ProfileId": ")" + id + R"("})");
-  EXPECT_TRUE(SearchIds("_email", "e@x").empty());
-  EXPECT_TRUE(SearchIds("k", "v").empty());
+  EXPECT_TRUE(Search("_email", "e@x").empty());
+  EXPECT_TRUE(Search("k", "v").empty());
   values = Ok("ListProfileAttributeValues",
               R"({"DomainName": "d", "AttributeName": "Address.City"})");
   EXPECT_EQ(values.at("Items"), json::parse(R"([{"Value": "Lyon"}])"));
@@ -297,7 +235,7 @@ TEST_F(ProfileServiceTest, SixteenConcurrentUpdatesAllTakeEffect) {
   json::object p = Get(id);
   EXPECT_EQ(p.at("Attributes").as_object().size(), static_cast<size_t>(kClients));
   for (int i = 0; i < kClients; ++i) {
-    EXPECT_EQ(SearchIds("k", "v" + std::to_string(i)), std::set<std::string>{id}) << i;
+    EXPECT_EQ(Search("k", "v" + std::to_string(i)), std::set<std::string>{id}) << i;
   }
 }
 

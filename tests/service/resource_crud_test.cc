@@ -3,19 +3,14 @@
 // hooks, tags on the ARN, and the rules of calculated attribute expressions.
 #include "service/resource_crud.h"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <boost/json/parse.hpp>
-#include <filesystem>
-
 #include "service/calculated_attribute.h"
 #include "service/common.h"
-#include "store/sqlite/sqlite_store.h"
+#include "service/service_fixture.h"
 
 namespace profiled::service {
 namespace {
 namespace json = boost::json;
+using fixture::Obj;
 
 class StepClock final : public Clock {
  public:
@@ -27,22 +22,10 @@ class StepClock final : public Clock {
   mutable int ticks_ = 0;
 };
 
-json::object Obj(std::string_view text) { return json::parse(text).as_object(); }
-
-class ResourceCrudTest : public ::testing::Test {
+class ResourceCrudTest : public fixture::ServiceTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("profiled-crud-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = store::sqlite::OpenSqliteStore({.path = (dir_ / "r.db").string()});
-    ASSERT_TRUE(store.ok()) << store.error().message();
-    store_ = std::move(store).value();
-    env_.store = store_.get();
-    env_.clock = &clock_;
-    RegisterAll(registry_, env_);
+    ASSERT_NO_FATAL_FAILURE(OpenStore(clock_));
     ResourceSpec spec;
     spec.kind = "widget";
     spec.collection = "widgets";
@@ -71,26 +54,9 @@ class ResourceCrudTest : public ::testing::Test {
                       .update = "UpdateWidget",
                       .list = "ListWidgets",
                       .del = "DeleteWidget"});
-    ctx_ = {"123456789012", "us-east-1", "req"};
     ASSERT_TRUE(Call("CreateDomain", R"({"DomainName": "d"})").ok());
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  Result<json::object> Call(std::string_view op, std::string_view in) {
-    const Handler* h = registry_.Find(op);
-    if (!h) return Error::NotImplemented(std::string(op));
-    return (*h)(ctx_, Obj(in));
-  }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<store::Store> store_;
   StepClock clock_;
-  ServiceEnv env_;
-  Registry registry_;
-  RequestContext ctx_;
   int prepared_ = 0;
 };
 

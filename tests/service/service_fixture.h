@@ -1,0 +1,109 @@
+// File: service_fixture.h
+// What the service tests that drive operations through the registry share: a fresh SQLite store
+// in a per-test temporary directory, a registry holding every operation over it, and helpers that
+// call an operation by name, create a profile and search profiles in domain "d".
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "service/registry.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace profiled::service::fixture {
+namespace json = boost::json;
+
+inline json::object Obj(std::string_view text) { return json::parse(text).as_object(); }
+
+// Every timestamp is the same, so outputs can be compared with literals.
+class FixedClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point Now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000));
+  }
+};
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  // Opens the store and registers every operation over it. A derived SetUp calls it first, under
+  // ASSERT_NO_FATAL_FAILURE, so that a store that does not open stops the test there. `clock`
+  // must outlive the test (a member of the fixture); OpenStore() uses the fixed one.
+  void OpenStore(const Clock& clock) {
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::temp_directory_path() /
+           ("profiled-" + std::string(test->test_suite_name()) + "-" + std::to_string(::getpid()) +
+            "-" + test->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto store = store::sqlite::OpenSqliteStore({.path = (dir_ / "s.db").string()});
+    ASSERT_TRUE(store.ok()) << store.error().message();
+    store_ = std::move(store).value();
+    env_.store = store_.get();
+    env_.clock = &clock;
+    RegisterAll(registry_, env_);
+    ctx_ = {"123456789012", "us-east-1", "req"};
+  }
+  void OpenStore() { OpenStore(fixed_clock_); }
+
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Result<json::object> Call(std::string_view op, json::object in) {
+    const Handler* h = registry_.Find(op);
+    if (!h) return Error::NotImplemented(std::string(op));
+    return (*h)(ctx_, std::move(in));
+  }
+  Result<json::object> Call(std::string_view op, std::string_view in) { return Call(op, Obj(in)); }
+
+  // The operation's output, or an empty object and a test failure.
+  json::object Ok(std::string_view op, std::string_view in) {
+    auto r = Call(op, Obj(in));
+    EXPECT_TRUE(r.ok()) << op << ": " << r.error().message();
+    return r.ok() ? *r : json::object();
+  }
+
+  // Creates a profile in domain "d" from `members` (JSON members, without braces); its id.
+  std::string Create(std::string_view members) {
+    std::string in = R"({"DomainName": "d")";
+    if (!members.empty()) in.append(", ").append(members);
+    in.append("}");
+    return std::string(Ok("CreateProfile", in).at("ProfileId").as_string());
+  }
+
+  // The ids of the profiles in domain "d" that SearchProfiles finds under key = value.
+  std::set<std::string> Search(std::string_view key, std::string_view value) {
+    json::object in;
+    in["DomainName"] = "d";
+    in["KeyName"] = key;
+    in["Values"] = json::array{json::value(value)};
+    auto r = Call("SearchProfiles", in);
+    EXPECT_TRUE(r.ok()) << r.error().message();
+    std::set<std::string> ids;
+    if (!r.ok()) return ids;
+    for (const auto& item : r->at("Items").as_array()) {
+      ids.insert(std::string(item.at("ProfileId").as_string()));
+    }
+    return ids;
+  }
+
+  std::filesystem::path dir_;
+  FixedClock fixed_clock_;
+  std::unique_ptr<store::Store> store_;
+  ServiceEnv env_;
+  Registry registry_;
+  RequestContext ctx_;
+};
+
+}  // namespace profiled::service::fixture
