@@ -59,37 +59,25 @@ json::object KeysMember(const std::vector<ObjectKeyValue>& keys) {
   return out;
 }
 
-// Removes a stored object's index rows (not its document).
-Status RemoveObjectRows(store::Txn& txn, store::Scope scope, const json::object& record) {
-  std::string type = GetStringOr(record, "ObjectTypeName", "");
-  std::string unique = GetStringOr(record, "ProfileObjectUniqueKey", "");
-  RETURN_IF_ERROR(txn.IndexRemove(scope, ObjectProfileIndex(type),
-                                  GetStringOr(record, "ProfileId", ""), unique));
-  if (const json::object* keys = GetObject(record, "Keys")) {
-    for (const auto& [name, values] : *keys) {
-      if (!values.is_array()) continue;
-      for (const auto& v : values.get_array()) {
-        if (!v.is_string()) continue;
-        RETURN_IF_ERROR(txn.IndexRemove(scope, ObjectKeyIndex(type, name),
-                                        std::string_view(v.get_string()), unique));
-      }
-    }
-  }
-  return OkStatus();
-}
+enum class RowEdit { kAdd, kRemove };
 
-Status AddObjectRows(store::Txn& txn, store::Scope scope, const json::object& record) {
+// Adds or removes a stored object's index rows (not its document): the profile's row and one per
+// key value, the same walk both ways.
+Status EditObjectRows(store::Txn& txn, store::Scope scope, const json::object& record,
+                      RowEdit edit) {
   std::string type = GetStringOr(record, "ObjectTypeName", "");
   std::string unique = GetStringOr(record, "ProfileObjectUniqueKey", "");
-  RETURN_IF_ERROR(txn.IndexAdd(scope, ObjectProfileIndex(type),
-                               GetStringOr(record, "ProfileId", ""), unique));
+  auto apply = [&](std::string_view index, std::string_view value) {
+    return edit == RowEdit::kAdd ? txn.IndexAdd(scope, index, value, unique)
+                                 : txn.IndexRemove(scope, index, value, unique);
+  };
+  RETURN_IF_ERROR(apply(ObjectProfileIndex(type), GetStringOr(record, "ProfileId", "")));
   if (const json::object* keys = GetObject(record, "Keys")) {
     for (const auto& [name, values] : *keys) {
       if (!values.is_array()) continue;
       for (const auto& v : values.get_array()) {
         if (!v.is_string()) continue;
-        RETURN_IF_ERROR(txn.IndexAdd(scope, ObjectKeyIndex(type, name),
-                                     std::string_view(v.get_string()), unique));
+        RETURN_IF_ERROR(apply(ObjectKeyIndex(type, name), std::string_view(v.get_string())));
       }
     }
   }
@@ -100,7 +88,7 @@ Status AddObjectRows(store::Txn& txn, store::Scope scope, const json::object& re
 Status EraseObject(store::Txn& txn, store::Scope scope, const json::object& record) {
   std::string id = ObjectDocId(GetStringOr(record, "ObjectTypeName", ""),
                                GetStringOr(record, "ProfileObjectUniqueKey", ""));
-  RETURN_IF_ERROR(RemoveObjectRows(txn, scope, record));
+  RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
   ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kObjectKind, id));
   (void)deleted;
   return AddToStats(txn, scope, id, -GetInt(record, "Size").value_or(0));
@@ -278,11 +266,11 @@ Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContex
     record["UpdatedAt"] = now;
     int64_t old_size = 0;
     if (existing) {
-      RETURN_IF_ERROR(RemoveObjectRows(txn, scope, *existing));
+      RETURN_IF_ERROR(EditObjectRows(txn, scope, *existing, RowEdit::kRemove));
       old_size = GetInt(*existing, "Size").value_or(0);
     }
     RETURN_IF_ERROR(txn.Put(scope, kObjectKind, doc_id, Serialize(record)));
-    RETURN_IF_ERROR(AddObjectRows(txn, scope, record));
+    RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kAdd));
     RETURN_IF_ERROR(AddToStats(txn, scope, doc_id, static_cast<int64_t>(text.size()) - old_size));
     return EnforceMaxCount(txn, scope, type, profile_id);
   }));
@@ -406,7 +394,7 @@ Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::stri
     ASSIGN_OR_RETURN(auto docs, txn.Scan(scope, kObjectKind, prefix, after, kBatch));
     for (const auto& doc : docs) {
       ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
-      RETURN_IF_ERROR(RemoveObjectRows(txn, scope, record));
+      RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
       RETURN_IF_ERROR(AddToStats(txn, scope, doc.id, -GetInt(record, "Size").value_or(0)));
     }
     if (docs.size() < kBatch) break;
