@@ -129,48 +129,57 @@ Result<json::object> BatchGetProfile(const ServiceEnv& env, const RequestContext
   return out;
 }
 
-Result<json::object> AddProfileKey(const ServiceEnv& env, const RequestContext& ctx,
-                                   const json::object& in) {
-  std::string domain = GetStringOr(in, "DomainName", "");
-  std::string id = GetStringOr(in, "ProfileId", "");
-  std::string key_name = GetStringOr(in, "KeyName", "");
-  std::vector<std::string> values = StringList(in, "Values");
+struct ProfileKeyInput {
+  std::string domain;
+  std::string id;
+  std::string key_name;
+  std::vector<std::string> values;
+};
+
+enum class KeyEdit { kAdd, kDelete };
+
+// What AddProfileKey and DeleteProfileKey share: the input read, the profile's custom key edited
+// in one write and the edit recorded in the profile's history.
+Result<ProfileKeyInput> EditProfileKey(const ServiceEnv& env, const RequestContext& ctx,
+                                       const json::object& in, KeyEdit edit) {
+  ProfileKeyInput key{.domain = GetStringOr(in, "DomainName", ""),
+                      .id = GetStringOr(in, "ProfileId", ""),
+                      .key_name = GetStringOr(in, "KeyName", ""),
+                      .values = StringList(in, "Values")};
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
-    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
-    store::Scope scope = DomainScope(ctx, domain);
-    ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, scope, id, /*for_update=*/true));
+    RETURN_IF_ERROR(RequireDomain(txn, ctx, key.domain));
+    store::Scope scope = DomainScope(ctx, key.domain);
+    ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, scope, key.id, /*for_update=*/true));
     json::object after = before;
-    AddCustomKey(after, key_name, values);
-    RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, after, "ADDED_PROFILE_KEY",
-                                  KeyContent(key_name, values), env.clock->NowEpochSeconds()));
+    if (edit == KeyEdit::kAdd) {
+      AddCustomKey(after, key.key_name, key.values);
+    } else {
+      RemoveCustomKey(after, key.key_name, key.values);
+    }
+    RETURN_IF_ERROR(AppendHistory(
+        txn, scope, ctx, after, edit == KeyEdit::kAdd ? "ADDED_PROFILE_KEY" : "DELETED_PROFILE_KEY",
+        KeyContent(key.key_name, key.values), env.clock->NowEpochSeconds()));
     return SaveProfile(txn, scope, &before, after);
   }));
+  return key;
+}
+
+Result<json::object> AddProfileKey(const ServiceEnv& env, const RequestContext& ctx,
+                                   const json::object& in) {
+  ASSIGN_OR_RETURN(ProfileKeyInput key, EditProfileKey(env, ctx, in, KeyEdit::kAdd));
   json::object out;
-  out["KeyName"] = key_name;
+  out["KeyName"] = key.key_name;
   json::array list;
-  for (const auto& v : values) list.emplace_back(v);
+  for (const auto& v : key.values) list.emplace_back(v);
   out["Values"] = std::move(list);
   return out;
 }
 
 Result<json::object> DeleteProfileKey(const ServiceEnv& env, const RequestContext& ctx,
                                       const json::object& in) {
-  std::string domain = GetStringOr(in, "DomainName", "");
-  std::string id = GetStringOr(in, "ProfileId", "");
-  std::string key_name = GetStringOr(in, "KeyName", "");
-  std::vector<std::string> values = StringList(in, "Values");
-  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
-    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
-    store::Scope scope = DomainScope(ctx, domain);
-    ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, scope, id, /*for_update=*/true));
-    json::object after = before;
-    RemoveCustomKey(after, key_name, values);
-    RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, after, "DELETED_PROFILE_KEY",
-                                  KeyContent(key_name, values), env.clock->NowEpochSeconds()));
-    return SaveProfile(txn, scope, &before, after);
-  }));
+  ASSIGN_OR_RETURN(ProfileKeyInput key, EditProfileKey(env, ctx, in, KeyEdit::kDelete));
   json::object out;
-  out["Message"] = "Key " + key_name + " was deleted from profile " + id + ".";
+  out["Message"] = "Key " + key.key_name + " was deleted from profile " + key.id + ".";
   return out;
 }
 
