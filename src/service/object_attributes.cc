@@ -7,6 +7,7 @@
 #include <boost/json/array.hpp>
 #include <charconv>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -64,10 +65,11 @@ Result<std::string> AttributeSource(const json::object& type, std::string_view a
   return std::string(*source);
 }
 
-// Every distinct value of the attribute in the type's objects, most recently seen first.
-Result<std::vector<ValueSeen>> CollectValues(store::Txn& txn, store::Scope scope,
-                                             std::string_view type_name, std::string_view source) {
-  std::map<std::string, double> latest;
+// Calls `visit` with the record and the value at `source` of each stored object of the type that
+// has one; objects that do not parse are passed over.
+Status ForEachSourceValue(
+    store::Txn& txn, store::Scope scope, std::string_view type_name, std::string_view source,
+    const std::function<void(const json::object& record, const std::string& value)>& visit) {
   std::string prefix = std::string(type_name) + "/";
   std::string after;
   while (true) {
@@ -78,13 +80,24 @@ Result<std::vector<ValueSeen>> CollectValues(store::Txn& txn, store::Scope scope
       if (!parsed.ok()) continue;
       auto value = EvaluateSource(source, *parsed);
       if (!value) continue;
-      double t = record.contains("UpdatedAt") ? record.at("UpdatedAt").to_number<double>() : 0;
-      double& seen = latest[*value];
-      seen = std::max(seen, t);
+      visit(record, *value);
     }
     if (docs.size() < kBatch) break;
     after = docs.back().id;
   }
+  return OkStatus();
+}
+
+// Every distinct value of the attribute in the type's objects, most recently seen first.
+Result<std::vector<ValueSeen>> CollectValues(store::Txn& txn, store::Scope scope,
+                                             std::string_view type_name, std::string_view source) {
+  std::map<std::string, double> latest;
+  RETURN_IF_ERROR(ForEachSourceValue(
+      txn, scope, type_name, source, [&](const json::object& record, const std::string& value) {
+        double t = record.contains("UpdatedAt") ? record.at("UpdatedAt").to_number<double>() : 0;
+        double& seen = latest[value];
+        seen = std::max(seen, t);
+      }));
   std::vector<ValueSeen> out;
   for (auto& [v, t] : latest) out.push_back({v, t});
   std::stable_sort(out.begin(), out.end(), [](const ValueSeen& a, const ValueSeen& b) {
@@ -184,25 +197,14 @@ Result<json::object> GetObjectTypeAttributeStatistics(const ServiceEnv& env,
     ASSIGN_OR_RETURN(std::string source, AttributeSource(type, attribute));
     store::Scope scope = DomainScope(ctx, domain);
     std::vector<double> numbers;
-    std::string prefix = type_name + "/";
-    std::string after;
-    while (true) {
-      ASSIGN_OR_RETURN(auto docs, txn.Scan(scope, kObjectKind, prefix, after, kBatch));
-      for (const auto& doc : docs) {
-        ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
-        auto parsed = ParseProfileObject(GetStringOr(record, "Object", ""));
-        if (!parsed.ok()) continue;
-        auto value = EvaluateSource(source, *parsed);
-        if (!value) continue;
-        double d = 0;
-        auto r = std::from_chars(value->data(), value->data() + value->size(), d);
-        if (r.ec == std::errc() && r.ptr == value->data() + value->size() && std::isfinite(d)) {
-          numbers.push_back(d);
-        }
-      }
-      if (docs.size() < kBatch) break;
-      after = docs.back().id;
-    }
+    RETURN_IF_ERROR(ForEachSourceValue(
+        txn, scope, type_name, source, [&](const json::object&, const std::string& value) {
+          double d = 0;
+          auto r = std::from_chars(value.data(), value.data() + value.size(), d);
+          if (r.ec == std::errc() && r.ptr == value.data() + value.size() && std::isfinite(d)) {
+            numbers.push_back(d);
+          }
+        }));
     auto stats = ComputeStatistics(std::move(numbers));
     if (!stats) {
       return Error::BadRequest("Attribute " + attribute + " of object type " + type_name +
