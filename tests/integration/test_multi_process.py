@@ -2,10 +2,10 @@
 writes the other reads at once, and concurrent updates through both all take effect.
 Only for PROFILED_TEST_STORE=postgres; the embedded store belongs to one process."""
 
-import threading
 import unittest
 
 from harness import ServerProcess, ServerTestCase, unique_name, unique_value
+from helpers import run_together
 
 
 class SharedDatabaseTest(ServerTestCase):
@@ -49,23 +49,12 @@ class SharedDatabaseTest(ServerTestCase):
         n = 16
         servers = [self.server, self.second]
         clients = [servers[i % 2].client() for i in range(n)]
-        barrier = threading.Barrier(n)
-        errors = []
 
         def work(i):
-            try:
-                barrier.wait(10)
-                clients[i].update_profile(DomainName=name, ProfileId=pid,
-                                          Attributes={f"k{i:02d}": str(i)})
-            except Exception as e:
-                errors.append(repr(e))
+            clients[i].update_profile(DomainName=name, ProfileId=pid,
+                                      Attributes={f"k{i:02d}": str(i)})
 
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        self.assertEqual(errors, [])
+        self.assertEqual(run_together(n, work), [])
         for c in (self.client, self.client2):
             items = c.search_profiles(DomainName=name, KeyName="_profileId", Values=[pid])["Items"]
             self.assertEqual(items[0]["Attributes"], {f"k{i:02d}": str(i) for i in range(n)})

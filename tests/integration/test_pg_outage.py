@@ -26,32 +26,14 @@ import threading
 import time
 import unittest
 
-import boto3
-from botocore.config import Config
-
-from harness import (ACCESS_KEY, REGION, REPO, SECRET_KEY, SERVICE, ClientError, ServerProcess,
-                     unique_name)
+from harness import REPO, ClientError, ServerProcess, unique_name
+from helpers import ClientFactory
 
 N_SERVERS = 2
 N_WRITERS = 8
 CALL_BOUND = 15.0        # seconds any single call may take, outage or not
 RECOVERY_TIMEOUT = 30.0  # seconds from `pg_ctl start` returning to the first success
 PHASE_SECONDS = 2.5      # load before the stop, during the outage, and after recovery
-
-
-class ClientFactory:
-    """boto3 clients configured as harness.make_client's (no retries, so a 5xx is seen as such)
-    but made from one session, which loads the service model once: ~40 ms a client instead of
-    ~700 ms, which matters with dozens of client threads. Use from one thread."""
-
-    def __init__(self):
-        self.session = boto3.session.Session(aws_access_key_id=ACCESS_KEY,
-                                             aws_secret_access_key=SECRET_KEY, region_name=REGION)
-
-    def client(self, server, read_timeout=60):
-        config = Config(retries={"total_max_attempts": 1, "mode": "standard"},
-                        connect_timeout=10, read_timeout=read_timeout)
-        return self.session.client(SERVICE, endpoint_url=server.endpoint, config=config)
 
 
 def pg_bindir():

@@ -7,11 +7,11 @@ import copy
 import datetime
 import json
 import re
-import threading
 import unittest
 import uuid
 
 from harness import ClientError, ServerTestCase, unique_name, unique_value
+from helpers import pages, run_together
 
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
@@ -127,26 +127,16 @@ class CreateAndReadTest(ProfileTestBase):
     def test_concurrent_creates_are_all_counted(self):
         n = 16
         account = unique_value("cc")
-        barrier = threading.Barrier(n)
-        results, errors = [], []
+        results = []
         clients = [self.server.client() for _ in range(n)]
 
         def work(i):
-            try:
-                barrier.wait(10)
-                for j in range(3):
-                    results.append(clients[i].create_profile(
-                        DomainName=self.domain, AccountNumber=account,
-                        FirstName=f"t{i}-{j}")["ProfileId"])
-            except Exception as e:
-                errors.append(repr(e))
+            for j in range(3):
+                results.append(clients[i].create_profile(
+                    DomainName=self.domain, AccountNumber=account,
+                    FirstName=f"t{i}-{j}")["ProfileId"])
 
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        self.assertEqual(errors, [])
+        self.assertEqual(run_together(n, work), [])
         self.assertEqual(len(set(results)), n * 3)
         self.assertEqual(self.client.get_domain(DomainName=self.domain)["Stats"]["ProfileCount"],
                          n * 3)
@@ -274,24 +264,13 @@ class UpdateTest(ProfileTestBase):
     def test_concurrent_add_profile_key_on_one_profile(self):
         pid = self.create_profile(self.domain)
         n = 16
-        barrier = threading.Barrier(n)
-        errors = []
         clients = [self.server.client() for _ in range(n)]
 
         def work(i):
-            try:
-                barrier.wait(10)
-                clients[i].add_profile_key(DomainName=self.domain, ProfileId=pid,
-                                           KeyName="ticket", Values=[f"T-{i}"])
-            except Exception as e:
-                errors.append(repr(e))
+            clients[i].add_profile_key(DomainName=self.domain, ProfileId=pid,
+                                       KeyName="ticket", Values=[f"T-{i}"])
 
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        self.assertEqual(errors, [])
+        self.assertEqual(run_together(n, work), [])
         for i in range(n):
             self.assertEqual(self.ids(self.search("ticket", f"T-{i}")), [pid])
 
@@ -320,24 +299,13 @@ class UpdateTest(ProfileTestBase):
     def test_concurrent_updates_of_one_profile_all_take_effect(self):
         pid = self.create_profile(self.domain, FirstName="Con")
         n = 16
-        barrier = threading.Barrier(n)
-        errors = []
         clients = [self.server.client() for _ in range(n)]
 
         def work(i):
-            try:
-                barrier.wait(10)
-                clients[i].update_profile(DomainName=self.domain, ProfileId=pid,
-                                          Attributes={f"k{i:02d}": f"v{i}"})
-            except Exception as e:  # reported below
-                errors.append((i, repr(e)))
+            clients[i].update_profile(DomainName=self.domain, ProfileId=pid,
+                                      Attributes={f"k{i:02d}": f"v{i}"})
 
-        threads = [threading.Thread(target=work, args=(i,)) for i in range(n)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        self.assertEqual(errors, [])
+        self.assertEqual(run_together(n, work), [])
         got = self.get(pid)
         self.assertEqual(got["Attributes"], {f"k{i:02d}": f"v{i}" for i in range(n)})
         self.assertEqual(got["FirstName"], "Con")
@@ -444,20 +412,15 @@ class SearchTest(ProfileTestBase):
                      for i in range(25))
 
         def collect(max_results):
-            seen, sizes, token = [], [], None
-            while True:
-                kwargs = {"MaxResults": max_results} if max_results else {}
-                if token:
-                    kwargs["NextToken"] = token
-                resp = self.client.search_profiles(DomainName=self.domain, KeyName="_account",
-                                                   Values=[account], **kwargs)
+            seen, sizes = [], []
+            for resp in pages(self.client.search_profiles, max_results, DomainName=self.domain,
+                              KeyName="_account", Values=[account]):
                 items = resp.get("Items", [])
                 sizes.append(len(items))
                 seen += [i["ProfileId"] for i in items]
-                token = resp.get("NextToken")
-                if not token:
-                    return seen, sizes
-                self.assertLess(len(sizes), 60)
+                if resp.get("NextToken"):
+                    self.assertLess(len(sizes), 60)
+            return seen, sizes
 
         seen, sizes = collect(10)
         self.assertEqual(sorted(seen), ids)
@@ -474,20 +437,13 @@ class SearchTest(ProfileTestBase):
     def test_paging_under_concurrent_inserts_neither_repeats_nor_skips(self):
         account = unique_value("live")
         original = {self.create_profile(self.domain, AccountNumber=account) for _ in range(30)}
-        seen, token, added = [], None, set()
-        while True:
-            kwargs = {"MaxResults": 7}
-            if token:
-                kwargs["NextToken"] = token
-            resp = self.client.search_profiles(DomainName=self.domain, KeyName="_account",
-                                               Values=[account], **kwargs)
+        seen, added = [], set()
+        for resp in pages(self.client.search_profiles, 7, DomainName=self.domain,
+                          KeyName="_account", Values=[account]):
             seen += [i["ProfileId"] for i in resp.get("Items", [])]
-            token = resp.get("NextToken")
             # Between pages, more profiles match the same key.
             for _ in range(2):
                 added.add(self.create_profile(self.domain, AccountNumber=account))
-            if not token:
-                break
             self.assertLess(len(seen), 200)
         self.assertEqual(len(seen), len(set(seen)), "a profile was returned twice")
         self.assertEqual(original - set(seen), set(), "a profile present throughout was skipped")
@@ -572,18 +528,11 @@ class HistoryTest(ProfileTestBase):
                                                         ActionType="UPDATED")
         self.assertEqual([r["ActionType"] for r in only["ProfileHistoryRecords"]], ["UPDATED"])
 
-        seen, token = [], None
-        while True:
-            kwargs = {"MaxResults": 2}
-            if token:
-                kwargs["NextToken"] = token
-            page = self.client.list_profile_history_records(DomainName=self.domain,
-                                                            ProfileId=pid, **kwargs)
+        seen = []
+        for page in pages(self.client.list_profile_history_records, 2, DomainName=self.domain,
+                          ProfileId=pid):
             self.assertLessEqual(len(page["ProfileHistoryRecords"]), 2)
             seen += [r["Id"] for r in page["ProfileHistoryRecords"]]
-            token = page.get("NextToken")
-            if not token:
-                break
         self.assertEqual(sorted(seen), sorted(r["Id"] for r in records))
 
     def test_unknown_history_record(self):

@@ -19,32 +19,14 @@ import threading
 import time
 import unittest
 
-import boto3
-from botocore.config import Config
-
-from harness import (ACCESS_KEY, REGION, SECRET_KEY, SERVICE, ClientError, ServerProcess,
-                     ServerTestCase, unique_name)
+from harness import ClientError, ServerProcess, ServerTestCase, unique_name
+from helpers import ClientFactory, pages
 
 N_SERVERS = 3
 N_PROFILES = 3
 N_ATTRIBUTES = 60
 N_THREADS = 18
 JOIN_TIMEOUT = 180  # seconds for a whole concurrent phase; a hang fails instead of blocking ctest
-
-
-class ClientFactory:
-    """boto3 clients configured as harness.make_client's (no retries, so a 5xx is seen as such)
-    but made from one session, which loads the service model once: ~40 ms a client instead of
-    ~700 ms, which matters with dozens of client threads. Use from one thread."""
-
-    def __init__(self):
-        self.session = boto3.session.Session(aws_access_key_id=ACCESS_KEY,
-                                             aws_secret_access_key=SECRET_KEY, region_name=REGION)
-
-    def client(self, server, read_timeout=60):
-        config = Config(retries={"total_max_attempts": 1, "mode": "standard"},
-                        connect_timeout=10, read_timeout=read_timeout)
-        return self.session.client(SERVICE, endpoint_url=server.endpoint, config=config)
 
 
 class ScaleOutTestCase(ServerTestCase):
@@ -148,16 +130,11 @@ class ScaleOutTestCase(ServerTestCase):
 
     def history_through(self, server_index, domain, pid):
         client = self.on(server_index)
-        records, token = [], None
-        while True:
-            kwargs = {"MaxResults": 100}
-            if token:
-                kwargs["NextToken"] = token
-            page = client.list_profile_history_records(DomainName=domain, ProfileId=pid, **kwargs)
+        records = []
+        for page in pages(client.list_profile_history_records, 100, DomainName=domain,
+                          ProfileId=pid):
             records += page["ProfileHistoryRecords"]
-            token = page.get("NextToken")
-            if not token:
-                return records
+        return records
 
 
 class ConcurrentWritesAcrossProcessesTest(ScaleOutTestCase):
@@ -296,16 +273,10 @@ class CreateDomainRaceTest(ScaleOutTestCase):
                 self.assertEqual([d for d in self.all_domain_names() if d == name], [name])
 
     def all_domain_names(self):
-        names, token = [], None
-        while True:
-            kwargs = {"MaxResults": 100}
-            if token:
-                kwargs["NextToken"] = token
-            page = self.client.list_domains(**kwargs)
+        names = []
+        for page in pages(self.client.list_domains, 100):
             names += [d["DomainName"] for d in page.get("Items", [])]
-            token = page.get("NextToken")
-            if not token:
-                return names
+        return names
 
     def test_domain_deleted_through_one_is_gone_for_all(self):
         name = unique_name("so-del")
