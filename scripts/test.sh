@@ -38,11 +38,17 @@ asan_rc=${PIPESTATUS[0]}
 ctest --test-dir build --output-on-failure -j "$jobs" 2>&1 | tee "$full_log"
 full_rc=${PIPESTATUS[0]}
 
-# One closing line over both runs, in the form CI reads.
+# Fuzzing: each libFuzzer target (tests/fuzz) for a bounded time under ASan/UBSan, from its
+# committed corpus. 30 s each keeps CI short; run scripts/fuzz.sh with FUZZ_SECONDS for longer.
+FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz.sh
+fuzz_rc=$?
+echo "fuzz: $([[ $fuzz_rc == 0 ]] && echo passed || echo FAILED)"
+
+# One closing line over all runs, in the form CI reads (the fuzz run counts as one test).
 count() { grep -Eo "tests passed, [0-9]+ tests failed out of [0-9]+" "$1" | tail -1; }
 summary() {
   local line total failed
-  line=$(count "$1"); failed=$(echo "$line" | awk '{print $4}'); total=$(echo "$line" | awk '{print $NF}')
+  line=$(count "$1"); failed=$(echo "$line" | awk '{print $3}'); total=$(echo "$line" | awk '{print $NF}')
   echo "${total:-0} ${failed:-0}"
 }
 read -r at af < <(summary "$asan_log")
@@ -50,5 +56,6 @@ read -r ft ff < <(summary "$full_log")
 rm -f "$asan_log" "$full_log"
 passed=$(( (at - af) + (ft - ff) )); failed=$(( af + ff ))
 if (( asan_rc != 0 || full_rc != 0 )) && (( failed == 0 )); then failed=1; fi
+if (( fuzz_rc == 0 )); then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 echo "$passed passed, $failed failed"
-(( asan_rc == 0 && full_rc == 0 ))
+(( asan_rc == 0 && full_rc == 0 && fuzz_rc == 0 ))
