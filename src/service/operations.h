@@ -19,5 +19,7 @@ void RegisterEventTriggerOperations(Registry& registry, const ServiceEnv& env); 
 void RegisterCalculatedAttributeOperations(Registry& registry,
                                            const ServiceEnv& env);  // calculated_attribute*.cc
 void RegisterSegmentOperations(Registry& registry, const ServiceEnv& env);  // segment.cc
+void RegisterDomainObjectTypeOperations(Registry& registry,
+                                        const ServiceEnv& env);  // domain_object_type.cc
 
 }  // namespace profiled::service

@@ -15,6 +15,7 @@ void RegisterAll(Registry& registry, const ServiceEnv& env) {
   RegisterEventTriggerOperations(registry, env);
   RegisterCalculatedAttributeOperations(registry, env);
   RegisterSegmentOperations(registry, env);
+  RegisterDomainObjectTypeOperations(registry, env);
 }
 
 }  // namespace profiled::service

@@ -67,6 +67,10 @@ Result<bool> SubResourceExists(store::Txn& txn, const RequestContext& ctx, std::
       {"event-triggers", kEventTriggerKind},
       {"calculated-attributes", kCalculatedAttributeKind},
       {"segment-definitions", kSegmentDefinitionKind},
+      {"domain-object-types", kDomainObjectTypeKind},
+      {"recommenders", kRecommenderKind},
+      {"recommender-filters", kRecommenderFilterKind},
+      {"recommender-schemas", kRecommenderSchemaKind},
   };
   size_t slash = rest.find('/');
   if (slash == std::string_view::npos) return false;
@@ -205,7 +209,7 @@ Result<json::object> List(const ServiceEnv& env, const RequestContext& ctx,
       ASSIGN_OR_RETURN(json::object view, call.View(txn, d.id, std::move(doc)));
       items.push_back(PickMembers(view, spec.list_output));
     }
-    out["Items"] = std::move(items);
+    out[spec.list_member] = std::move(items);
     if (more) out["NextToken"] = EncodeToken(purpose, docs.back().id);
     return OkStatus();
   }));

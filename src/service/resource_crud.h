@@ -29,6 +29,10 @@ inline constexpr std::string_view kDomainLayoutKind = "domain_layout";
 inline constexpr std::string_view kEventTriggerKind = "event_trigger";
 inline constexpr std::string_view kCalculatedAttributeKind = "calculated_attribute";
 inline constexpr std::string_view kSegmentDefinitionKind = "segment_definition";
+inline constexpr std::string_view kDomainObjectTypeKind = "domain_object_type";
+inline constexpr std::string_view kRecommenderKind = "recommender";
+inline constexpr std::string_view kRecommenderFilterKind = "recommender_filter";
+inline constexpr std::string_view kRecommenderSchemaKind = "recommender_schema";
 
 struct ResourceSpec {
   std::string_view kind;         // store kind
@@ -37,6 +41,7 @@ struct ResourceSpec {
   std::string_view name_member;  // input member naming the resource, e.g. "EventStreamName"
   std::string_view arn_member;   // output member carrying the ARN ("" when no shape has one)
   size_t max_page = 100;         // the List operation's MaxResults maximum
+  std::string_view list_member = "Items";  // the List output member holding the page
 
   // Create copies these input members into the stored document; Update patches these (absent
   // members keep their value).
