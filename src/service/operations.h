@@ -21,5 +21,6 @@ void RegisterCalculatedAttributeOperations(Registry& registry,
 void RegisterSegmentOperations(Registry& registry, const ServiceEnv& env);  // segment.cc
 void RegisterDomainObjectTypeOperations(Registry& registry,
                                         const ServiceEnv& env);  // domain_object_type.cc
+void RegisterRecommenderOperations(Registry& registry, const ServiceEnv& env);  // recommender.cc
 
 }  // namespace profiled::service

@@ -16,6 +16,7 @@ void RegisterAll(Registry& registry, const ServiceEnv& env) {
   RegisterCalculatedAttributeOperations(registry, env);
   RegisterSegmentOperations(registry, env);
   RegisterDomainObjectTypeOperations(registry, env);
+  RegisterRecommenderOperations(registry, env);
 }
 
 }  // namespace profiled::service

@@ -81,5 +81,120 @@ class DomainObjectTypeTest(ServerTestCase):
                          [])
 
 
+class RecommenderTest(ServerTestCase):
+    def setUp(self):
+        self.domain = self.create_domain()
+
+    def test_recipes(self):
+        recipes = self.client.list_recommender_recipes(MaxResults=10)["RecommenderRecipes"]
+        model = self.client.meta.service_model.shape_for("RecommenderRecipeName").enum
+        self.assertEqual(sorted(r["name"] for r in recipes), sorted(model))
+        r = self.server.aws("list-recommender-recipes")
+        self.assertTrue(r.ok, r)
+        self.assertEqual(len(r.json["RecommenderRecipes"]), len(model))
+
+    def test_recommender_lifecycle(self):
+        created = self.client.create_recommender(
+            DomainName=self.domain, RecommenderName="r1",
+            RecommenderRecipeName="recommended-for-you", Description="first",
+            RecommenderConfig={"TrainingFrequency": 7}, Tags={"team": "crm"})
+        arn = sub_arn(self.domain, "recommenders", "r1")
+        self.assertEqual(created["RecommenderArn"], arn)
+        self.assertEqual(self.client.list_tags_for_resource(resourceArn=arn)["tags"],
+                         {"team": "crm"})
+        self.assertClientError(self.client.create_recommender, "BadRequestException", 400,
+                               DomainName=self.domain, RecommenderName="r1",
+                               RecommenderRecipeName="popular-items")
+        got = self.client.get_recommender(DomainName=self.domain, RecommenderName="r1")
+        self.assertEqual(got["Status"], "ACTIVE")
+        self.assertEqual(got["RecommenderConfig"], {"TrainingFrequency": 7})
+
+        self.client.stop_recommender(DomainName=self.domain, RecommenderName="r1")
+        self.assertEqual(self.client.get_recommender(DomainName=self.domain,
+                                                     RecommenderName="r1")["Status"], "INACTIVE")
+        self.assertClientError(self.client.stop_recommender, "BadRequestException", 400,
+                               DomainName=self.domain, RecommenderName="r1")
+        self.client.start_recommender(DomainName=self.domain, RecommenderName="r1")
+        self.assertEqual(self.client.get_recommender(DomainName=self.domain,
+                                                     RecommenderName="r1")["Status"], "ACTIVE")
+
+        upd = self.client.update_recommender(DomainName=self.domain, RecommenderName="r1",
+                                             Description="second")
+        self.assertEqual(upd["RecommenderName"], "r1")
+        for name in ("r3", "r2"):
+            self.client.create_recommender(DomainName=self.domain, RecommenderName=name,
+                                           RecommenderRecipeName="popular-items")
+        items = [i for p in pages(self.client.list_recommenders, 2, DomainName=self.domain)
+                 for i in p["Recommenders"]]
+        self.assertEqual([i["RecommenderName"] for i in items], ["r1", "r2", "r3"])
+        self.assertEqual(items[0]["RecipeName"], "recommended-for-you")
+        self.assertEqual(items[0]["Description"], "second")
+
+        self.client.delete_recommender(DomainName=self.domain, RecommenderName="r1")
+        self.assertClientError(self.client.get_recommender, "ResourceNotFoundException", 404,
+                               DomainName=self.domain, RecommenderName="r1")
+        self.assertClientError(self.client.list_tags_for_resource, "ResourceNotFoundException",
+                               404, resourceArn=arn)
+        # Nothing is trained, so there is nothing to recommend.
+        self.assertClientError(self.client.get_profile_recommendations, "NotImplementedException",
+                               501, DomainName=self.domain, ProfileId="0" * 32,
+                               RecommenderName="r2")
+
+    def test_schemas_and_filters(self):
+        fields = {"Item": [{"TargetFieldName": "Item.price", "ContentType": "NUMBER"}]}
+        schema = self.client.create_recommender_schema(DomainName=self.domain,
+                                                       RecommenderSchemaName="s", Fields=fields)
+        self.assertEqual(schema["Status"], "ACTIVE")
+        self.assertEqual(schema["Fields"], fields)
+        self.assertEqual(schema["RecommenderSchemaArn"],
+                         sub_arn(self.domain, "recommender-schemas", "s"))
+        got = self.client.get_recommender_schema(DomainName=self.domain,
+                                                 RecommenderSchemaName="s")
+        self.assertEqual(got["Fields"], fields)
+        self.assertEqual(
+            [s["RecommenderSchemaName"] for s in
+             self.client.list_recommender_schemas(DomainName=self.domain)["RecommenderSchemas"]],
+            ["s"])
+
+        f = self.client.create_recommender_filter(
+            DomainName=self.domain, RecommenderFilterName="f", RecommenderSchemaName="s",
+            RecommenderFilterExpression="EXCLUDE ItemID WHERE Items.price < 5",
+            Tags={"team": "crm"})
+        self.assertEqual(f["RecommenderFilterArn"],
+                         sub_arn(self.domain, "recommender-filters", "f"))
+        got = self.client.get_recommender_filter(DomainName=self.domain,
+                                                 RecommenderFilterName="f")
+        self.assertEqual(got["Status"], "ACTIVE")
+        self.assertEqual(got["Tags"], {"team": "crm"})
+        listed = self.client.list_recommender_filters(DomainName=self.domain)
+        self.assertEqual([i["RecommenderFilterName"] for i in listed["RecommenderFilters"]],
+                         ["f"])
+        self.assertClientError(self.client.delete_recommender_schema, "BadRequestException", 400,
+                               DomainName=self.domain, RecommenderSchemaName="s")
+        deleted = self.client.delete_recommender_filter(DomainName=self.domain,
+                                                        RecommenderFilterName="f")
+        self.assertIn("f", deleted["Message"])
+        self.client.delete_recommender_schema(DomainName=self.domain, RecommenderSchemaName="s")
+        self.assertClientError(self.client.get_recommender_schema, "ResourceNotFoundException",
+                               404, DomainName=self.domain, RecommenderSchemaName="s")
+        self.assertClientError(self.client.create_recommender_filter,
+                               "ResourceNotFoundException", 404, DomainName=self.domain,
+                               RecommenderFilterName="g", RecommenderSchemaName="s",
+                               RecommenderFilterExpression="EXCLUDE ItemID WHERE Items.x < 1")
+
+    def test_cli_and_domain_deletion(self):
+        r = self.server.aws("create-recommender", "--domain-name", self.domain,
+                            "--recommender-name", "cli", "--recommender-recipe-name",
+                            "trending-now")
+        self.assertTrue(r.ok, r)
+        r = self.server.aws("list-recommenders", "--domain-name", self.domain)
+        self.assertTrue(r.ok, r)
+        self.assertEqual([i["RecommenderName"] for i in r.json["Recommenders"]], ["cli"])
+        self.client.delete_domain(DomainName=self.domain)
+        self.create_domain(self.domain)
+        self.assertEqual(self.client.list_recommenders(DomainName=self.domain)["Recommenders"],
+                         [])
+
+
 if __name__ == "__main__":
     unittest.main()
