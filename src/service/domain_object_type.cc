@@ -30,8 +30,9 @@ Status PrepareDomainObjectType(store::Txn& txn, const RequestContext& ctx, std::
 }  // namespace
 
 void RegisterDomainObjectTypeOperations(Registry& registry, const ServiceEnv& env) {
-  std::vector<std::string_view> full = {"ObjectTypeName", "Description",   "EncryptionKey", "Fields",
-                                        "CreatedAt",      "LastUpdatedAt", "Tags"};
+  std::vector<std::string_view> full = {
+      "ObjectTypeName", "Description",   "EncryptionKey", "Fields",
+      "CreatedAt",      "LastUpdatedAt", "Tags"};
   ResourceSpec spec;
   spec.kind = kDomainObjectTypeKind;
   spec.collection = "domain-object-types";

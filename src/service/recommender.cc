@@ -90,9 +90,9 @@ Status RefuseSchemaInUse(store::Txn& txn, const RequestContext& ctx, std::string
     for (const auto& d : docs) {
       ASSIGN_OR_RETURN(json::object doc, ParseStored(d.body));
       if (GetStringOr(doc, "RecommenderSchemaName", "") == name) {
-        return Error::BadRequest("Recommender schema " + std::string(name) + " is used by " +
-                                 (kind == kRecommenderKind ? "recommender " : "recommender filter ") +
-                                 d.id);
+        return Error::BadRequest(
+            "Recommender schema " + std::string(name) + " is used by " +
+            (kind == kRecommenderKind ? "recommender " : "recommender filter ") + d.id);
       }
     }
   }
@@ -137,13 +137,25 @@ void RegisterRecommenders(Registry& registry, const ServiceEnv& env) {
                          "RecommenderSchemaName"};
   spec.update_members = {"Description", "RecommenderConfig"};
   spec.create_output = {"RecommenderArn", "Tags"};
-  spec.get_output = {"RecommenderName",   "RecommenderRecipeName", "RecommenderSchemaName",
-                     "RecommenderConfig", "Description",           "Status",
-                     "LastUpdatedAt",     "CreatedAt",             "Tags"};
+  spec.get_output = {"RecommenderName",
+                     "RecommenderRecipeName",
+                     "RecommenderSchemaName",
+                     "RecommenderConfig",
+                     "Description",
+                     "Status",
+                     "LastUpdatedAt",
+                     "CreatedAt",
+                     "Tags"};
   spec.update_output = {"RecommenderName"};
-  spec.list_output = {"RecommenderName", "RecipeName", "RecommenderSchemaName",
-                      "RecommenderConfig", "CreatedAt", "Description",
-                      "Status",          "LastUpdatedAt", "Tags"};
+  spec.list_output = {"RecommenderName",
+                      "RecipeName",
+                      "RecommenderSchemaName",
+                      "RecommenderConfig",
+                      "CreatedAt",
+                      "Description",
+                      "Status",
+                      "LastUpdatedAt",
+                      "Tags"};
   spec.prepare = PrepareRecommender;
   // The summary names the recipe RecipeName.
   spec.derive = [](json::object& view) {
@@ -176,9 +188,12 @@ void RegisterFilters(Registry& registry, const ServiceEnv& env) {
   spec.list_member = "RecommenderFilters";
   spec.create_members = {"RecommenderFilterExpression", "RecommenderSchemaName", "Description"};
   spec.create_output = {"RecommenderFilterArn", "Tags"};
-  spec.get_output = {"RecommenderFilterName", "RecommenderFilterExpression",
-                     "RecommenderSchemaName", "CreatedAt",
-                     "Status",                "Description",
+  spec.get_output = {"RecommenderFilterName",
+                     "RecommenderFilterExpression",
+                     "RecommenderSchemaName",
+                     "CreatedAt",
+                     "Status",
+                     "Description",
                      "Tags"};
   spec.list_output = spec.get_output;
   spec.delete_message = true;
@@ -204,8 +219,8 @@ void RegisterSchemas(Registry& registry, const ServiceEnv& env) {
   spec.arn_member = "RecommenderSchemaArn";
   spec.list_member = "RecommenderSchemas";
   spec.create_members = {"Fields"};
-  spec.create_output = {"RecommenderSchemaArn", "RecommenderSchemaName", "Fields", "CreatedAt",
-                        "Status", "Tags"};
+  spec.create_output = {
+      "RecommenderSchemaArn", "RecommenderSchemaName", "Fields", "CreatedAt", "Status", "Tags"};
   spec.get_output = {"RecommenderSchemaName", "Fields", "CreatedAt", "Status"};
   spec.list_output = spec.get_output;
   spec.prepare = PrepareSchema;

@@ -37,16 +37,16 @@ TEST_F(RecommenderTest, RecipesAreTheModelsEnumInNameOrder) {
                                              "popular-items", "recommended-for-you",
                                              "similar-items", "trending-now"}));
   EXPECT_FALSE(out.contains("NextToken"));
-  EXPECT_EQ(CodeOf("ListRecommenderRecipes", R"({"NextToken": "bogus"})"),
-            ErrorCode::kBadRequest);
+  EXPECT_EQ(CodeOf("ListRecommenderRecipes", R"({"NextToken": "bogus"})"), ErrorCode::kBadRequest);
 }
 
 TEST_F(RecommenderTest, CreateGetListUpdateDelete) {
   json::object created = Ok("CreateRecommender", R"({"DomainName": "d", "RecommenderName": "r1",
       "RecommenderRecipeName": "recommended-for-you", "Description": "first",
       "RecommenderConfig": {"TrainingFrequency": 7}, "Tags": {"team": "crm"}})");
-  EXPECT_EQ(created,
-            Obj(R"({"RecommenderArn": "arn:aws:profile:us-east-1:123456789012:domains/d/recommenders/r1",
+  EXPECT_EQ(
+      created,
+      Obj(R"({"RecommenderArn": "arn:aws:profile:us-east-1:123456789012:domains/d/recommenders/r1",
                     "Tags": {"team": "crm"}})"));
   EXPECT_EQ(CodeOf("CreateRecommender", R"({"DomainName": "d", "RecommenderName": "r1",
       "RecommenderRecipeName": "popular-items"})"),
@@ -127,7 +127,9 @@ TEST_F(RecommenderTest, SchemasAndFiltersAndTheirReferences) {
   EXPECT_EQ(got.at("Tags"), json::object());
   EXPECT_EQ(got.at("RecommenderSchemaName"), "s");
   EXPECT_EQ(Ok("ListRecommenderFilters", R"({"DomainName": "d"})")
-                .at("RecommenderFilters").as_array().size(),
+                .at("RecommenderFilters")
+                .as_array()
+                .size(),
             1u);
 
   EXPECT_EQ(CodeOf("CreateRecommender", R"({"DomainName": "d", "RecommenderName": "r",
@@ -147,7 +149,9 @@ TEST_F(RecommenderTest, SchemasAndFiltersAndTheirReferences) {
             ErrorCode::kBadRequest);
   Ok("DeleteRecommender", R"({"DomainName": "d", "RecommenderName": "r"})");
   EXPECT_EQ(Ok("ListRecommenderSchemas", R"({"DomainName": "d"})")
-                .at("RecommenderSchemas").as_array().size(),
+                .at("RecommenderSchemas")
+                .as_array()
+                .size(),
             1u);
   EXPECT_EQ(Ok("DeleteRecommenderSchema", R"({"DomainName": "d", "RecommenderSchemaName": "s"})"),
             json::object());
