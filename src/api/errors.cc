@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <cstdint>
 #include <string>
 
 namespace profiled::api {
@@ -27,6 +28,42 @@ AwsError AwsErrorFor(ErrorCode code) {
   return {"InternalServerException", 500};
 }
 
+namespace {
+
+// Messages may echo request bytes (a percent-decoded label, say); a JSON body must be UTF-8, so
+// any ill-formed sequence becomes U+FFFD rather than breaking the client's decoder.
+std::string ValidUtf8(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t i = 0;
+  while (i < in.size()) {
+    auto b = static_cast<unsigned char>(in[i]);
+    size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xe ? 3 : (b >> 3) == 0x1e ? 4 : 0;
+    bool ok = len > 0 && i + len <= in.size();
+    uint32_t cp = len == 1 ? b : len == 2 ? (b & 0x1f) : len == 3 ? (b & 0x0f) : (b & 0x07);
+    for (size_t k = 1; ok && k < len; ++k) {
+      auto c = static_cast<unsigned char>(in[i + k]);
+      ok = (c >> 6) == 0x2;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    // Reject overlong forms, surrogates and code points past U+10FFFF.
+    if (ok) {
+      ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) && !(len == 4 && cp < 0x10000) &&
+           !(cp >= 0xd800 && cp <= 0xdfff) && cp <= 0x10ffff;
+    }
+    if (ok) {
+      out.append(in.substr(i, len));
+      i += len;
+    } else {
+      out.append("\xEF\xBF\xBD");
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 HttpResponse ErrorResponse(const Error& error, std::string_view request_id) {
   AwsError aws = AwsErrorFor(error.code());
   HttpResponse response;
@@ -35,7 +72,7 @@ HttpResponse ErrorResponse(const Error& error, std::string_view request_id) {
   response.headers.emplace_back("x-amzn-ErrorType", std::string(aws.type));
   response.headers.emplace_back("x-amzn-RequestId", std::string(request_id));
   boost::json::object body;
-  body["Message"] = error.message();
+  body["Message"] = ValidUtf8(error.message());
   response.body = boost::json::serialize(body);
   return response;
 }

@@ -1,7 +1,5 @@
-// libFuzzer target for the raw HTTP/1.1 bytes a client sends: Beast's basic_parser<true> driven
-// exactly as http/server.cc drives it (the parser class below is a copy of server.cc's
-// RequestParser, which lives in an anonymous namespace there; keep the two in step), fed the way
-// Session::Parse feeds it: whatever arrived so far, put() over the buffer, consume what was used,
+// libFuzzer target for the raw HTTP/1.1 bytes a client sends: the server's own RequestParser
+// (http/request_parser.h, shared with http/server.cc), fed the way Session::Parse feeds it: whatever arrived so far, put() over the buffer, consume what was used,
 // wait for more on need_more, and a fresh parser for each pipelined request.
 //
 // Input: byte 0 chooses the read size (1..64 bytes per "read", so requests split at every
@@ -29,6 +27,7 @@
 #include <string_view>
 
 #include "common/http_types.h"
+#include "http/request_parser.h"
 
 namespace {
 
@@ -37,97 +36,7 @@ namespace bhttp = boost::beast::http;
 using beast::error_code;
 using profiled::HttpRequest;
 
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
-// ---- copy of http/server.cc RequestParser ---------------------------------------------------
-class RequestParser final : public bhttp::basic_parser<true> {
- public:
-  RequestParser(HttpRequest* request, size_t max_body) : request_(request), max_body_(max_body) {
-    body_limit(boost::none);  // enforced below, where the offending size is known for the message
-  }
-
-  bool expect_continue() const { return expect_continue_; }
-  int http_version() const { return version_; }
-  uint64_t too_large_bytes() const { return too_large_bytes_; }
-
- private:
-  void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target,
-                       int version, error_code&) override {
-    version_ = version;
-    request_->method.assign(method.data(), method.size());
-    request_->target.assign(target.data(), target.size());
-  }
-
-  void on_response_impl(int, beast::string_view, int, error_code&) override {}
-
-  void on_field_impl(bhttp::field name, beast::string_view name_string, beast::string_view value,
-                     error_code&) override {
-    auto& headers = request_->headers;
-    if (header_count_ < headers.size()) {
-      headers[header_count_].first.assign(name_string.data(), name_string.size());
-      headers[header_count_].second.assign(value.data(), value.size());
-    } else {
-      headers.emplace_back(std::string(name_string.data(), name_string.size()),
-                           std::string(value.data(), value.size()));
-    }
-    ++header_count_;
-    if (name == bhttp::field::expect && IEquals({value.data(), value.size()}, "100-continue")) {
-      expect_continue_ = true;
-    }
-  }
-
-  void on_header_impl(error_code& ec) override {
-    request_->headers.resize(header_count_);
-    auto length = content_length();
-    if (length && *length > max_body_) {
-      too_large_bytes_ = *length;
-      ec = bhttp::error::body_limit;
-    }
-  }
-
-  void on_body_init_impl(const boost::optional<uint64_t>& length, error_code&) override {
-    if (length) request_->body.reserve(static_cast<size_t>(*length));
-  }
-
-  size_t on_body_impl(beast::string_view body, error_code&) override {
-    request_->body.append(body.data(), body.size());
-    return body.size();
-  }
-
-  void on_chunk_header_impl(uint64_t size, beast::string_view, error_code& ec) override {
-    uint64_t total = request_->body.size() + size;
-    if (total > max_body_) {
-      too_large_bytes_ = total;
-      ec = bhttp::error::body_limit;
-      return;
-    }
-    request_->body.reserve(static_cast<size_t>(total));
-  }
-
-  size_t on_chunk_body_impl(uint64_t, beast::string_view body, error_code&) override {
-    request_->body.append(body.data(), body.size());
-    return body.size();
-  }
-
-  void on_finish_impl(error_code&) override {}
-
-  HttpRequest* request_;
-  size_t max_body_;
-  size_t header_count_ = 0;
-  int version_ = 11;
-  bool expect_continue_ = false;
-  uint64_t too_large_bytes_ = 0;
-};
-// ---- end of copy ----------------------------------------------------------------------------
+using profiled::http::RequestParser;
 
 void CheckCompleted(const HttpRequest& request, size_t max_body) {
   if (request.body.size() > max_body) std::abort();  // property 1

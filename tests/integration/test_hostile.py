@@ -163,11 +163,9 @@ class HostileInputTest(ServerTestCase):
             sock.close()
         self.assert_still_serving()
 
-    @unittest.expectedFailure
     def test_error_body_is_valid_utf8_for_non_utf8_input(self):
-        # Open finding (pipeline_fuzz; docs/security.md): the validator echoes a decoded label
-        # byte for byte, so %AA%FF comes back as raw 0xAA 0xFF inside the JSON error, which
-        # strict clients cannot decode. Remove expectedFailure once messages are made UTF-8.
+        # Found by pipeline_fuzz: a decoded label echoed byte for byte made the JSON error body
+        # invalid UTF-8. Error messages now replace ill-formed sequences with U+FFFD.
         r = raw_request(self.server.port, "GET", "/domains/%AA%FF")
         self.assertEqual(r.status, 400, r)
         json.loads(r.body.decode("utf-8"))

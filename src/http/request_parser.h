@@ -1,0 +1,113 @@
+// File: request_parser.h
+// Internal to http/ (server.cc) and its fuzz target (tests/fuzz/http_parser_fuzz.cc), so that the
+// fuzzer drives exactly the parser the server runs. Includes Beast: never include it elsewhere.
+#pragma once
+
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/http_types.h"
+
+namespace profiled::http {
+
+// ASCII case-insensitive equality, for header names and tokens.
+inline bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// Parses one request into a caller-owned HttpRequest whose strings keep their capacity from one
+// request to the next, so a steady keep-alive connection parses without allocating. Beast's
+// parsers are single-use; this one is cheap to re-emplace (no allocation of its own).
+class RequestParser final : public boost::beast::http::basic_parser<true> {
+  using error_code = boost::beast::error_code;
+ public:
+  RequestParser(HttpRequest* request, size_t max_body) : request_(request), max_body_(max_body) {
+    body_limit(boost::none);  // enforced below, where the offending size is known for the message
+  }
+
+  bool expect_continue() const { return expect_continue_; }
+  int http_version() const { return version_; }
+  // Set when error::body_limit was raised: the size that exceeded max_body.
+  uint64_t too_large_bytes() const { return too_large_bytes_; }
+
+ private:
+  void on_request_impl(boost::beast::http::verb, boost::beast::string_view method, boost::beast::string_view target,
+                       int version, error_code&) override {
+    version_ = version;
+    request_->method.assign(method.data(), method.size());
+    request_->target.assign(target.data(), target.size());
+  }
+
+  void on_response_impl(int, boost::beast::string_view, int, error_code&) override {}
+
+  void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_string, boost::beast::string_view value,
+                     error_code&) override {
+    auto& headers = request_->headers;
+    if (header_count_ < headers.size()) {
+      headers[header_count_].first.assign(name_string.data(), name_string.size());
+      headers[header_count_].second.assign(value.data(), value.size());
+    } else {
+      headers.emplace_back(std::string(name_string.data(), name_string.size()),
+                           std::string(value.data(), value.size()));
+    }
+    ++header_count_;
+    if (name == boost::beast::http::field::expect && IEquals({value.data(), value.size()}, "100-continue")) {
+      expect_continue_ = true;
+    }
+  }
+
+  void on_header_impl(error_code& ec) override {
+    request_->headers.resize(header_count_);
+    auto length = content_length();
+    if (length && *length > max_body_) {
+      too_large_bytes_ = *length;
+      ec = boost::beast::http::error::body_limit;
+    }
+  }
+
+  void on_body_init_impl(const boost::optional<uint64_t>& length, error_code&) override {
+    if (length) request_->body.reserve(static_cast<size_t>(*length));
+  }
+
+  size_t on_body_impl(boost::beast::string_view body, error_code&) override {
+    request_->body.append(body.data(), body.size());
+    return body.size();
+  }
+
+  void on_chunk_header_impl(uint64_t size, boost::beast::string_view, error_code& ec) override {
+    uint64_t total = request_->body.size() + size;
+    if (total > max_body_) {
+      too_large_bytes_ = total;
+      ec = boost::beast::http::error::body_limit;
+      return;
+    }
+    request_->body.reserve(static_cast<size_t>(total));
+  }
+
+  size_t on_chunk_body_impl(uint64_t, boost::beast::string_view body, error_code&) override {
+    request_->body.append(body.data(), body.size());
+    return body.size();
+  }
+
+  void on_finish_impl(error_code&) override {}
+
+  HttpRequest* request_;
+  size_t max_body_;
+  size_t header_count_ = 0;
+  int version_ = 11;
+  bool expect_continue_ = false;
+  uint64_t too_large_bytes_ = 0;
+};
+
+}  // namespace profiled::http
