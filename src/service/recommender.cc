@@ -160,7 +160,9 @@ void RegisterRecommenders(Registry& registry, const ServiceEnv& env) {
   // The summary names the recipe RecipeName.
   spec.derive = [](json::object& view) {
     if (auto it = view.find("RecommenderRecipeName"); it != view.end()) {
-      view["RecipeName"] = it->value();
+      // Copy before inserting: the insertion may rehash and free what `it` points at.
+      json::value recipe = it->value();
+      view["RecipeName"] = std::move(recipe);
     }
   };
   RegisterResource(registry, env, spec,
