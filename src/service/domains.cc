@@ -6,7 +6,7 @@
 
 #include "service/common.h"
 #include "service/operations.h"
-#include "service/profile_object.h"
+#include "service/domain_stats.h"
 #include "service/tags.h"
 
 namespace profiled::service {
@@ -47,14 +47,13 @@ void ApplySettings(const json::object& in, json::object& domain, bool is_update)
 
 Result<json::object> DomainStats(store::Txn& txn, const RequestContext& ctx,
                                  std::string_view domain) {
-  ASSIGN_OR_RETURN(int64_t profiles, txn.Count(DomainScope(ctx, domain), kProfileKind, ""));
-  ASSIGN_OR_RETURN(ObjectStats objects, CountObjects(txn, ctx, domain));
+  ASSIGN_OR_RETURN(DomainTotals totals, ReadDomainStats(txn, DomainScope(ctx, domain)));
   json::object stats;
-  stats["ProfileCount"] = profiles;
+  stats["ProfileCount"] = totals.profiles;
   // Metering counts the profiles a domain holds; Profiled has no separate billing notion.
-  stats["MeteringProfileCount"] = profiles;
-  stats["ObjectCount"] = objects.object_count;
-  stats["TotalSize"] = objects.total_size;
+  stats["MeteringProfileCount"] = totals.profiles;
+  stats["ObjectCount"] = totals.objects;
+  stats["TotalSize"] = totals.object_bytes;
   return stats;
 }
 

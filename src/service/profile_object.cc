@@ -9,6 +9,7 @@
 
 #include "common/ids.h"
 #include "service/common.h"
+#include "service/domain_stats.h"
 #include "service/history.h"
 #include "service/object_template.h"
 #include "service/profile_object.h"
@@ -19,31 +20,9 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-constexpr int kStatsShards = 8;
 // Short-lived rows that serialise profile creation per key value (see PutProfileObject).
 constexpr std::string_view kObjectLockKind = "object_lock";
 constexpr size_t kBatch = 500;
-
-std::string StatsShard(std::string_view doc_id) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : doc_id) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return "s" + std::to_string(h % kStatsShards);
-}
-
-Status AddToStats(store::Txn& txn, store::Scope scope, std::string_view doc_id, int64_t delta) {
-  if (delta == 0) return OkStatus();
-  std::string shard = StatsShard(doc_id);
-  ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kObjectStatsKind, shard));
-  json::object stats;
-  if (body) {
-    ASSIGN_OR_RETURN(stats, ParseStored(*body));
-  }
-  stats["TotalSize"] = GetInt(stats, "TotalSize").value_or(0) + delta;
-  return txn.Put(scope, kObjectStatsKind, shard, Serialize(stats));
-}
 
 // The object record's key values as stored: {"KeyName": ["value", ...]}.
 json::object KeysMember(const std::vector<ObjectKeyValue>& keys) {
@@ -91,7 +70,7 @@ Status EraseObject(store::Txn& txn, store::Scope scope, const json::object& reco
   RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
   ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kObjectKind, id));
   (void)deleted;
-  return AddToStats(txn, scope, id, -GetInt(record, "Size").value_or(0));
+  return AddToDomainStats(txn, scope, id, {0, -1, -GetInt(record, "Size").value_or(0)});
 }
 
 // An INGESTED history record for the profile, in history.h's layout, naming the object type and
@@ -271,7 +250,9 @@ Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContex
     }
     RETURN_IF_ERROR(txn.Put(scope, kObjectKind, doc_id, Serialize(record)));
     RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kAdd));
-    RETURN_IF_ERROR(AddToStats(txn, scope, doc_id, static_cast<int64_t>(text.size()) - old_size));
+    RETURN_IF_ERROR(AddToDomainStats(
+        txn, scope, doc_id,
+        {0, existing ? 0 : 1, static_cast<int64_t>(text.size()) - old_size}));
     return EnforceMaxCount(txn, scope, type, profile_id);
   }));
   json::object out;
@@ -395,7 +376,7 @@ Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::stri
     for (const auto& doc : docs) {
       ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
       RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
-      RETURN_IF_ERROR(AddToStats(txn, scope, doc.id, -GetInt(record, "Size").value_or(0)));
+      RETURN_IF_ERROR(AddToDomainStats(txn, scope, doc.id, {0, -1, -GetInt(record, "Size").value_or(0)}));
     }
     if (docs.size() < kBatch) break;
     after = docs.back().id;
@@ -456,15 +437,8 @@ Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::str
 
 Result<ObjectStats> CountObjects(store::Txn& txn, const RequestContext& ctx,
                                  std::string_view domain) {
-  store::Scope scope = DomainScope(ctx, domain);
-  ObjectStats stats;
-  ASSIGN_OR_RETURN(stats.object_count, txn.Count(scope, kObjectKind, ""));
-  ASSIGN_OR_RETURN(auto shards, txn.Scan(scope, kObjectStatsKind, "", "", kStatsShards + 1));
-  for (const auto& shard : shards) {
-    ASSIGN_OR_RETURN(json::object s, ParseStored(shard.body));
-    stats.total_size += GetInt(s, "TotalSize").value_or(0);
-  }
-  return stats;
+  ASSIGN_OR_RETURN(DomainTotals totals, ReadDomainStats(txn, DomainScope(ctx, domain)));
+  return ObjectStats{totals.objects, totals.object_bytes};
 }
 
 void RegisterProfileObjectOps(Registry& registry, const ServiceEnv& env) {

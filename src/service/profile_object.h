@@ -5,7 +5,7 @@
 //
 // Store layout (domain scope):
 //   document kObjectKind  id "{ObjectTypeName}/{ProfileObjectUniqueKey}"   the object record
-//   document kObjectStatsKind id "{shard}"    {"TotalSize": n} (sharded so writers rarely meet)
+//   ObjectCount and TotalSize are kept in the domain's stats shards (service/domain_stats.h)
 //   index "objprof/{type}"        value ProfileId   ref unique key   objects of a profile
 //   index "objkey/{type}/{key}"   value key value   ref unique key   ObjectFilter lookups
 // Profile search keys contributed by objects live in the profile's "_keys" (search_keys.h), so
@@ -28,7 +28,6 @@
 namespace profiled::service {
 
 inline constexpr std::string_view kObjectKind = "object";
-inline constexpr std::string_view kObjectStatsKind = "object_stats";
 inline constexpr std::string_view kIngestedMember = "_ingested";
 inline constexpr size_t kMaxObjectChars = 256000;
 

@@ -2,6 +2,7 @@
 
 #include "service/attribute_values.h"
 #include "service/common.h"
+#include "service/domain_stats.h"
 #include "service/search_keys.h"
 
 namespace profiled::service {
@@ -62,6 +63,7 @@ Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* befo
   std::string id = GetStringOr(after, "ProfileId", "");
   if (id.empty()) return Error::Internal("profile document without ProfileId");
   RETURN_IF_ERROR(MoveRows(txn, scope, id, before, &after));
+  if (before == nullptr) RETURN_IF_ERROR(AddToDomainStats(txn, scope, id, {.profiles = 1}));
   return txn.Put(scope, kProfileKind, id, Serialize(after));
 }
 
@@ -69,7 +71,7 @@ Status EraseProfile(store::Txn& txn, store::Scope scope, const json::object& bef
   std::string id = GetStringOr(before, "ProfileId", "");
   RETURN_IF_ERROR(MoveRows(txn, scope, id, &before, nullptr));
   ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kProfileKind, id));
-  (void)deleted;
+  if (deleted) RETURN_IF_ERROR(AddToDomainStats(txn, scope, id, {.profiles = -1}));
   return OkStatus();
 }
 

@@ -1,0 +1,36 @@
+// File: domain_stats.h
+// GetDomain's Stats (ProfileCount, ObjectCount, TotalSize), kept exact without counting: a few
+// sharded documents (kind "stats", ids "s0".."s7") are changed in the same transaction as the
+// profile or object they count, so reading them costs 8 point reads whatever the domain's size.
+// The shard is chosen by the changed document's id, which keeps concurrent writers (row locks on
+// PostgreSQL) mostly on different rows.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace profiled::service {
+
+inline constexpr std::string_view kStatsKind = "stats";
+
+struct DomainStatsDelta {
+  int64_t profiles = 0;
+  int64_t objects = 0;
+  int64_t object_bytes = 0;
+};
+
+struct DomainTotals {
+  int64_t profiles = 0;
+  int64_t objects = 0;
+  int64_t object_bytes = 0;
+};
+
+// REQUIRES: a Write transaction.
+Status AddToDomainStats(store::Txn& txn, store::Scope scope, std::string_view changed_id,
+                        const DomainStatsDelta& delta);
+Result<DomainTotals> ReadDomainStats(store::Txn& txn, store::Scope scope);
+
+}  // namespace profiled::service
