@@ -22,18 +22,20 @@ Result<json::object> ParseStored(std::string_view body) {
 
 std::string Serialize(const json::object& doc) { return json::serialize(doc); }
 
+Error DomainNotFound(std::string_view domain_name) {
+  return Error::NotFound("Domain " + std::string(domain_name) + " does not exist");
+}
+
 Result<json::object> LoadDomain(store::Txn& txn, const RequestContext& ctx,
                                 std::string_view domain_name) {
   ASSIGN_OR_RETURN(auto body, txn.Get(AccountScope(ctx), kDomainKind, domain_name));
-  if (!body) {
-    return Error::NotFound("Domain " + std::string(domain_name) + " does not exist");
-  }
+  if (!body) return DomainNotFound(domain_name);
   return ParseStored(*body);
 }
 
 Status RequireDomain(store::Txn& txn, const RequestContext& ctx, std::string_view domain_name) {
   ASSIGN_OR_RETURN(auto body, txn.Get(AccountScope(ctx), kDomainKind, domain_name));
-  if (!body) return Error::NotFound("Domain " + std::string(domain_name) + " does not exist");
+  if (!body) return DomainNotFound(domain_name);
   return OkStatus();
 }
 

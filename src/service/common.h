@@ -41,6 +41,10 @@ inline std::string DomainArn(const RequestContext& ctx, std::string_view domain)
 Result<boost::json::object> ParseStored(std::string_view body);
 std::string Serialize(const boost::json::object& doc);
 
+// ResourceNotFound naming the domain: the one wording for a missing (or another account's)
+// domain.
+Error DomainNotFound(std::string_view domain_name);
+
 // Loads the domain document or returns ResourceNotFound naming it. Use inside every operation on
 // a domain's contents, in the same transaction as the work, so that a concurrent DeleteDomain
 // cannot leave orphans.

@@ -116,7 +116,7 @@ Result<json::object> UpdateDomain(const ServiceEnv& env, const RequestContext& c
   json::object out;
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(AccountScope(ctx), kDomainKind, name));
-    if (!body) return Error::NotFound("Domain " + name + " does not exist");
+    if (!body) return DomainNotFound(name);
     ASSIGN_OR_RETURN(json::object domain, ParseStored(*body));
     ApplySettings(in, domain, /*is_update=*/true);
     domain["LastUpdatedAt"] = env.clock->NowEpochSeconds();
@@ -131,7 +131,7 @@ Result<json::object> DeleteDomain(const ServiceEnv& env, const RequestContext& c
   std::string name = GetStringOr(in, "DomainName", "");
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(bool deleted, txn.Delete(AccountScope(ctx), kDomainKind, name));
-    if (!deleted) return Error::NotFound("Domain " + name + " does not exist");
+    if (!deleted) return DomainNotFound(name);
     RETURN_IF_ERROR(txn.DeleteScope(DomainScope(ctx, name)));
     return DeleteTagsUnder(txn, ctx, DomainArn(ctx, name));
   }));
