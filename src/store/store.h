@@ -5,7 +5,8 @@
 //
 // Data model
 //   documents: (account, domain, kind, id) -> body   ordered by id within (account, domain, kind)
-//   index:     (account, domain, name, value, ref)   ordered by ref within (account, domain, name, value)
+//   index:     (account, domain, name, value, ref)   ordered by ref within (account, domain, name,
+//   value)
 // Every hot query is a point or prefix lookup on these primary keys, which is what lets a
 // distributed PostgreSQL-protocol engine shard both tables by (account, domain).
 //
@@ -35,7 +36,26 @@ struct Document {
 
 // A transaction's view of the store. Obtained only inside Store::Write/Read; never kept.
 // Reads see the transaction's own writes. Errors are kInternal/kUnavailable (the store failed) or
-// kConflict (a concurrent writer won; Store::Write retries the whole function on it).
+// kConflict (a concurrent writer won, or a deadlock was broken; Store::Write retries the whole
+// function on it).
+//
+// Locking, in a Write transaction (the whole of what makes concurrent Writes safe):
+//   - every lock is on a key (account, domain, kind, id), whether or not that document exists,
+//     and is held until the transaction ends;
+//   - Get takes the key shared; GetForUpdate, Put and Delete take it exclusively (a transaction
+//     that already holds it keeps it; shared is upgraded to exclusive);
+//   - a read returns what was committed when its lock was granted (or the transaction's own
+//     writes), never a value older than the lock;
+//   - Scan, Count, IndexLookup, IndexValues, DeleteKind, IndexAdd, IndexRemove and DeleteScope take
+//     no key locks: a decision made on what they return is protected only by a key lock the
+//     function takes itself (e.g. a domain's document, which DeleteDomain locks exclusively before
+//     DeleteScope, and which every write into the domain reads first).
+// So a read-modify-write must read with GetForUpdate: two that read with Get would both hold the
+// key shared and deadlock when both upgrade (which is detected and retried as kConflict, but
+// slowly). Creating a document that GetForUpdate found absent is safe: the absent key is locked.
+// A backend may lock more than this (SQLite runs one Write at a time; PostgreSQL hashes keys to
+// 64 bits and may lock a whole kind of a domain for a transaction that touches thousands of keys
+// of it), never less. Read transactions take no locks and read one snapshot.
 class Txn {
  public:
   virtual ~Txn() = default;
@@ -43,8 +63,9 @@ class Txn {
   // Returns the body, or std::nullopt if there is no such document.
   virtual Result<std::optional<std::string>> Get(Scope scope, std::string_view kind,
                                                  std::string_view id) = 0;
-  // Like Get, and in a Write transaction also locks the document until commit, so that a
-  // read-modify-write of it cannot lose a concurrent update (SELECT ... FOR UPDATE).
+  // Like Get, and in a Write transaction locks the key exclusively until commit (even if there is
+  // no such document), so that a read-modify-write or a create-if-absent of it cannot lose or
+  // duplicate a concurrent one. In a Read transaction it is Get.
   virtual Result<std::optional<std::string>> GetForUpdate(Scope scope, std::string_view kind,
                                                           std::string_view id) = 0;
   // Inserts or replaces. REQUIRES: a Write transaction.
@@ -59,8 +80,7 @@ class Txn {
                                              std::string_view id_prefix, std::string_view after,
                                              size_t limit) = 0;
   // The number of documents of `kind` whose id starts with `id_prefix`.
-  virtual Result<int64_t> Count(Scope scope, std::string_view kind,
-                                std::string_view id_prefix) = 0;
+  virtual Result<int64_t> Count(Scope scope, std::string_view kind, std::string_view id_prefix) = 0;
   // Deletes every document of `kind` whose id starts with `id_prefix`; returns how many.
   // REQUIRES: a Write transaction.
   virtual Result<int64_t> DeleteKind(Scope scope, std::string_view kind,
@@ -90,17 +110,23 @@ class Txn {
 // The transaction body. Return an error to roll back everything it wrote.
 using TxnFn = std::function<Status(Txn&)>;
 
+// Opening a store migrates an older schema forward and refuses (kInternal) a database whose
+// schema version is newer than the binary's, so an old binary never writes rows it may misread.
 class Store {
  public:
   virtual ~Store() = default;
 
-  // Runs `fn` atomically and durably: when Write returns OK the writes are committed, and
-  // concurrent Writes behave as if run one after another (no lost update). On kConflict from the
-  // backend the whole function is run again, so `fn` must not have effects outside `txn` other
-  // than capturing its result. Returns fn's error, or the store's own.
+  // Runs `fn` atomically and durably: when Write returns OK the writes are committed. Concurrent
+  // Writes are serialised by the key locks described at Txn (no lost update between two that
+  // lock a common key); Writes that share no key lock may interleave. On kConflict the whole
+  // function is run again (a bounded number of times), so `fn` must not have effects outside
+  // `txn` other than capturing its result. Returns fn's error, or the store's own. If `fn`
+  // throws, the transaction is rolled back, not retried, and Write returns kInternal; the
+  // exception does not propagate.
   virtual Status Write(const TxnFn& fn) = 0;
 
-  // Runs `fn` on a consistent snapshot; writes inside it are rejected.
+  // Runs `fn` on a consistent snapshot, taking no locks; writes inside it are rejected with
+  // kInternal. A throwing `fn` makes Read return kInternal, as for Write.
   virtual Status Read(const TxnFn& fn) = 0;
 
   // A short description for logs ("sqlite:/path/profiled.db").

@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
@@ -346,6 +347,51 @@ TEST_F(PostgresStoreTest, CreatorThatLosesTheRaceRunsAgain) {
   EXPECT_EQ(attempts, 2);
   EXPECT_EQ(ReadCounter(*store, "new"), 11);
   EXPECT_EQ(ReadCounter(*store, "side"), 2);
+}
+
+TEST_F(PostgresStoreTest, ADatabaseWithANewerSchemaIsRefused) {
+  ASSERT_NE(OpenOrDie(db_->conninfo()), nullptr);
+  Query("INSERT INTO schema_migrations(version) VALUES (" +
+        std::to_string(LatestSchemaVersion() + 1) + ")");
+  PostgresOptions options;
+  options.conninfo = db_->conninfo();
+  auto store = OpenPostgresStore(options);
+  ASSERT_FALSE(store.ok()) << "a binary older than the schema opened it";
+  EXPECT_EQ(store.error().code(), ErrorCode::kInternal);
+  EXPECT_NE(store.error().message().find("newer"), std::string::npos) << store.error().message();
+}
+
+TEST_F(PostgresStoreTest, ATransactionOverThousandsOfKeysDoesNotExhaustTheLockTable) {
+  // Key locks are advisory locks, which live in a shared table of max_locks_per_transaction x
+  // max_connections entries (6,400 by default); past 1,000 keys of one kind a transaction locks
+  // the kind instead. While it does, a writer of one of those keys still waits for it.
+  auto store = OpenOrDie(db_->conninfo());
+  ASSERT_NE(store, nullptr);
+  constexpr int kKeys = 12000;
+  std::atomic<bool> big_committed{false};
+  std::atomic<bool> small_before_big{false};
+  std::thread small;
+  Status s = store->Write([&](Txn& txn) -> Status {
+    for (int i = 0; i < kKeys; ++i) {
+      RETURN_IF_ERROR(txn.Put(kScope, "many", "k" + std::to_string(i), "1"));
+      if (i == 1500 && !small.joinable()) {
+        small = std::thread([&] {
+          Status w = store->Write([&](Txn& t) { return t.Put(kScope, "many", "k11000", "2"); });
+          EXPECT_TRUE(w.ok()) << w.error().message();
+          if (!big_committed) small_before_big = true;
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    }
+    return OkStatus();
+  });
+  big_committed = true;
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  small.join();
+  EXPECT_FALSE(small_before_big.load()) << "a key of an escalated kind was written past its lock";
+  auto rows = Query("SELECT count(*) FROM docs WHERE kind = 'many'::bytea");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0], std::to_string(kKeys));
 }
 
 TEST_F(PostgresStoreTest, BlockedStatementTimesOutWithUnavailable) {

@@ -3,7 +3,11 @@
 // StoreConformanceTest (see store_conformance.h).
 #include "store/store_conformance.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <future>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -586,6 +590,107 @@ TEST_P(StoreConformanceTest, ReadsSeeAConsistentSnapshot) {
   for (auto& r : readers) r.join();
   EXPECT_EQ(torn.load(), 0);
   EXPECT_GT(reads.load(), 0);
+}
+
+TEST_P(StoreConformanceTest, GetForUpdateOfAnAbsentDocumentLosesNoCreate) {
+  // Many threads each add their own member to a set document that does not exist yet, so the
+  // first ones all find it absent: GetForUpdate must lock the absent key too.
+  Helper h(store());
+  constexpr int kThreads = 12;
+  constexpr int kRounds = 8;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < kRounds; ++r) {
+        const std::string doc = "set" + std::to_string(r);
+        Status s = store().Write([&](Txn& txn) -> Status {
+          TRY(auto body, txn.GetForUpdate(kA, "sets", doc));
+          std::string next = body.value_or("");
+          next += "<" + std::to_string(t) + ">";
+          return txn.Put(kA, "sets", doc, next);
+        });
+        if (!s.ok()) failures++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (int r = 0; r < kRounds; ++r) {
+    auto body = h.Get(kA, "sets", "set" + std::to_string(r));
+    ASSERT_TRUE(body.has_value());
+    for (int t = 0; t < kThreads; ++t) {
+      EXPECT_NE(body->find("<" + std::to_string(t) + ">"), std::string::npos)
+          << "round " << r << " lost thread " << t << ": " << *body;
+    }
+    EXPECT_EQ(std::count(body->begin(), body->end(), '<'), kThreads) << *body;
+  }
+}
+
+TEST_P(StoreConformanceTest, GetInAWriteHoldsOffAConcurrentDeleteUntilCommit) {
+  // The shape of CreateProfile (Get the domain, then write into it) racing DeleteDomain
+  // (GetForUpdate the domain, Delete it, delete what is in it): whichever order they take, no
+  // child may survive its parent.
+  Helper h(store());
+  ASSERT_OK(h.Put(kAccountLevel, "parent", "p", "exists"));
+  std::promise<void> read_parent;
+  std::atomic<bool> child_written{false};
+  std::atomic<bool> delete_done{false};
+  bool saw_child_before_commit = false;
+  std::thread creator([&] {
+    bool signalled = false;
+    Status s = store().Write([&](Txn& txn) -> Status {
+      TRY(auto parent, txn.Get(kAccountLevel, "parent", "p"));
+      if (!signalled) {
+        signalled = true;
+        read_parent.set_value();
+      }
+      if (!parent) return Error::NotFound("parent");
+      // Give the deleter every chance to run now if the Get did not hold it off.
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      saw_child_before_commit = saw_child_before_commit || delete_done.load();
+      RETURN_IF_ERROR(txn.Put(kA, "child", "c1", "x"));
+      child_written = true;
+      return OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s.error().message();
+  });
+  read_parent.get_future().wait();
+  Status d = store().Write([&](Txn& txn) -> Status {
+    TRY(auto parent, txn.GetForUpdate(kAccountLevel, "parent", "p"));
+    if (!parent) return Error::NotFound("parent");
+    TRY(bool deleted, txn.Delete(kAccountLevel, "parent", "p"));
+    EXPECT_TRUE(deleted);
+    return txn.DeleteScope(kA);
+  });
+  delete_done = true;
+  creator.join();
+  ASSERT_OK(d);
+  EXPECT_TRUE(child_written.load());
+  EXPECT_FALSE(saw_child_before_commit) << "the delete committed while the creator held its Get";
+  EXPECT_EQ(h.Get(kAccountLevel, "parent", "p"), std::nullopt);
+  EXPECT_EQ(h.Get(kA, "child", "c1"), std::nullopt) << "an orphan survived its parent's delete";
+}
+
+TEST_P(StoreConformanceTest, AThrowingFunctionRollsBackAndReturnsInternal) {
+  Helper h(store());
+  int runs = 0;
+  Status s = store().Write([&](Txn& txn) -> Status {
+    ++runs;
+    RETURN_IF_ERROR(txn.Put(kA, "k", "thrown", "x"));
+    throw std::runtime_error("boom");
+  });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kInternal);
+  EXPECT_NE(s.error().message().find("boom"), std::string::npos) << s.error().message();
+  EXPECT_EQ(runs, 1) << "a throwing function is not retried";
+  EXPECT_EQ(h.Get(kA, "k", "thrown"), std::nullopt);
+  s = store().Read([&](Txn&) -> Status { throw 42; });
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), ErrorCode::kInternal);
+  // The store still works, and every pooled connection or writer with it.
+  for (int i = 0; i < 20; ++i) ASSERT_OK(h.Put(kA, "k", "after" + std::to_string(i), "ok"));
+  EXPECT_EQ(h.Count(kA, "k", "after"), 20);
 }
 
 TEST_P(StoreConformanceTest, CommittedWriteSurvivesReopen) {

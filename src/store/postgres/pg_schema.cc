@@ -55,8 +55,11 @@ Status MigrateInTxn(PgConnection& conn) {
   if (!cur.ok()) return *cur.error;
   const int current = std::atoi(PQgetvalue(cur.result.get(), 0, 0));
   if (current > kLatest) {
-    log::Warn("postgres: schema version " + std::to_string(current) +
-              " is newer than this build's " + std::to_string(kLatest));
+    // A newer binary may have changed what the rows mean; writing them with this one could
+    // corrupt them. Refused, as on SQLite.
+    return Error::Internal("postgres: the database has schema version " + std::to_string(current) +
+                           ", newer than this build's " + std::to_string(kLatest) +
+                           "; run a newer profiled");
   }
   for (int v = current + 1; v <= kLatest; ++v) {
     RETURN_IF_ERROR(Run(conn, kMigrations[v - 1]));

@@ -6,12 +6,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <exception>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <random>
-#include <set>
 #include <thread>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -34,9 +36,23 @@ const std::vector<StatementDef>& Statements() {
       {"put",
        "INSERT INTO docs(account, domain, kind, id, body) VALUES ($1, $2, $3, $4, $5) "
        "ON CONFLICT (account, domain, kind, id) DO UPDATE SET body = EXCLUDED.body"},
-      // For a document that GetForUpdate saw missing: a concurrent creator makes this fail with
-      // a unique violation (a conflict), so the loser re-runs and sees the winner's document.
+      // For a document that GetForUpdate saw missing. The key lock already keeps every other
+      // profiled out; the row lock above and this plain INSERT (a unique violation, so a re-run,
+      // if the row appeared anyway) also keep out writers that do not take key locks, such as
+      // an older profiled during a rolling upgrade.
       {"ins", "INSERT INTO docs(account, domain, kind, id, body) VALUES ($1, $2, $3, $4, $5)"},
+      // Key locks (see KeyLocks below): transaction-scoped advisory locks on a 64-bit hash of
+      // the key, so they cover documents that do not exist yet and are released by COMMIT or
+      // ROLLBACK. Each is its own statement, before the read it protects: in READ COMMITTED a
+      // statement's snapshot is taken when it starts, so a read in the same statement as the
+      // lock wait could return what was there before the holder committed.
+      {"lock_x", "SELECT pg_advisory_xact_lock($1::int8)"},
+      {"lock_s", "SELECT pg_advisory_xact_lock_shared($1::int8)"},
+      // The same, preceded by the intention lock (shared) on the key's (account, domain, kind).
+      {"lock_x_kind",
+       "SELECT pg_advisory_xact_lock_shared($1::int8), pg_advisory_xact_lock($2::int8)"},
+      {"lock_s_kind",
+       "SELECT pg_advisory_xact_lock_shared($1::int8), pg_advisory_xact_lock_shared($2::int8)"},
       {"del", "DELETE FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id=$4"},
       {"scan_ge",
        "SELECT id, body FROM docs WHERE account=$1 AND domain=$2 AND kind=$3 AND id >= $4 "
@@ -106,23 +122,28 @@ class PgTxn final : public Txn {
   // call fails the same way and the transaction can only roll back.
   const std::optional<Error>& failure() const { return failure_; }
 
+  // In a Write, Get holds the key shared until commit, GetForUpdate/Put/Delete exclusive (see
+  // store.h). Read transactions take no locks: they read one snapshot.
   Result<std::optional<std::string>> Get(Scope scope, std::string_view kind,
                                          std::string_view id) override {
+    if (write_) RETURN_IF_ERROR(Lock(scope, kind, id, /*exclusive=*/false));
     return GetImpl("get", scope, kind, id);
   }
 
   Result<std::optional<std::string>> GetForUpdate(Scope scope, std::string_view kind,
                                                   std::string_view id) override {
     if (!write_) return GetImpl("get", scope, kind, id);
+    RETURN_IF_ERROR(Lock(scope, kind, id, /*exclusive=*/true));
     ASSIGN_OR_RETURN(auto body, GetImpl("get_upd", scope, kind, id));
-    if (!body) absent_.insert(Key(scope, kind, id));
+    if (!body) absent_.insert(KeyHash({scope.account, scope.domain, kind, id}));
     return body;
   }
 
   Status Put(Scope scope, std::string_view kind, std::string_view id,
              std::string_view body) override {
     RETURN_IF_ERROR(RequireWrite("Put"));
-    auto it = absent_.find(Key(scope, kind, id));
+    RETURN_IF_ERROR(Lock(scope, kind, id, /*exclusive=*/true));
+    auto it = absent_.find(KeyHash({scope.account, scope.domain, kind, id}));
     const char* stmt = it == absent_.end() ? "put" : "ins";
     auto out = Exec(stmt, {scope.account, scope.domain, kind, id, body});
     if (!out.ok()) return *out.error;
@@ -132,6 +153,7 @@ class PgTxn final : public Txn {
 
   Result<bool> Delete(Scope scope, std::string_view kind, std::string_view id) override {
     RETURN_IF_ERROR(RequireWrite("Delete"));
+    RETURN_IF_ERROR(Lock(scope, kind, id, /*exclusive=*/true));
     auto out = Exec("del", {scope.account, scope.domain, kind, id});
     if (!out.ok()) return *out.error;
     return Affected(out) > 0;
@@ -273,22 +295,74 @@ class PgTxn final : public Txn {
     return values;
   }
 
-  // Length-prefixed parts, so that no two different keys encode alike whatever their bytes.
-  static std::string Key(Scope scope, std::string_view kind, std::string_view id) {
-    std::string k;
-    for (std::string_view part : {scope.account, scope.domain, kind, id}) {
-      k.append(std::to_string(part.size())).push_back(':');
-      k.append(part);
+  // Takes the key lock for (scope, kind, id) unless this transaction already holds it in that
+  // mode or stronger. Every key lock first takes its kind's intention lock (shared on the hash of
+  // (account, domain, kind)) in the same statement. A transaction that has locked more than
+  // kEscalateAfter keys of one kind instead takes the kind lock exclusively, which waits for every
+  // other holder of a key of that kind and then covers them all: PostgreSQL keeps advisory locks
+  // in a shared table sized max_locks_per_transaction x max_connections, which one large
+  // transaction (a profile with thousands of objects) must not exhaust.
+  Status Lock(Scope scope, std::string_view kind, std::string_view id, bool exclusive) {
+    const int64_t kind_hash = KeyHash({scope.account, scope.domain, kind});
+    KindLocks& k = kinds_[kind_hash];
+    if (k.escalated) return OkStatus();
+    const int64_t key_hash = KeyHash({scope.account, scope.domain, kind, id});
+    auto held = keys_.find(key_hash);
+    if (held != keys_.end() && (held->second || !exclusive)) return OkStatus();
+    if (k.keys >= kEscalateAfter) {
+      auto out = Exec("lock_x", {kind_hash});
+      if (!out.ok()) return *out.error;
+      k.escalated = true;
+      return OkStatus();
     }
-    return k;
+    const char* stmt = k.intention ? (exclusive ? "lock_x" : "lock_s")
+                                   : (exclusive ? "lock_x_kind" : "lock_s_kind");
+    auto out = k.intention ? Exec(stmt, {key_hash}) : Exec(stmt, {kind_hash, key_hash});
+    if (!out.ok()) return *out.error;
+    k.intention = true;
+    if (held == keys_.end()) ++k.keys;
+    keys_[key_hash] = exclusive;
+    return OkStatus();
   }
+
+  // A 64-bit hash of length-prefixed parts (so that no two different keys encode alike whatever
+  // their bytes). A collision only makes two keys share a lock: more waiting, never less.
+  static int64_t KeyHash(std::initializer_list<std::string_view> parts) {
+    uint64_t h = 1469598103934665603ull;  // FNV-1a
+    auto mix = [&h](unsigned char c) {
+      h ^= c;
+      h *= 1099511628211ull;
+    };
+    for (std::string_view part : parts) {
+      for (char c : std::to_string(part.size())) mix(static_cast<unsigned char>(c));
+      mix(':');
+      for (char c : part) mix(static_cast<unsigned char>(c));
+    }
+    // splitmix64's finaliser: FNV-1a alone leaves the high bits of short keys poorly mixed.
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebull;
+    h ^= h >> 31;
+    int64_t out;
+    std::memcpy(&out, &h, sizeof out);
+    return out;
+  }
+
+  struct KindLocks {
+    bool intention = false;  // holds the kind's lock shared
+    bool escalated = false;  // holds the kind's lock exclusively: every key of it is covered
+    int keys = 0;            // key locks taken of this kind
+  };
+  static constexpr int kEscalateAfter = 1000;
 
   PgConnection& conn_;
   const bool write_;
   std::optional<Error> failure_;
-  // Documents this transaction locked with GetForUpdate but found missing: there is no row to
-  // lock, so creating one must be an INSERT that fails if someone else created it meanwhile.
-  std::set<std::string> absent_;
+  std::unordered_map<int64_t, KindLocks> kinds_;
+  std::unordered_map<int64_t, bool> keys_;  // key hash -> held exclusively
+  // Keys that GetForUpdate found absent and that this transaction has not written since.
+  std::unordered_set<int64_t> absent_;
 };
 
 class PostgresStore final : public Store {
@@ -313,16 +387,7 @@ class PostgresStore final : public Store {
     for (;;) {
       ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Acquire());
       bool commit_sent = false;
-      Status s = OkStatus();
-      try {
-        s = Attempt(*conn, write, fn, &commit_sent);
-      } catch (...) {
-        // fn threw: the transaction is in an unknown state, so the connection is closed (which
-        // rolls it back) and its pool slot freed before the exception goes on.
-        conn->MarkBroken();
-        Release(std::move(conn), /*lost=*/false);
-        throw;
-      }
+      Status s = Attempt(*conn, write, fn, &commit_sent);
       const bool lost = !conn->healthy() && PQstatus(conn->raw()) != CONNECTION_OK;
       Release(std::move(conn), lost);
       if (s.ok()) return s;
@@ -347,7 +412,7 @@ class PostgresStore final : public Store {
                                           : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (!begin.ok()) return *begin.error;
     PgTxn txn(conn, write);
-    Status s = fn(txn);
+    Status s = CallFn(fn, txn);
     // A failed statement aborted the transaction whatever fn made of it; its error is the one
     // that decides whether to retry.
     if (txn.failure()) s = *txn.failure();
@@ -363,6 +428,18 @@ class PostgresStore final : public Store {
                              PQcmdStatus(commit.result.get()));
     }
     return OkStatus();
+  }
+
+  // As the contract says (and as SQLite does): a function that throws rolls back and the call
+  // returns kInternal; the exception goes no further and is not retried.
+  static Status CallFn(const TxnFn& fn, Txn& txn) {
+    try {
+      return fn(txn);
+    } catch (const std::exception& e) {
+      return Error::Internal(std::string("exception in store transaction: ") + e.what());
+    } catch (...) {
+      return Error::Internal("exception in store transaction");
+    }
   }
 
   // Run once on each new connection, before its statements are prepared.
@@ -392,6 +469,12 @@ class PostgresStore final : public Store {
     ++open_;
     lock.unlock();
     auto c = PgConnection::Connect(keywords_, values_, Statements(), SessionSetup());
+    if (c.ok()) {
+      // Two transactions that lock the same keys in opposite orders deadlock; PostgreSQL finds
+      // it only after deadlock_timeout (1 s by default), then one is retried. Setting it needs
+      // superuser, so a refusal is ignored (the default then applies).
+      (void)(*c)->Simple("SET deadlock_timeout = '50ms'");
+    }
     if (!c.ok()) {
       {
         std::lock_guard relock(mu_);
