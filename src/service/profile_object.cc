@@ -172,24 +172,24 @@ Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContex
     ASSIGN_OR_RETURN(std::vector<KeyMatch> matches, lookup());
     Resolution resolution = ResolveProfile(matches, allow_creation);
     if (resolution.kind == ResolutionKind::kCreate && !order.empty()) {
-      // Two objects with the same new email must not create two profiles. Writing a lock row
-      // per key value makes a concurrent ingestion of the same values wait for this commit (the
-      // row lock outlives the delete until then); the lookup is then repeated, and sees the
-      // profile a transaction that won the race created.
+      // Two objects with the same new email must not create two profiles. GetForUpdate locks
+      // each key value's (absent) lock document until commit (store.h), so a concurrent
+      // ingestion of the same values waits here for this commit; the lookup is then repeated,
+      // and sees the profile a transaction that won the race created. Nothing is written.
       for (const ObjectKeyValue& k : order) {
-        RETURN_IF_ERROR(txn.Put(scope, kObjectLockKind, k.def.name + "\n" + k.value, "{}"));
+        ASSIGN_OR_RETURN(auto lock,
+                         txn.GetForUpdate(scope, kObjectLockKind, k.def.name + "\n" + k.value));
+        (void)lock;
       }
       ASSIGN_OR_RETURN(matches, lookup());
       resolution = ResolveProfile(matches, allow_creation);
-      for (const ObjectKeyValue& k : order) {
-        ASSIGN_OR_RETURN(bool unlocked, txn.Delete(scope, kObjectLockKind, k.def.name + "\n" + k.value));
-        (void)unlocked;
-      }
     }
     if (resolution.kind != ResolutionKind::kAttach && existing) {
       // A replaced object that no key places elsewhere stays with its profile.
       std::string previous = GetStringOr(*existing, "ProfileId", "");
-      ASSIGN_OR_RETURN(auto still_there, txn.Get(scope, kProfileKind, previous));
+      // For update: the profile is loaded for update below, and a shared lock now would have to
+      // be upgraded then (a deadlock with a concurrent ingestion doing the same).
+      ASSIGN_OR_RETURN(auto still_there, txn.GetForUpdate(scope, kProfileKind, previous));
       if (still_there) {
         resolution.kind = ResolutionKind::kAttach;
         resolution.profile_id = previous;

@@ -55,9 +55,22 @@ Result<json::object> LoadTags(store::Txn& txn, const RequestContext& ctx, std::s
   return ParseStored(*body);
 }
 
+namespace {
+
+// The tags of `arn`, locked until commit (even when there are none yet), for a read-modify-write:
+// concurrent TagResource/UntagResource calls on one resource then each see the last one's result.
+Result<json::object> LoadTagsForUpdate(store::Txn& txn, const RequestContext& ctx,
+                                       std::string_view arn) {
+  ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(AccountScope(ctx), kTagsKind, arn));
+  if (!body) return json::object();
+  return ParseStored(*body);
+}
+
+}  // namespace
+
 Status MergeTags(store::Txn& txn, const RequestContext& ctx, std::string_view arn,
                  const json::object& tags) {
-  ASSIGN_OR_RETURN(json::object current, LoadTags(txn, ctx, arn));
+  ASSIGN_OR_RETURN(json::object current, LoadTagsForUpdate(txn, ctx, arn));
   for (const auto& [k, v] : tags) current[k] = v;
   if (current.size() > kMaxTags) {
     return Error::BadRequest("A resource can have at most 50 tags; this request would leave " +
@@ -92,7 +105,7 @@ void RegisterTagOperations(Registry& registry, const ServiceEnv& env) {
     const json::array* keys = GetArray(in, "tagKeys");
     RETURN_IF_ERROR(store->Write([&](store::Txn& txn) -> Status {
       RETURN_IF_ERROR(RequireTaggable(txn, ctx, arn));
-      ASSIGN_OR_RETURN(json::object current, LoadTags(txn, ctx, arn));
+      ASSIGN_OR_RETURN(json::object current, LoadTagsForUpdate(txn, ctx, arn));
       if (keys) {
         for (const auto& k : *keys) {
           if (k.is_string()) current.erase(k.get_string());

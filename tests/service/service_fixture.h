@@ -1,7 +1,12 @@
 // File: service_fixture.h
-// What the service tests that drive operations through the registry share: a fresh SQLite store
-// in a per-test temporary directory, a registry holding every operation over it, and helpers that
-// call an operation by name, create a profile and search profiles in domain "d".
+// What the service tests that drive operations through the registry share: a fresh store, a
+// registry holding every operation over it, and helpers that call an operation by name, create a
+// profile and search profiles in domain "d".
+//
+// The store is SQLite in a per-test temporary directory, or, when PROFILED_TEST_STORE=postgres
+// (ctest runs the binary both ways, see tests/CMakeLists.txt), a fresh PostgreSQL database on
+// PROFILED_TEST_PG_URL (tests/store/postgres_test_db.h): every test then skips if that is unset,
+// or fails if PROFILED_REQUIRE_PG=1.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,6 +16,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -19,11 +26,40 @@
 
 #include "service/registry.h"
 #include "store/sqlite/sqlite_store.h"
+#ifdef PROFILED_WITH_POSTGRES
+#include "store/postgres/postgres_store.h"
+#include "store/postgres_test_db.h"
+#endif
 
 namespace profiled::service::fixture {
 namespace json = boost::json;
 
 inline json::object Obj(std::string_view text) { return json::parse(text).as_object(); }
+
+// Whether this run is the PostgreSQL one (PROFILED_TEST_STORE=postgres).
+inline bool OnPostgres() {
+  const char* s = std::getenv("PROFILED_TEST_STORE");
+  return s && std::string_view(s) == "postgres";
+}
+
+// On the PostgreSQL run without a server no test of the binary runs (those that need no store
+// included). GoogleTest still counts them as passed, so the line below tells
+// tests/skip_if_none_ran.sh to report the run to ctest as skipped.
+class PostgresRunEnvironment final : public ::testing::Environment {
+ public:
+  void SetUp() override {
+#ifdef PROFILED_WITH_POSTGRES
+    if (!OnPostgres() || !store::postgres_test::AdminUrl().empty()) return;
+    if (store::postgres_test::RequirePg()) {
+      FAIL() << "PROFILED_REQUIRE_PG=1 but PROFILED_TEST_PG_URL is not set";
+    }
+    std::printf("[ SKIP ALL ] PROFILED_TEST_PG_URL is not set; PostgreSQL service tests skipped\n");
+    GTEST_SKIP() << "PROFILED_TEST_PG_URL is not set";
+#endif
+  }
+};
+inline ::testing::Environment* const kPostgresRunEnvironment =
+    ::testing::AddGlobalTestEnvironment(new PostgresRunEnvironment);
 
 // Every timestamp is the same, so outputs can be compared with literals.
 class FixedClock final : public Clock {
@@ -45,19 +81,52 @@ class ServiceTest : public ::testing::Test {
             "-" + test->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    auto store = store::sqlite::OpenSqliteStore({.path = (dir_ / "s.db").string()});
-    ASSERT_TRUE(store.ok()) << store.error().message();
-    store_ = std::move(store).value();
+    bool skip = false;
+    if (OnPostgres()) {
+      ASSERT_NO_FATAL_FAILURE(OpenPostgres(&skip));
+    }
+    if (!store_) {
+      // SQLite, or a stand-in while the test is skipped: a derived SetUp goes on after this
+      // returns, and must find a working registry even though the body will not run.
+      auto store = store::sqlite::OpenSqliteStore({.path = (dir_ / "s.db").string()});
+      ASSERT_TRUE(store.ok()) << store.error().message();
+      store_ = std::move(store).value();
+    }
     env_.store = store_.get();
     env_.clock = &clock;
     RegisterAll(registry_, env_);
     ctx_ = {"123456789012", "us-east-1", "req"};
+    if (skip) GTEST_SKIP() << "PROFILED_TEST_PG_URL is not set; PostgreSQL service tests skipped";
   }
   void OpenStore() { OpenStore(fixed_clock_); }
 
   void TearDown() override {
     store_.reset();
+    pg_db_.reset();
     std::filesystem::remove_all(dir_);
+  }
+
+  // Opens store_ on a fresh PostgreSQL database, or sets *skip when none is configured.
+  void OpenPostgres(bool* skip) {
+#ifdef PROFILED_WITH_POSTGRES
+    namespace pgt = store::postgres_test;
+    if (pgt::AdminUrl().empty()) {
+      ASSERT_FALSE(pgt::RequirePg()) << "PROFILED_REQUIRE_PG=1 but PROFILED_TEST_PG_URL is not set";
+      *skip = true;
+      return;
+    }
+    pg_db_ = pgt::TestDatabase::Create();
+    ASSERT_NE(pg_db_, nullptr);
+    store::postgres::PostgresOptions options;
+    options.conninfo = pg_db_->conninfo();
+    options.pool_size = 4;
+    auto store = store::postgres::OpenPostgresStore(options);
+    ASSERT_TRUE(store.ok()) << store.error().message();
+    store_ = std::move(store).value();
+#else
+    (void)skip;
+    FAIL() << "PROFILED_TEST_STORE=postgres but this build has no PostgreSQL store";
+#endif
   }
 
   Result<json::object> Call(std::string_view op, json::object in) {
@@ -100,6 +169,11 @@ class ServiceTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   FixedClock fixed_clock_;
+#ifdef PROFILED_WITH_POSTGRES
+  std::unique_ptr<store::postgres_test::TestDatabase> pg_db_;  // outlives store_
+#else
+  std::unique_ptr<int> pg_db_;
+#endif
   std::unique_ptr<store::Store> store_;
   ServiceEnv env_;
   Registry registry_;
