@@ -1,17 +1,24 @@
 #include "common/ids.h"
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <random>
 
 namespace profiled {
 namespace {
 
-std::array<uint8_t, 16> RandomUuidBytes() {
-  // One generator per thread, seeded from the OS: no lock on the hot path.
+constexpr char kDigits[] = "0123456789abcdef";
+
+// One generator per thread, seeded from the OS: no lock on the hot path.
+uint64_t RandomWord() {
   thread_local std::mt19937_64 gen{std::random_device{}()};
+  return gen();
+}
+
+std::array<uint8_t, 16> RandomUuidBytes() {
   std::array<uint8_t, 16> b{};
-  uint64_t hi = gen(), lo = gen();
+  uint64_t hi = RandomWord(), lo = RandomWord();
   for (int i = 0; i < 8; ++i) {
     b[i] = static_cast<uint8_t>(hi >> (8 * i));
     b[8 + i] = static_cast<uint8_t>(lo >> (8 * i));
@@ -21,21 +28,45 @@ std::array<uint8_t, 16> RandomUuidBytes() {
   return b;
 }
 
-std::string Hex(const std::array<uint8_t, 16>& b, bool dashes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
+void AppendHex(std::string& out, uint64_t v, size_t digits) {
+  for (size_t i = digits; i-- > 0;) out.push_back(kDigits[(v >> (4 * i)) & 0xf]);
+}
+
+}  // namespace
+
+std::string RandomHex(size_t digits) {
+  std::string out;
+  out.reserve(digits);
+  while (out.size() < digits) {
+    size_t n = std::min<size_t>(16, digits - out.size());
+    AppendHex(out, RandomWord(), n);
+  }
+  return out;
+}
+
+std::string NewProfileIdAt(int64_t epoch_ms) {
+  std::string out;
+  out.reserve(32);
+  AppendHex(out, static_cast<uint64_t>(epoch_ms < 0 ? 0 : epoch_ms), 12);
+  out.append(RandomHex(20));
+  return out;
+}
+
+std::string NewProfileId() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  return NewProfileIdAt(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+}
+
+std::string NewUuid() {
+  std::array<uint8_t, 16> b = RandomUuidBytes();
   std::string out;
   out.reserve(36);
   for (size_t i = 0; i < b.size(); ++i) {
-    if (dashes && (i == 4 || i == 6 || i == 8 || i == 10)) out.push_back('-');
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
     out.push_back(kDigits[b[i] >> 4]);
     out.push_back(kDigits[b[i] & 0x0f]);
   }
   return out;
 }
-
-}  // namespace
-
-std::string NewProfileId() { return Hex(RandomUuidBytes(), false); }
-std::string NewUuid() { return Hex(RandomUuidBytes(), true); }
 
 }  // namespace profiled

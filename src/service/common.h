@@ -20,8 +20,8 @@ namespace profiled::service {
 inline constexpr std::string_view kDomainKind = "domain";  // account-level, id = domain name
 inline constexpr std::string_view kTagsKind = "tags";      // account-level, id = resource ARN
 inline constexpr std::string_view kProfileKind = "profile";  // id = ProfileId
-// History records: id = "{ProfileId}/{time-ordered record id}", so one profile's history is a
-// prefix scan.
+// History records of store v1: id = "{ProfileId}/{record id}" (still read; history.h has the
+// current layout).
 inline constexpr std::string_view kHistoryKind = "history";
 // Search-key index rows: name = kKeyIndexPrefix + KeyName, value = key value, ref = ProfileId.
 inline constexpr std::string_view kKeyIndexPrefix = "key/";

@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <cinttypes>
 #include <cstdio>
+#include <vector>
 
 #include "common/ids.h"
 #include "service/common.h"
@@ -39,9 +40,13 @@ uint64_t ParseHex(std::string_view s) {
   return v;
 }
 
-std::string RecordDocId(std::string_view profile_id, std::string_view record_id) {
+// The legacy (schema 1) key of a record: under its profile, so one profile's records were a
+// prefix scan but every record landed at a random place of the b-tree.
+std::string LegacyRecordDocId(std::string_view profile_id, std::string_view record_id) {
   return std::string(profile_id).append("/").append(record_id);
 }
+
+bool IsDeletion(std::string_view action_type) { return action_type.starts_with("DELETED"); }
 
 // The members of ProfileHistoryRecord (the list shape: no Content).
 json::object ListView(const json::object& record) {
@@ -51,6 +56,13 @@ json::object ListView(const json::object& record) {
     if (auto it = record.find(m); it != record.end()) out[m] = it->value();
   }
   return out;
+}
+
+// The record as GetProfileHistoryRecord answers it: without the chain's internal members.
+json::object PublicRecord(json::object record) {
+  record.erase(kRecordProfileMember);
+  record.erase(kRecordPrevMember);
+  return record;
 }
 
 bool Matches(const json::object& record, const json::object& filter) {
@@ -63,13 +75,55 @@ bool Matches(const json::object& record, const json::object& filter) {
   return true;
 }
 
-// A profile's history is served while the profile exists or any of its records remain.
-Status RequireProfileOrHistory(store::Txn& txn, store::Scope scope, std::string_view profile_id) {
+// The newest record of the profile's chain: the profile's own head, or for a deleted profile the
+// head its deletion left behind. "" when the profile has no record in the chained layout.
+// NotFound when neither the profile nor any of its history exists.
+Result<std::string> ChainHead(store::Txn& txn, store::Scope scope, std::string_view profile_id) {
   ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, profile_id));
-  if (body) return OkStatus();
-  ASSIGN_OR_RETURN(auto any, txn.Scan(scope, kHistoryKind, std::string(profile_id) + "/", "", 1));
-  if (any.empty()) return Error::NotFound(ProfileNotFoundMessage(profile_id, scope.domain));
-  return OkStatus();
+  if (!body) {
+    ASSIGN_OR_RETURN(body, txn.Get(scope, kHistoryHeadKind, profile_id));
+  }
+  if (body) {
+    ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
+    return GetStringOr(doc, kHistoryHeadMember, "");
+  }
+  ASSIGN_OR_RETURN(auto legacy,
+                   txn.Scan(scope, kHistoryKind, std::string(profile_id) + "/", "", 1));
+  if (legacy.empty()) return Error::NotFound(ProfileNotFoundMessage(profile_id, scope.domain));
+  return std::string();
+}
+
+// Every record of the profile, oldest first: the legacy records (a prefix scan) and the chain
+// (walked back from its head). Record ids increase strictly per profile, so sorting by id is
+// the order the changes happened in.
+Result<std::vector<json::object>> ProfileRecords(store::Txn& txn, store::Scope scope,
+                                                 std::string_view profile_id) {
+  ASSIGN_OR_RETURN(std::string head, ChainHead(txn, scope, profile_id));
+  std::vector<json::object> records;
+  std::string prefix = std::string(profile_id) + "/";
+  std::string after;
+  while (true) {
+    ASSIGN_OR_RETURN(auto docs, txn.Scan(scope, kHistoryKind, prefix, after, 256));
+    for (const auto& doc : docs) {
+      ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
+      records.push_back(std::move(record));
+    }
+    if (docs.size() < 256) break;
+    after = docs.back().id;
+  }
+  for (std::string id = head; !id.empty();) {
+    ASSIGN_OR_RETURN(auto body, txn.Get(scope, kHistoryRecordKind, id));
+    if (!body)
+      return Error::Internal("history record " + id + " of profile " + std::string(profile_id) +
+                             " is missing from its chain");
+    ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+    id = GetStringOr(record, kRecordPrevMember, "");
+    records.push_back(std::move(record));
+  }
+  auto id_of = [](const json::object& r) { return GetStringOr(r, "Id", ""); };
+  std::sort(records.begin(), records.end(),
+            [&](const json::object& a, const json::object& b) { return id_of(a) < id_of(b); });
+  return records;
 }
 
 Result<json::object> ListProfileHistoryRecords(const ServiceEnv& env, const RequestContext& ctx,
@@ -79,33 +133,25 @@ Result<json::object> ListProfileHistoryRecords(const ServiceEnv& env, const Requ
   std::string purpose = "ListProfileHistoryRecords/" + profile_id;
   ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, purpose));
   size_t page = PageSize(in, 100, 100);
-  std::string prefix = profile_id + "/";
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     out.clear();
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
-    RETURN_IF_ERROR(RequireProfileOrHistory(txn, scope, profile_id));
+    ASSIGN_OR_RETURN(std::vector<json::object> records, ProfileRecords(txn, scope, profile_id));
     json::array items;
-    std::string after = cursor.empty() ? std::string() : prefix + cursor;
     std::string last_returned;
     bool more = false;
-    // Filters may skip records, so scan in batches until one past a full page has matched.
-    const size_t batch = std::max<size_t>(page + 1, 100);
-    while (!more) {
-      ASSIGN_OR_RETURN(auto docs, txn.Scan(scope, kHistoryKind, prefix, after, batch));
-      for (const auto& doc : docs) {
-        ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
-        if (!Matches(record, in)) continue;
-        if (items.size() == page) {
-          more = true;
-          break;
-        }
-        last_returned = doc.id.substr(prefix.size());
-        items.emplace_back(ListView(record));
+    for (const json::object& record : records) {
+      std::string id = GetStringOr(record, "Id", "");
+      if (!cursor.empty() && id <= cursor) continue;
+      if (!Matches(record, in)) continue;
+      if (items.size() == page) {
+        more = true;
+        break;
       }
-      if (docs.size() < batch) break;
-      after = docs.back().id;
+      last_returned = id;
+      items.emplace_back(ListView(record));
     }
     out["ProfileHistoryRecords"] = std::move(items);
     if (more) out["NextToken"] = EncodeToken(purpose, last_returned);
@@ -122,13 +168,21 @@ Result<json::object> GetProfileHistoryRecord(const ServiceEnv& env, const Reques
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
-    ASSIGN_OR_RETURN(auto body, txn.Get(DomainScope(ctx, domain), kHistoryKind,
-                                        RecordDocId(profile_id, id)));
+    store::Scope scope = DomainScope(ctx, domain);
+    ASSIGN_OR_RETURN(auto body, txn.Get(scope, kHistoryRecordKind, id));
+    if (body) {
+      ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+      if (GetStringOr(record, kRecordProfileMember, "") != profile_id) body.reset();
+    }
+    if (!body) {
+      ASSIGN_OR_RETURN(body, txn.Get(scope, kHistoryKind, LegacyRecordDocId(profile_id, id)));
+    }
     if (!body) {
       return Error::NotFound("Profile history record " + id + " does not exist for profile " +
                              profile_id + " in domain " + domain);
     }
-    ASSIGN_OR_RETURN(out, ParseStored(*body));
+    ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+    out = PublicRecord(std::move(record));
     return OkStatus();
   }));
   return out;
@@ -150,27 +204,43 @@ std::string NextHistoryId(json::object& profile, int64_t now_ms) {
   }
   std::string head = Hex(ms, kTimeHex) + Hex(counter, kCounterHex);
   profile[kHistoryLastMember] = head;
-  return head + NewProfileId().substr(0, 32 - kTimeHex - kCounterHex);
+  return head + RandomHex(32 - kTimeHex - kCounterHex);
 }
 
 std::string PerformedBy(const RequestContext& ctx) {
   return "arn:aws:iam::" + ctx.account_id + ":root";
 }
 
+Status StoreHistoryRecord(store::Txn& txn, store::Scope scope, json::object& profile,
+                          json::object record) {
+  std::string profile_id = GetStringOr(profile, "ProfileId", "");
+  std::string id = GetStringOr(record, "Id", "");
+  if (profile_id.empty() || id.empty()) return Error::Internal("history record without ids");
+  record[kRecordProfileMember] = profile_id;
+  if (auto prev = GetString(profile, kHistoryHeadMember)) record[kRecordPrevMember] = *prev;
+  profile[kHistoryHeadMember] = id;
+  RETURN_IF_ERROR(txn.Put(scope, kHistoryRecordKind, id, Serialize(record)));
+  if (IsDeletion(GetStringOr(record, "ActionType", ""))) {
+    // The profile document goes; its history stays reachable from this tombstone.
+    json::object tombstone;
+    tombstone[kHistoryHeadMember] = id;
+    RETURN_IF_ERROR(txn.Put(scope, kHistoryHeadKind, profile_id, Serialize(tombstone)));
+  }
+  return OkStatus();
+}
+
 Status AppendHistory(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
                      json::object& profile, std::string_view action_type, std::string content,
                      double now_seconds) {
-  std::string profile_id = GetStringOr(profile, "ProfileId", "");
-  std::string id = NextHistoryId(profile, static_cast<int64_t>(now_seconds * 1000.0 + 0.5));
   json::object record;
-  record["Id"] = id;
+  record["Id"] = NextHistoryId(profile, static_cast<int64_t>(now_seconds * 1000.0 + 0.5));
   record["ObjectTypeName"] = kProfileObjectTypeName;
   record["CreatedAt"] = now_seconds;
   record["LastUpdatedAt"] = now_seconds;
   record["ActionType"] = action_type;
   record["PerformedBy"] = PerformedBy(ctx);
   record["Content"] = std::move(content);
-  return txn.Put(scope, kHistoryKind, RecordDocId(profile_id, id), Serialize(record));
+  return StoreHistoryRecord(txn, scope, profile, std::move(record));
 }
 
 void RegisterHistoryOperations(Registry& registry, const ServiceEnv& env) {

@@ -1,18 +1,26 @@
 // File: history.h
-// Profile history: every CreateProfile, UpdateProfile, AddProfileKey, DeleteProfileKey and
-// DeleteProfile appends one record in the same transaction as the change. Records are documents
-// of kHistoryKind with id "{ProfileId}/{Id}", so one profile's history is a prefix scan in the
-// order it happened:
+// Profile history: every CreateProfile, UpdateProfile, AddProfileKey, DeleteProfileKey,
+// DeleteProfile, merge and object ingestion appends one record in the same transaction as the
+// change.
+//
+// Layout (since store v2): a record is a document of kHistoryRecordKind whose id is the record
+// Id alone. Ids start with the time, so a new record appends at the right edge of the store's
+// b-tree (one shared page per commit) instead of splitting a random page under its profile, which
+// is what made every update write two random pages. A profile finds its records through a chain:
+// the profile remembers its newest record (internal member "_hhead"), each record its
+// predecessor ("_prev") and its profile ("_pid"). A deleted profile leaves a kHistoryHeadKind
+// tombstone (id = ProfileId) holding the head, so its history stays listable, as AWS keeps it.
+// Records written before v2 (kHistoryKind, id "{ProfileId}/{Id}") are still read.
+//
 //   Id (32 hex, the model's uuid pattern) = 12 hex of epoch milliseconds, 8 hex of a per-profile
 //   counter, 12 random hex. The stored profile remembers the last time+counter (internal member
 //   "_hlast"), so a profile's records sort strictly in write order even within a millisecond or
-//   if the clock steps back.
+//   if the clock steps back: listing sorts by Id.
 // A record holds the model's GetProfileHistoryRecordResponse members: Id, ObjectTypeName
 // ("_profile" for the standard profile), CreatedAt, LastUpdatedAt, ActionType, PerformedBy (the
 // caller's account root ARN), Content (the profile as JSON after the change; for key actions
 // {"KeyName", "Values"}; for DELETED_BY_CUSTOMER the profile as it was).
-// History outlives DeleteProfile, as AWS keeps it: ListProfileHistoryRecords and
-// GetProfileHistoryRecord still answer for a deleted profile, and DeleteDomain removes it.
+// DeleteDomain removes every record with the domain.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -28,12 +36,24 @@ namespace profiled::service {
 
 inline constexpr std::string_view kProfileObjectTypeName = "_profile";
 inline constexpr std::string_view kHistoryLastMember = "_hlast";
+inline constexpr std::string_view kHistoryHeadMember = "_hhead";
+inline constexpr std::string_view kRecordProfileMember = "_pid";
+inline constexpr std::string_view kRecordPrevMember = "_prev";
+inline constexpr std::string_view kHistoryRecordKind = "hrec";  // id = record Id
+inline constexpr std::string_view kHistoryHeadKind =
+    "hhead";  // id = ProfileId of a deleted profile
 
 // The next record id for `profile`, and remembers it in the profile's "_hlast".
 std::string NextHistoryId(boost::json::object& profile, int64_t now_ms);
 
 // "arn:aws:iam::{account}:root": who performed an action, as far as the request tells.
 std::string PerformedBy(const RequestContext& ctx);
+
+// Stores `record` (its "Id" made by NextHistoryId for `profile`) as the profile's newest record
+// and advances the profile's "_hhead": save the profile afterwards. A DELETED_* record also
+// leaves the tombstone that keeps the history reachable. REQUIRES: a Write transaction.
+Status StoreHistoryRecord(store::Txn& txn, store::Scope scope, boost::json::object& profile,
+                          boost::json::object record);
 
 // Appends a record for `profile` (whose "_hlast" it advances: save the profile afterwards).
 // REQUIRES: a Write transaction.

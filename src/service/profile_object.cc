@@ -2,6 +2,8 @@
 // (deleting a type's objects, the domain's object statistics). The rules are in
 // profile_object_rules.cc; this file loads, decides with them, and saves, each request in one
 // transaction.
+#include "service/profile_object.h"
+
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <set>
@@ -12,7 +14,6 @@
 #include "service/domain_stats.h"
 #include "service/history.h"
 #include "service/object_template.h"
-#include "service/profile_object.h"
 #include "service/profile_store.h"
 #include "service/search_keys.h"
 
@@ -76,13 +77,10 @@ Status EraseObject(store::Txn& txn, store::Scope scope, const json::object& reco
 // An INGESTED history record for the profile, in history.h's layout, naming the object type and
 // the object (AppendHistory writes "_profile" records only).
 Status AppendIngestedHistory(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
-                             json::object& profile, std::string_view action,
-                             std::string_view type, std::string_view unique, std::string content,
-                             double now) {
-  std::string profile_id = GetStringOr(profile, "ProfileId", "");
-  std::string id = NextHistoryId(profile, static_cast<int64_t>(now * 1000.0 + 0.5));
+                             json::object& profile, std::string_view action, std::string_view type,
+                             std::string_view unique, std::string content, double now) {
   json::object record;
-  record["Id"] = id;
+  record["Id"] = NextHistoryId(profile, static_cast<int64_t>(now * 1000.0 + 0.5));
   record["ObjectTypeName"] = type;
   record["CreatedAt"] = now;
   record["LastUpdatedAt"] = now;
@@ -90,7 +88,7 @@ Status AppendIngestedHistory(store::Txn& txn, store::Scope scope, const RequestC
   if (!unique.empty()) record["ProfileObjectUniqueKey"] = unique;
   record["PerformedBy"] = PerformedBy(ctx);
   record["Content"] = std::move(content);
-  return txn.Put(scope, kHistoryKind, profile_id + "/" + id, Serialize(record));
+  return StoreHistoryRecord(txn, scope, profile, std::move(record));
 }
 
 // The object type an object is put with: the stored type, or a template of that name (AWS: an
@@ -228,8 +226,8 @@ Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContex
       RETURN_IF_ERROR(AppendIngestedHistory(txn, scope, ctx, profile, "CREATED",
                                             kProfileObjectTypeName, "", "", now));
     }
-    RETURN_IF_ERROR(AppendIngestedHistory(txn, scope, ctx, profile, "INGESTED", type_name, unique,
-                                          text, now));
+    RETURN_IF_ERROR(
+        AppendIngestedHistory(txn, scope, ctx, profile, "INGESTED", type_name, unique, text, now));
     RETURN_IF_ERROR(SaveProfile(txn, scope, before ? &*before : nullptr, profile));
 
     // The object itself, replacing any object with the same UNIQUE value.
@@ -240,8 +238,8 @@ Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContex
     record["Object"] = text;
     record["Keys"] = KeysMember(keys);
     record["Size"] = static_cast<int64_t>(text.size());
-    record["CreatedAt"] = existing && existing->contains("CreatedAt") ? existing->at("CreatedAt")
-                                                                       : json::value(now);
+    record["CreatedAt"] =
+        existing && existing->contains("CreatedAt") ? existing->at("CreatedAt") : json::value(now);
     record["UpdatedAt"] = now;
     int64_t old_size = 0;
     if (existing) {
@@ -251,8 +249,7 @@ Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContex
     RETURN_IF_ERROR(txn.Put(scope, kObjectKind, doc_id, Serialize(record)));
     RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kAdd));
     RETURN_IF_ERROR(AddToDomainStats(
-        txn, scope, doc_id,
-        {0, existing ? 0 : 1, static_cast<int64_t>(text.size()) - old_size}));
+        txn, scope, doc_id, {0, existing ? 0 : 1, static_cast<int64_t>(text.size()) - old_size}));
     return EnforceMaxCount(txn, scope, type, profile_id);
   }));
   json::object out;
@@ -331,7 +328,8 @@ Result<json::object> DeleteProfileObject(const ServiceEnv& env, const RequestCon
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
-    ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kObjectKind, ObjectDocId(type_name, unique)));
+    ASSIGN_OR_RETURN(auto body,
+                     txn.GetForUpdate(scope, kObjectKind, ObjectDocId(type_name, unique)));
     std::optional<json::object> record;
     if (body) {
       ASSIGN_OR_RETURN(record, ParseStored(*body));
@@ -376,7 +374,8 @@ Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::stri
     for (const auto& doc : docs) {
       ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
       RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
-      RETURN_IF_ERROR(AddToDomainStats(txn, scope, doc.id, {0, -1, -GetInt(record, "Size").value_or(0)}));
+      RETURN_IF_ERROR(
+          AddToDomainStats(txn, scope, doc.id, {0, -1, -GetInt(record, "Size").value_or(0)}));
     }
     if (docs.size() < kBatch) break;
     after = docs.back().id;
