@@ -373,11 +373,14 @@ TEST(SqliteStore, AcknowledgedWritesSurviveKill9) {
 namespace profiled::store::sqlite {
 namespace {
 
-// Checkpoints run on their own thread; if they never ran, the WAL would hold every page written.
+// Checkpoints run on their own thread and the writer restarts the WAL once one has caught up; if
+// either never happened, the WAL would hold every page written.
 TEST(SqliteStore, CheckpointsKeepTheWalFromGrowingWithEveryWrite) {
   TempDir dir;
   std::string path = (dir.path() / "p.db").string();
-  auto store = MustOpen(path);
+  auto opened = OpenSqliteStore({.path = path, .checkpoint_pages = 200, .wal_restart_pages = 800});
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  auto store = std::move(opened).value();
   const std::string body(8192, 'x');
   constexpr int kWrites = 2000;  // ~16 MiB of documents, ~4000 pages
   for (int i = 0; i < kWrites; ++i) {

@@ -13,13 +13,22 @@
 // heap memory and holds the lock, so no other connection (our reader pool, or a tool in another
 // process) could read. Our single writer already avoids writer-writer contention.
 //
-// Checkpoints: automatic checkpoints would run inside COMMIT and delay every caller of that
-// batch, so the writer runs a PASSIVE checkpoint itself after waking the callers, once the
-// WAL has grown past kCheckpointPages. Closing checkpoints with TRUNCATE.
+// Checkpoints never run on the writer's path. Automatic checkpoints would run inside COMMIT and
+// delay every caller of that batch, so they are off; a checkpointer thread with its own
+// connection copies the WAL into the database (PASSIVE: it never waits for the writer or the
+// readers) whenever kCheckpointPages frames are waiting. Under back-to-back commits such
+// checkpoints never reach the WAL's last frame, and SQLite restarts the WAL from its beginning
+// only when a write transaction starts with every frame copied; so once the WAL holds
+// kRestartPages frames, the writer waits before its next batch for one checkpoint that covers
+// its last commit (only the frames written since the checkpointer's previous pass are left to
+// copy: a few milliseconds), and the next batch restarts the WAL. Closing checkpoints with
+// TRUNCATE.
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <exception>
 #include <future>
@@ -36,7 +45,10 @@ namespace profiled::store::sqlite {
 
 namespace {
 
-constexpr int kCheckpointPages = 1000;  // SQLite's own autocheckpoint default
+// How long the writer waits for a covering checkpoint before it gives up and appends (a reader
+// pinning an old snapshot can keep the checkpoint from reaching the end); it tries again after
+// another checkpoint_pages frames.
+constexpr auto kRestartWait = std::chrono::milliseconds(50);
 constexpr int kConflictRetries = 5;
 
 // Applies every migration newer than the file's version, all in one transaction so that a
@@ -78,11 +90,76 @@ Status Migrate(Connection& conn) {
   return conn.Exec("COMMIT");
 }
 
+// The thread that copies the WAL into the database. The writer only asks (Request) or, when the
+// WAL should restart, asks and waits for a pass that began after its last commit (CatchUp).
+class Checkpointer {
+ public:
+  explicit Checkpointer(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~Checkpointer() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+  void Request() {
+    {
+      std::lock_guard lock(mu_);
+      ++requested_;
+    }
+    cv_.notify_all();
+  }
+
+  // Returns whether a pass that started after this call copied every frame of the WAL.
+  bool CatchUp(std::chrono::milliseconds wait) {
+    std::unique_lock lock(mu_);
+    const uint64_t ticket = ++requested_;
+    cv_.notify_all();
+    return cv_.wait_for(lock, wait, [&] { return stopping_ || completed_ >= ticket; }) &&
+           !stopping_ && complete_;
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stopping_ || requested_ > completed_; });
+      if (stopping_) return;
+      const uint64_t ticket = requested_;
+      lock.unlock();
+      int log = 0;
+      int done = 0;
+      int rc =
+          sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+      lock.lock();
+      complete_ = rc == SQLITE_OK && done == log;
+      completed_ = ticket;
+      cv_.notify_all();
+    }
+  }
+
+  std::unique_ptr<Connection> conn_;  // checkpointer thread only
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t requested_ = 0;  // guarded by mu_
+  uint64_t completed_ = 0;  // guarded by mu_: the last request a finished pass covered
+  bool complete_ = false;   // guarded by mu_: that pass copied every frame
+  bool stopping_ = false;   // guarded by mu_
+  std::thread thread_;
+};
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(SqliteOptions options, std::unique_ptr<Connection> writer,
-              std::vector<std::unique_ptr<Connection>> readers)
-      : options_(std::move(options)), writer_(std::move(writer)) {
+              std::vector<std::unique_ptr<Connection>> readers,
+              std::unique_ptr<Connection> checkpoint_conn)
+      : options_(std::move(options)),
+        writer_(std::move(writer)),
+        checkpointer_(std::make_unique<Checkpointer>(std::move(checkpoint_conn))) {
     for (auto& r : readers) idle_readers_.push_back(r.get());
     readers_ = std::move(readers);
     sqlite3_wal_hook(writer_->db(), &SqliteStore::OnWalCommit, this);
@@ -96,6 +173,7 @@ class SqliteStore final : public Store {
     }
     queue_cv_.notify_one();
     writer_thread_.join();
+    checkpointer_.reset();
     // Readers first, so that none pins the WAL; then fold the WAL into the database and truncate
     // it, leaving a file that opens without recovery.
     readers_.clear();
@@ -249,22 +327,25 @@ class SqliteStore final : public Store {
     for (Request& r : batch) r.status = error;
   }
 
+  // wal_pages_ counts the frames in the WAL after the last commit; it drops back when a batch
+  // restarts the WAL.
   void MaybeCheckpoint() {
-    if (wal_pages_ < kCheckpointPages) return;
-    int log = 0;
-    int done = 0;
-    // PASSIVE never waits for readers; whatever they pin is copied by a later checkpoint.
-    if (sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done) ==
-            SQLITE_OK &&
-        done == log) {
-      wal_pages_ = 0;
+    if (wal_pages_ < pages_at_request_) pages_at_request_ = 0;  // the WAL restarted
+    if (wal_pages_ - pages_at_request_ < options_.checkpoint_pages) return;
+    pages_at_request_ = wal_pages_;
+    if (wal_pages_ >= options_.wal_restart_pages) {
+      if (checkpointer_->CatchUp(kRestartWait)) wal_pages_ = pages_at_request_ = 0;
+      return;
     }
+    checkpointer_->Request();
   }
 
   const SqliteOptions options_;
   std::unique_ptr<Connection> writer_;
   std::vector<std::unique_ptr<Connection>> readers_;
-  int wal_pages_ = 0;  // writer thread only
+  int wal_pages_ = 0;         // writer thread only
+  int pages_at_request_ = 0;  // writer thread only: wal_pages_ when a checkpoint was last asked
+  std::unique_ptr<Checkpointer> checkpointer_;
 
   std::mutex mu_;
   std::condition_variable queue_cv_;
@@ -301,8 +382,12 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
                      Connection::Open(options.path, reader_options));
     readers.push_back(std::move(reader));
   }
-  return std::unique_ptr<Store>(
-      std::make_unique<SqliteStore>(options, std::move(writer), std::move(readers)));
+  ConnectionOptions checkpoint_options;
+  checkpoint_options.busy_timeout_ms = options.busy_timeout_ms;
+  ASSIGN_OR_RETURN(std::unique_ptr<Connection> checkpoint_conn,
+                   Connection::Open(options.path, checkpoint_options));
+  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(
+      options, std::move(writer), std::move(readers), std::move(checkpoint_conn)));
 }
 
 }  // namespace profiled::store::sqlite

@@ -22,6 +22,13 @@ struct SqliteOptions {
   // false: synchronous=NORMAL, an acknowledged write survives kill -9 but not power loss.
   // true: synchronous=FULL, one fsync per committed batch, survives power loss too.
   bool synchronous_full = false;
+  // A checkpointer thread copies the WAL into the database each time this many frames (pages)
+  // have been appended; the writer never checkpoints itself.
+  int checkpoint_pages = 1000;
+  // Past this many frames (16000: ~64 MiB) the writer waits for one checkpoint that covers its
+  // last commit, so that the next commit restarts the WAL from the beginning: the WAL file's
+  // size stays below about this. Larger: fewer such pauses, more repeated pages copied once.
+  int wal_restart_pages = 16000;
 };
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
