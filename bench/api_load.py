@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Loads profiles the way users make them: one CreateProfile call each, the server assigning a
-random ProfileId, from several keep-alive connections at once (unsigned: the server accepts
+"""Loads profiles the way users make them: one CreateProfile call each, the server assigning the
+ProfileId, from several keep-alive connections at once (unsigned: the server accepts
 unsigned requests on loopback). Profile i has gen_profiles.py's body without its ProfileId, so
 bench/ops.lua's emails and update bodies match it; the ids it gets back are written one a line
 (line i = profile i) for ops.lua (BENCH_IDS).

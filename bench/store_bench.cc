@@ -8,7 +8,7 @@
 //   writes_per_s  operations committed per second, all threads together;
 //   KB_per_op     bytes the process caused to be written to disk (/proc/self/io write_bytes: WAL,
 //                 checkpoints, everything) per operation, in KiB.
-// The data set: N profiles made by CreateProfile (server-assigned random ids, as users make
+// The data set: N profiles made by CreateProfile (ids assigned by the service, as users get
 // them), domain d1 with an Order object type whose PROFILE key is the customer's email.
 // N = 10,000 by default; --profiles=10000,1000000 adds a data set per size (1M takes minutes to
 // create). Each size has its own store, created on first use and deleted at exit.
