@@ -378,7 +378,7 @@ namespace {
 TEST(SqliteStore, CheckpointsKeepTheWalFromGrowingWithEveryWrite) {
   TempDir dir;
   std::string path = (dir.path() / "p.db").string();
-  auto opened = OpenSqliteStore({.path = path, .checkpoint_pages = 200, .wal_restart_pages = 800});
+  auto opened = OpenSqliteStore({.path = path, .checkpoint_pages = 100, .wal_restart_pages = 300});
   ASSERT_TRUE(opened.ok()) << opened.error().message();
   auto store = std::move(opened).value();
   const std::string body(8192, 'x');

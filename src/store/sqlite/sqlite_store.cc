@@ -49,6 +49,9 @@ namespace {
 // pinning an old snapshot can keep the checkpoint from reaching the end); it tries again after
 // another checkpoint_pages frames.
 constexpr auto kRestartWait = std::chrono::milliseconds(50);
+// How long the writer waits when the WAL has grown to 4x wal_restart_pages because the
+// checkpointer cannot keep up: writes then slow down to what checkpoints can copy.
+constexpr auto kBackpressureWait = std::chrono::milliseconds(2000);
 constexpr int kConflictRetries = 5;
 
 // Applies every migration newer than the file's version, all in one transaction so that a
@@ -123,6 +126,12 @@ class Checkpointer {
            !stopping_ && complete_;
   }
 
+  // The WAL frame up to which the last finished pass copied.
+  int Backfilled() {
+    std::lock_guard lock(mu_);
+    return backfilled_;
+  }
+
  private:
   void Loop() {
     std::unique_lock lock(mu_);
@@ -137,6 +146,7 @@ class Checkpointer {
           sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
       lock.lock();
       complete_ = rc == SQLITE_OK && done == log;
+      if (rc == SQLITE_OK) backfilled_ = done;
       completed_ = ticket;
       cv_.notify_all();
     }
@@ -148,6 +158,7 @@ class Checkpointer {
   uint64_t requested_ = 0;  // guarded by mu_
   uint64_t completed_ = 0;  // guarded by mu_: the last request a finished pass covered
   bool complete_ = false;   // guarded by mu_: that pass copied every frame
+  int backfilled_ = 0;      // guarded by mu_: frames the last successful pass had copied
   bool stopping_ = false;   // guarded by mu_
   std::thread thread_;
 };
@@ -330,14 +341,25 @@ class SqliteStore final : public Store {
   // wal_pages_ counts the frames in the WAL after the last commit; it drops back when a batch
   // restarts the WAL.
   void MaybeCheckpoint() {
-    if (wal_pages_ < pages_at_request_) pages_at_request_ = 0;  // the WAL restarted
-    if (wal_pages_ - pages_at_request_ < options_.checkpoint_pages) return;
-    pages_at_request_ = wal_pages_;
-    if (wal_pages_ >= options_.wal_restart_pages) {
-      if (checkpointer_->CatchUp(kRestartWait)) wal_pages_ = pages_at_request_ = 0;
-      return;
+    if (wal_pages_ < pages_at_request_) pages_at_request_ = restart_tried_at_ = 0;  // restarted
+    if (wal_pages_ >= options_.wal_restart_pages && wal_pages_ >= restart_tried_at_) {
+      // Wait only when the checkpointer is close behind (what is left takes one short pass),
+      // or when it cannot keep up at all (the WAL would grow without bound); else a stall
+      // would copy a backlog while every caller waits.
+      const int behind = wal_pages_ - checkpointer_->Backfilled();
+      const bool close = behind <= options_.checkpoint_pages;
+      if (close || wal_pages_ >= 4 * options_.wal_restart_pages) {
+        restart_tried_at_ = wal_pages_ + options_.checkpoint_pages;
+        if (checkpointer_->CatchUp(close ? kRestartWait : kBackpressureWait)) {
+          wal_pages_ = pages_at_request_ = restart_tried_at_ = 0;
+          return;
+        }
+      }
     }
-    checkpointer_->Request();
+    if (wal_pages_ - pages_at_request_ >= options_.checkpoint_pages) {
+      pages_at_request_ = wal_pages_;
+      checkpointer_->Request();
+    }
   }
 
   const SqliteOptions options_;
@@ -345,6 +367,7 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<Connection>> readers_;
   int wal_pages_ = 0;         // writer thread only
   int pages_at_request_ = 0;  // writer thread only: wal_pages_ when a checkpoint was last asked
+  int restart_tried_at_ = 0;  // writer thread only: no restart attempt below this frame count
   std::unique_ptr<Checkpointer> checkpointer_;
 
   std::mutex mu_;

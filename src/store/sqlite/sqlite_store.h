@@ -25,10 +25,10 @@ struct SqliteOptions {
   // A checkpointer thread copies the WAL into the database each time this many frames (pages)
   // have been appended; the writer never checkpoints itself.
   int checkpoint_pages = 1000;
-  // Past this many frames (16000: ~64 MiB) the writer waits for one checkpoint that covers its
+  // Past this many frames (4000: ~16 MiB) the writer waits for one checkpoint that covers its
   // last commit, so that the next commit restarts the WAL from the beginning: the WAL file's
   // size stays below about this. Larger: fewer such pauses, more repeated pages copied once.
-  int wal_restart_pages = 16000;
+  int wal_restart_pages = 4000;
 };
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
