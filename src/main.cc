@@ -47,6 +47,9 @@ struct ServeFlags {
   size_t max_header_bytes = 16 * 1024;
   size_t max_connections = 1024;
   int idle_timeout_seconds = 60;
+  // auto: on for the embedded store (a warm point read takes microseconds), off for PostgreSQL
+  // (a read waits for the network and the pool, which would stall the io thread).
+  std::string io_thread_reads = "auto";
 };
 
 bool IsPostgresUrl(const std::string& s) {
@@ -131,6 +134,12 @@ int Serve(const ServeFlags& flags) {
   options.max_header_bytes = flags.max_header_bytes;
   options.max_connections = flags.max_connections;
   options.idle_timeout = std::chrono::seconds(flags.idle_timeout_seconds);
+  if (flags.io_thread_reads == "on" ||
+      (flags.io_thread_reads == "auto" && !IsPostgresUrl(flags.store))) {
+    options.run_on_io_thread = [&pipeline](const HttpRequest& request) {
+      return pipeline.IsQuickRead(request);
+    };
+  }
   auto server = http::CreateServer(
       options, [&pipeline](const HttpRequest& request) { return pipeline.Handle(request); });
   if (!server.ok()) {
@@ -223,6 +232,11 @@ int main(int argc, char** argv) {
       ->envname("PROFILED_IO_THREADS")->check(CLI::Range(1, 64))->capture_default_str();
   serve->add_option("--worker-threads", flags.worker_threads, "Threads running requests")
       ->envname("PROFILED_WORKER_THREADS")->check(CLI::Range(1, 1024))->capture_default_str();
+  serve->add_option("--io-thread-reads", flags.io_thread_reads,
+                    "Run point reads (SearchProfiles, BatchGetProfile, GetDomain) on the io "
+                    "threads: auto (embedded store only), on, off")
+      ->envname("PROFILED_IO_THREAD_READS")->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
   serve->add_option("--pg-pool-size", flags.pg_pool_size, "PostgreSQL connections")
       ->envname("PROFILED_PG_POOL_SIZE")->check(CLI::Range(1, 1024))->capture_default_str();
   serve->add_option("--max-body-bytes", flags.max_body_bytes, "Largest request body accepted")

@@ -22,6 +22,15 @@ Pipeline::Pipeline(const service::Registry& registry, const auth::Authenticator&
   (void)Router::Default();
 }
 
+bool Pipeline::IsQuickRead(const HttpRequest& request) const {
+  std::string_view path, query;
+  SplitTarget(request.target, &path, &query);
+  auto route = Router::Default().Match(request.method, path, query);
+  if (!route.ok()) return false;
+  const std::string& name = route->operation->name;
+  return name == "SearchProfiles" || name == "BatchGetProfile" || name == "GetDomain";
+}
+
 HttpResponse Pipeline::Handle(const HttpRequest& request) const {
   std::string request_id = NewUuid();
   std::string_view operation = "-";

@@ -136,6 +136,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnServerStopping();
   // Runs on a worker thread: calls the handler and posts the response back to the session.
   void RunHandler();
+  // Runs the handler into response_, turning anything it throws into a 500.
+  void CallHandler();
   uint64_t id() const { return id_; }
   asio::any_io_executor executor() { return socket_.get_executor(); }
 
@@ -479,12 +481,29 @@ void Session::Dispatch() {
   http10_ = parser_->http_version() < 11;
   head_ = request_.method == "HEAD";
   started_ = Clock::now();
+  const auto& on_io_thread = server_->options().run_on_io_thread;
+  if (on_io_thread && on_io_thread(request_)) {
+    CallHandler();
+    LogAccess();
+    WriteResponse();
+    return;
+  }
   server_->pool().Post(shared_from_this());
 }
 
 void Session::RunHandler() {
   // The session does not touch request_ or response_ while the handler runs; the pool's mutex
   // and the post back order the accesses between threads.
+  CallHandler();
+  // Logged here rather than on the io thread: the write(2) to stderr stays off the io threads.
+  LogAccess();
+  asio::post(executor(), [self = shared_from_this()] {
+    if (self->state_ == State::kClosed) return;
+    self->WriteResponse();
+  });
+}
+
+void Session::CallHandler() {
   try {
     response_ = server_->handler()(request_);
   } catch (const std::exception& e) {
@@ -494,12 +513,6 @@ void Session::RunHandler() {
     log::Error("http: handler threw a non-exception");
     response_ = InternalError();
   }
-  // Logged here rather than on the io thread: the write(2) to stderr stays off the io threads.
-  LogAccess();
-  asio::post(executor(), [self = shared_from_this()] {
-    if (self->state_ == State::kClosed) return;
-    self->WriteResponse();
-  });
 }
 
 void Session::RespondError(int status, std::string_view error_type, std::string message) {

@@ -29,6 +29,11 @@ struct ServerOptions {
   // One io_context run by all io threads instead of one per thread (measured slower here; kept
   // for comparison).
   bool shared_io_context = false;
+  // Requests for which this returns true are handled on the io thread that read them instead of
+  // a worker: for short reads, whose two thread hops (io -> worker -> io) cost more than the
+  // work. It must be cheap, and such handlers must not wait long (they hold up the io thread's
+  // other connections). Unset: every request goes to a worker.
+  std::function<bool(const HttpRequest&)> run_on_io_thread;
 };
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
