@@ -1,6 +1,7 @@
 #include "store/postgres/pg_connection.h"
 
 #include <cstring>
+#include <string>
 
 namespace profiled::store::postgres {
 namespace {
@@ -69,33 +70,138 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(
   return c;
 }
 
-ExecOutcome PgConnection::Prepared(const char* name, std::initializer_list<Param> params) {
-  const size_t n = params.size();
-  std::vector<const char*> values(n);
-  std::vector<int> lengths(n), formats(n);
-  std::vector<std::string> numbers;  // owns the text of integer parameters
-  numbers.reserve(n);
-  size_t i = 0;
-  for (const Param& p : params) {
-    if (const auto* sv = std::get_if<std::string_view>(&p)) {
-      values[i] = sv->empty() ? kEmpty : sv->data();
-      lengths[i] = static_cast<int>(sv->size());
-      formats[i] = 1;
-    } else {
-      numbers.push_back(std::to_string(std::get<int64_t>(p)));
-      values[i] = numbers.back().c_str();
-      lengths[i] = 0;
-      formats[i] = 0;
+namespace {
+
+// libpq's parameter arrays for one statement. bytea values are sent in binary (no copy);
+// integers as text, which the server may read as int4 or int8.
+struct Params {
+  explicit Params(std::initializer_list<Param> params)
+      : values(params.size()), lengths(params.size()), formats(params.size()) {
+    numbers.reserve(params.size());
+    size_t i = 0;
+    for (const Param& p : params) {
+      if (const auto* sv = std::get_if<std::string_view>(&p)) {
+        values[i] = sv->empty() ? kEmpty : sv->data();
+        lengths[i] = static_cast<int>(sv->size());
+        formats[i] = 1;
+      } else {
+        numbers.push_back(std::to_string(std::get<int64_t>(p)));
+        values[i] = numbers.back().c_str();
+        lengths[i] = 0;
+        formats[i] = 0;
+      }
+      ++i;
     }
-    ++i;
   }
-  PgResult res(PQexecPrepared(conn_.get(), name, static_cast<int>(n), values.data(), lengths.data(),
-                              formats.data(), /*resultFormat=*/1));
+  int size() const { return static_cast<int>(values.size()); }
+  std::vector<const char*> values;
+  std::vector<int> lengths, formats;
+  std::vector<std::string> numbers;  // owns the text of integer parameters
+};
+
+// More queued statements than this are collected before queueing another: their results must
+// not fill the socket buffers while this side is still sending (both would block), and one
+// transaction may write thousands of rows.
+constexpr size_t kMaxQueued = 64;
+
+}  // namespace
+
+ExecOutcome PgConnection::Prepared(const char* name, std::initializer_list<Param> params) {
+  if (pipeline_) {
+    if (auto e = Send(name, nullptr, params)) return ExecOutcome{nullptr, std::move(e)};
+    return Collect();
+  }
+  Params p(params);
+  PgResult res(PQexecPrepared(conn_.get(), name, p.size(), p.values.data(), p.lengths.data(),
+                              p.formats.data(), /*resultFormat=*/1));
   return Finish(std::move(res), name);
 }
 
 ExecOutcome PgConnection::Simple(const char* sql) {
+  if (pipeline_) {
+    if (auto e = Send(nullptr, sql, {})) return ExecOutcome{nullptr, std::move(e)};
+    return Collect();
+  }
   return Finish(PgResult(PQexec(conn_.get(), sql)), sql);
+}
+
+bool PgConnection::EnterPipelineMode() {
+  pipeline_ = PQenterPipelineMode(conn_.get()) == 1;
+  return pipeline_;
+}
+
+std::optional<Error> PgConnection::Queue(const char* name, std::initializer_list<Param> params) {
+  return Send(name, nullptr, params);
+}
+
+std::optional<Error> PgConnection::QueueSimple(const char* sql) { return Send(nullptr, sql, {}); }
+
+std::optional<Error> PgConnection::Sync() {
+  if (queued_.empty()) return std::nullopt;
+  return Collect().error;
+}
+
+std::optional<Error> PgConnection::Send(const char* name, const char* sql,
+                                        std::initializer_list<Param> params) {
+  std::optional<Error> earlier;
+  if (queued_.size() >= kMaxQueued) earlier = Collect().error;
+  Params p(params);
+  const int sent =
+      sql ? PQsendQueryParams(conn_.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 1)
+          : PQsendQueryPrepared(conn_.get(), name, p.size(), p.values.data(), p.lengths.data(),
+                                p.formats.data(), /*resultFormat=*/1);
+  if (sent != 1) {
+    broken_ = true;
+    return earlier ? earlier : Lost(sql ? sql : name);
+  }
+  queued_.emplace_back(sql ? sql : name);
+  return earlier;
+}
+
+Error PgConnection::Lost(std::string_view what) {
+  broken_ = true;
+  return Error::Unavailable("postgres " + std::string(what) + ": " +
+                            TrimmedMessage(PQerrorMessage(conn_.get())));
+}
+
+ExecOutcome PgConnection::Collect() {
+  ExecOutcome out;
+  if (PQpipelineSync(conn_.get()) != 1) {
+    out.error = Lost("sync");
+    queued_.clear();
+    return out;
+  }
+  for (size_t i = 0; i < queued_.size(); ++i) {
+    PgResult res(PQgetResult(conn_.get()));
+    if (!res) {
+      if (!out.error) out.error = Lost(queued_[i]);
+      broken_ = true;
+      break;
+    }
+    // Each statement's results end with a null.
+    while (PgResult(PQgetResult(conn_.get()))) {
+    }
+    const ExecStatusType st = PQresultStatus(res.get());
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+      if (i + 1 == queued_.size()) out.result = std::move(res);
+    } else if (st == PGRES_PIPELINE_ABORTED) {
+      // Skipped because an earlier statement failed, which is the error reported.
+      if (!out.error) out.error = Error::Internal("postgres " + queued_[i] + ": pipeline aborted");
+    } else if (!out.error) {
+      out.error = Classify(conn_.get(), res.get(), queued_[i]);
+      if (out.error->code() == ErrorCode::kUnavailable) broken_ = true;
+    }
+  }
+  queued_.clear();
+  if (!broken_) {
+    PgResult sync(PQgetResult(conn_.get()));
+    if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+      if (!out.error) out.error = Lost("sync");
+      broken_ = true;
+    }
+  }
+  if (out.error) out.result.reset();
+  return out;
 }
 
 ExecOutcome PgConnection::Finish(PgResult res, std::string_view what) {

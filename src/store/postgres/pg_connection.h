@@ -60,10 +60,26 @@ class PgConnection {
   PGconn* raw() const { return conn_.get(); }
 
   // Runs a prepared statement; its result columns come back in binary format (raw bytea bytes,
-  // big-endian integers).
+  // big-endian integers). In pipeline mode the statements queued before it travel with it, and
+  // the first of them that failed is the error returned.
   ExecOutcome Prepared(const char* name, std::initializer_list<Param> params);
-  // Runs SQL text without parameters (BEGIN, COMMIT, DDL).
+  // Runs SQL text without parameters (BEGIN, COMMIT, DDL); in pipeline mode as Prepared.
   ExecOutcome Simple(const char* sql);
+
+  // Pipeline mode (libpq 14+): statements can be queued without waiting for their results, so
+  // that a transaction's BEGIN, key locks and writes travel with the next statement whose result
+  // is needed: one round trip instead of one each. The server still runs them one after another,
+  // each as its own statement (in READ COMMITTED each with its own snapshot, taken when it
+  // starts, so a read queued behind a lock sees what the lock holder committed).
+  // REQUIRES: the connection is idle. Returns false if libpq refused.
+  bool EnterPipelineMode();
+  // Queues a statement (pipeline mode only). Its failure is reported by the next call that waits
+  // for results (Prepared, Simple, Sync), which is then the first failure. Errors returned here
+  // are those of sending, or of the results collected when too many statements were queued.
+  std::optional<Error> Queue(const char* name, std::initializer_list<Param> params);
+  std::optional<Error> QueueSimple(const char* sql);
+  // Waits for every queued statement; returns the first failure.
+  std::optional<Error> Sync();
 
   // False once the connection is known to be unusable (lost, or left in an unknown state); the
   // pool then discards it instead of reusing it.
@@ -73,9 +89,16 @@ class PgConnection {
  private:
   explicit PgConnection(PgConnPtr conn) : conn_(std::move(conn)) {}
   ExecOutcome Finish(PgResult result, std::string_view what);
+  // Sends one statement in pipeline mode (sql == nullptr: the prepared statement `name`).
+  std::optional<Error> Send(const char* name, const char* sql, std::initializer_list<Param> params);
+  // Sends a Sync and reads every queued statement's results; `out` gets the last one's.
+  ExecOutcome Collect();
+  Error Lost(std::string_view what);
 
   PgConnPtr conn_;
   bool broken_ = false;
+  bool pipeline_ = false;
+  std::vector<std::string> queued_;  // names of the statements sent and not yet read, in order
 };
 
 // Whether an error means the connection (not the statement) failed, so that the work may be

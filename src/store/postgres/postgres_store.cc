@@ -145,8 +145,7 @@ class PgTxn final : public Txn {
     RETURN_IF_ERROR(Lock(scope, kind, id, /*exclusive=*/true));
     auto it = absent_.find(KeyHash({scope.account, scope.domain, kind, id}));
     const char* stmt = it == absent_.end() ? "put" : "ins";
-    auto out = Exec(stmt, {scope.account, scope.domain, kind, id, body});
-    if (!out.ok()) return *out.error;
+    RETURN_IF_ERROR(ExecDeferred(stmt, {scope.account, scope.domain, kind, id, body}));
     if (it != absent_.end()) absent_.erase(it);
     return OkStatus();
   }
@@ -206,17 +205,13 @@ class PgTxn final : public Txn {
   Status IndexAdd(Scope scope, std::string_view name, std::string_view value,
                   std::string_view ref) override {
     RETURN_IF_ERROR(RequireWrite("IndexAdd"));
-    auto out = Exec("idx_add", {scope.account, scope.domain, name, value, ref});
-    if (!out.ok()) return *out.error;
-    return OkStatus();
+    return ExecDeferred("idx_add", {scope.account, scope.domain, name, value, ref});
   }
 
   Status IndexRemove(Scope scope, std::string_view name, std::string_view value,
                      std::string_view ref) override {
     RETURN_IF_ERROR(RequireWrite("IndexRemove"));
-    auto out = Exec("idx_rm", {scope.account, scope.domain, name, value, ref});
-    if (!out.ok()) return *out.error;
-    return OkStatus();
+    return ExecDeferred("idx_rm", {scope.account, scope.domain, name, value, ref});
   }
 
   Result<std::vector<std::string>> IndexLookup(Scope scope, std::string_view name,
@@ -269,6 +264,19 @@ class PgTxn final : public Txn {
     return out;
   }
 
+  // For statements whose result only matters if it is a failure (locks, writes): queued on the
+  // connection's pipeline and sent with the next statement whose result is needed (or COMMIT).
+  // A failure is then reported by that later call, and by the transaction at its end, so fn may
+  // see OK from a write that failed; the transaction is still never committed.
+  Status ExecDeferred(const char* name, std::initializer_list<Param> params) {
+    if (failure_) return *failure_;
+    if (auto e = conn_.Queue(name, params)) {
+      failure_ = *e;
+      return *e;
+    }
+    return OkStatus();
+  }
+
   Result<std::optional<std::string>> GetImpl(const char* stmt, Scope scope, std::string_view kind,
                                              std::string_view id) {
     auto out = Exec(stmt, {scope.account, scope.domain, kind, id});
@@ -310,15 +318,16 @@ class PgTxn final : public Txn {
     auto held = keys_.find(key_hash);
     if (held != keys_.end() && (held->second || !exclusive)) return OkStatus();
     if (k.keys >= kEscalateAfter) {
-      auto out = Exec("lock_x", {kind_hash});
-      if (!out.ok()) return *out.error;
+      RETURN_IF_ERROR(ExecDeferred("lock_x", {kind_hash}));
       k.escalated = true;
       return OkStatus();
     }
     const char* stmt = k.intention ? (exclusive ? "lock_x" : "lock_s")
                                    : (exclusive ? "lock_x_kind" : "lock_s_kind");
-    auto out = k.intention ? Exec(stmt, {key_hash}) : Exec(stmt, {kind_hash, key_hash});
-    if (!out.ok()) return *out.error;
+    // Queued, not awaited: it travels with the statement that follows (the read it protects, or
+    // COMMIT), which the server runs only once the lock is granted, with a snapshot of its own.
+    RETURN_IF_ERROR(k.intention ? ExecDeferred(stmt, {key_hash})
+                                : ExecDeferred(stmt, {kind_hash, key_hash}));
     k.intention = true;
     if (held == keys_.end()) ++k.keys;
     keys_[key_hash] = exclusive;
@@ -408,9 +417,12 @@ class PostgresStore final : public Store {
   }
 
   Status Attempt(PgConnection& conn, bool write, const TxnFn& fn, bool* commit_sent) {
-    ExecOutcome begin = conn.Simple(write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
-                                          : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    if (!begin.ok()) return *begin.error;
+    // Queued: BEGIN travels with the transaction's first statement.
+    if (auto e = conn.QueueSimple(write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+                                        : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")) {
+      Rollback(conn);
+      return *e;
+    }
     PgTxn txn(conn, write);
     Status s = CallFn(fn, txn);
     // A failed statement aborted the transaction whatever fn made of it; its error is the one
@@ -421,8 +433,13 @@ class PostgresStore final : public Store {
       return s;
     }
     *commit_sent = true;
+    // Also collects the statements still queued (locks, writes): if one of them failed, that is
+    // the error, COMMIT was skipped and the transaction is rolled back here.
     ExecOutcome commit = conn.Simple("COMMIT");
-    if (!commit.ok()) return *commit.error;
+    if (!commit.ok()) {
+      if (PQtransactionStatus(conn.raw()) == PQTRANS_INERROR) Rollback(conn);
+      return *commit.error;
+    }
     if (std::strcmp(PQcmdStatus(commit.result.get()), "COMMIT") != 0) {
       return Error::Internal(std::string("postgres: COMMIT answered ") +
                              PQcmdStatus(commit.result.get()));
@@ -448,9 +465,14 @@ class PostgresStore final : public Store {
     return "SET statement_timeout = " + std::to_string(options_.statement_timeout_milliseconds);
   }
 
+  // Statements still queued are collected and their failures ignored: the transaction is being
+  // abandoned whatever they did.
   static void Rollback(PgConnection& conn) {
     if (PQstatus(conn.raw()) != CONNECTION_OK) return;
-    if (!conn.Simple("ROLLBACK").ok()) conn.MarkBroken();
+    (void)conn.Simple("ROLLBACK");
+    if (PQstatus(conn.raw()) != CONNECTION_OK || PQtransactionStatus(conn.raw()) != PQTRANS_IDLE) {
+      conn.MarkBroken();
+    }
   }
 
   Result<std::unique_ptr<PgConnection>> Acquire() {
@@ -474,6 +496,11 @@ class PostgresStore final : public Store {
       // it only after deadlock_timeout (1 s by default), then one is retried. Setting it needs
       // superuser, so a refusal is ignored (the default then applies).
       (void)(*c)->Simple("SET deadlock_timeout = '50ms'");
+      // Without pipeline mode (libpq < 14 cannot be built against; a refusal here is unexpected)
+      // every queued statement would fail to send, so such a connection is not used.
+      if (!(*c)->EnterPipelineMode()) {
+        c = Error::Unavailable("postgres: cannot enter pipeline mode");
+      }
     }
     if (!c.ok()) {
       {
