@@ -394,6 +394,10 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   // journal_mode=WAL is persistent in the file; setting it again on an existing file is a no-op.
   RETURN_IF_ERROR(writer->Exec("PRAGMA journal_mode=WAL"));
   RETURN_IF_ERROR(writer->Exec("PRAGMA wal_autocheckpoint=0"));
+  if (options.writer_cache_kib > 0) {
+    std::string pragma = "PRAGMA cache_size=-" + std::to_string(options.writer_cache_kib);
+    RETURN_IF_ERROR(writer->Exec(pragma.c_str()));
+  }
   RETURN_IF_ERROR(Migrate(*writer));
 
   ConnectionOptions reader_options;

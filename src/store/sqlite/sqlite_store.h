@@ -29,6 +29,10 @@ struct SqliteOptions {
   // last commit, so that the next commit restarts the WAL from the beginning: the WAL file's
   // size stays below about this. Larger: fewer such pauses, more repeated pages copied once.
   int wal_restart_pages = 4000;
+  // The writer connection's page cache, in KiB; 0 keeps SQLite's default (2 MiB). A bulk load's
+  // large transactions touch more pages than that, and a cache that overflows writes dirty pages
+  // to the WAL before COMMIT and reads them back.
+  int writer_cache_kib = 0;
 };
 
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
