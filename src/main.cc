@@ -10,12 +10,14 @@
 #include <memory>
 #include <string>
 
+#include "api/errors.h"
 #include "api/pipeline.h"
 #include "auth/authenticator.h"
 #include "auth/loopback.h"
 #include "auth/reload_signal.h"
 #include "auth/sigv4_authenticator.h"
 #include "common/clock.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "http/server.h"
 #include "service/profile_import_export.h"
@@ -143,7 +145,8 @@ int Serve(const ServeFlags& flags) {
     };
   }
   auto server = http::CreateServer(
-      options, [&pipeline](const HttpRequest& request) { return pipeline.Handle(request); });
+      options, [&pipeline](const HttpRequest& request) { return pipeline.Handle(request); },
+      [](const Error& error) { return api::ErrorResponse(error, NewUuid()); });
   if (!server.ok()) {
     std::fprintf(stderr, "profiled: cannot listen on %s: %s\n", flags.listen.c_str(),
                  server.error().message().c_str());

@@ -11,15 +11,15 @@ AwsError AwsErrorFor(ErrorCode code) {
   switch (code) {
     case ErrorCode::kBadRequest: return {"BadRequestException", 400};
     case ErrorCode::kNotFound: return {"ResourceNotFoundException", 404};
-    case ErrorCode::kAccessDenied: return {"AccessDeniedException", 403};
-    case ErrorCode::kThrottling: return {"ThrottlingException", 429};
     case ErrorCode::kInternal: return {"InternalServerException", 500};
     case ErrorCode::kUnavailable: return {"InternalServerException", 503};
     // The store retries lost races itself; one that still surfaces is our failure.
     case ErrorCode::kConflict: return {"InternalServerException", 500};
     case ErrorCode::kNotImplemented: return {"NotImplementedException", 501};
     case ErrorCode::kUnknownOperation: return {"UnknownOperationException", 404};
+    // The two limits the http server enforces before any operation is known; not in the model.
     case ErrorCode::kPayloadTooLarge: return {"RequestEntityTooLargeException", 413};
+    case ErrorCode::kHeadersTooLarge: return {"RequestHeaderFieldsTooLarge", 431};
     case ErrorCode::kMissingAuthenticationToken:
       return {"MissingAuthenticationTokenException", 403};
     case ErrorCode::kInvalidSignature: return {"InvalidSignatureException", 403};

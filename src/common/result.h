@@ -1,7 +1,8 @@
 // File: result.h
-// The one error vocabulary of Profiled below the wire: every layer under http/ returns
-// Status or Result<T>; api/errors.cc is the only place that turns an ErrorCode into an AWS
-// exception name and HTTP status. No exceptions cross a layer boundary.
+// The one error vocabulary of Profiled below the wire: every layer returns Status or Result<T>;
+// api/errors.cc is the only place that turns an ErrorCode into an AWS exception name, HTTP
+// status and response (http/ reaches it through the ErrorResponder main passes in). No
+// exceptions cross a layer boundary. A code exists only while something produces it.
 #pragma once
 
 #include <optional>
@@ -16,14 +17,13 @@ namespace profiled {
 enum class ErrorCode {
   kBadRequest,        // malformed or invalid input -> BadRequestException 400
   kNotFound,          // the named resource does not exist (or belongs to another account)
-  kAccessDenied,      // authenticated but not allowed
-  kThrottling,        // too many requests right now
   kInternal,          // a bug or an unexpected state; never the client's fault
   kUnavailable,       // a dependency (the database) is down; retrying later may succeed
   kConflict,          // a store transaction lost a race; the store retries these itself
   kNotImplemented,    // an operation of the model that Profiled does not serve yet
   kUnknownOperation,  // no operation of the model matches the method and path
   kPayloadTooLarge,   // the request body exceeds the server's limit
+  kHeadersTooLarge,   // the request line and headers exceed the server's limit
   kMissingAuthenticationToken,
   kInvalidSignature,
   kUnrecognizedClient,
@@ -35,7 +35,6 @@ class [[nodiscard]] Error {
 
   static Error BadRequest(std::string m) { return {ErrorCode::kBadRequest, std::move(m)}; }
   static Error NotFound(std::string m) { return {ErrorCode::kNotFound, std::move(m)}; }
-  static Error AccessDenied(std::string m) { return {ErrorCode::kAccessDenied, std::move(m)}; }
   static Error Internal(std::string m) { return {ErrorCode::kInternal, std::move(m)}; }
   static Error Unavailable(std::string m) { return {ErrorCode::kUnavailable, std::move(m)}; }
   static Error Conflict(std::string m) { return {ErrorCode::kConflict, std::move(m)}; }

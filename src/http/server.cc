@@ -61,14 +61,6 @@ void AppendUint(std::string& out, uint64_t v) {
   out.append(buf, r.ptr);
 }
 
-HttpResponse InternalError() {
-  return HttpResponse{
-      500,
-      {{"Content-Type", "application/json"}, {"x-amzn-ErrorType", "InternalFailure"}},
-      R"({"Message":"Internal server error"})",
-      "-"};
-}
-
 // Splits "host:port" / "[v6]:port" and resolves it to one endpoint.
 Result<tcp::endpoint> ParseListen(const std::string& listen) {
   size_t colon = listen.rfind(':');
@@ -151,7 +143,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Dispatch();
   void WriteResponse();
   void OnWritten(const error_code& ec);
-  void RespondError(int status, std::string_view error_type, std::string message);
+  void RespondError(Error error);
   void Linger();
   void Close();
   void SetDeadline(Clock::time_point deadline);
@@ -182,9 +174,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
 class ServerImpl final : public Server {
  public:
-  ServerImpl(ServerOptions options, Handler handler)
+  ServerImpl(ServerOptions options, Handler handler, ErrorResponder on_error)
       : options_(std::move(options)),
         handler_(std::move(handler)),
+        on_error_(std::move(on_error)),
         pool_(std::in_place, std::max(1, options_.worker_threads)) {
     int io_threads = std::max(1, options_.io_threads);
     if (options_.shared_io_context) {
@@ -288,6 +281,7 @@ class ServerImpl final : public Server {
   const ServerOptions& options() const { return options_; }
   bool stopping() const { return stopping_.load(std::memory_order_relaxed); }
   const Handler& handler() const { return handler_; }
+  const ErrorResponder& on_error() const { return on_error_; }
   WorkerPool& pool() { return *pool_; }
 
   void Register(const std::shared_ptr<Session>& s) {
@@ -340,6 +334,7 @@ class ServerImpl final : public Server {
 
   ServerOptions options_;
   Handler handler_;
+  ErrorResponder on_error_;
   std::optional<WorkerPool> pool_;
   std::vector<std::unique_ptr<asio::io_context>> iocs_;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards_;
@@ -432,20 +427,20 @@ void Session::Parse() {
     buffer_.consume(used);
     if (ec == bhttp::error::need_more) break;
     if (ec == bhttp::error::body_limit) {
-      RespondError(413, "RequestEntityTooLargeException",
-                   "Request body of " + std::to_string(parser_->too_large_bytes()) +
-                       " bytes exceeds the limit of " +
-                       std::to_string(server_->options().max_body_bytes) + " bytes");
+      RespondError(Error(ErrorCode::kPayloadTooLarge,
+                         "Request body of " + std::to_string(parser_->too_large_bytes()) +
+                             " bytes exceeds the limit of " +
+                             std::to_string(server_->options().max_body_bytes) + " bytes"));
       return;
     }
     if (ec == bhttp::error::header_limit) {
-      RespondError(431, "RequestHeaderFieldsTooLarge",
-                   "Request header exceeds the limit of " +
-                       std::to_string(server_->options().max_header_bytes) + " bytes");
+      RespondError(Error(ErrorCode::kHeadersTooLarge,
+                         "Request header exceeds the limit of " +
+                             std::to_string(server_->options().max_header_bytes) + " bytes"));
       return;
     }
     if (ec) {
-      RespondError(400, "BadRequestException", "Malformed HTTP request: " + ec.message());
+      RespondError(Error::BadRequest("Malformed HTTP request: " + ec.message()));
       return;
     }
     if (parser_->is_done()) {
@@ -508,30 +503,20 @@ void Session::CallHandler() {
     response_ = server_->handler()(request_);
   } catch (const std::exception& e) {
     log::Error(std::string("http: handler threw: ") + e.what());
-    response_ = InternalError();
+    response_ = server_->on_error()(Error::Internal("An internal error occurred"));
   } catch (...) {
     log::Error("http: handler threw a non-exception");
-    response_ = InternalError();
+    response_ = server_->on_error()(Error::Internal("An internal error occurred"));
   }
 }
 
-void Session::RespondError(int status, std::string_view error_type, std::string message) {
+void Session::RespondError(Error error) {
   keep_alive_ = false;
   lingering_close_ = true;
   http10_ = false;
   head_ = false;
   started_ = Clock::now();
-  response_.status = status;
-  response_.headers.clear();
-  response_.headers.emplace_back("Content-Type", "application/json");
-  response_.headers.emplace_back("x-amzn-ErrorType", std::string(error_type));
-  response_.body.clear();
-  response_.body.append(R"({"Message":")");
-  for (char c : message) {  // messages are ours, but keep the JSON valid whatever they hold
-    if (c == '"' || c == '\\') response_.body.push_back('\\');
-    if (static_cast<unsigned char>(c) >= 0x20) response_.body.push_back(c);
-  }
-  response_.body.append(R"("})");
+  response_ = server_->on_error()(error);
   response_.operation = "-";
   WriteResponse();
 }
@@ -764,9 +749,12 @@ void WorkerPool::Loop(Worker* self) {
 
 }  // namespace
 
-Result<std::unique_ptr<Server>> CreateServer(ServerOptions options, Handler handler) {
+Result<std::unique_ptr<Server>> CreateServer(ServerOptions options, Handler handler,
+                                             ErrorResponder on_error) {
   if (!handler) return Error::BadRequest("http: a handler is required");
-  auto server = std::make_unique<ServerImpl>(std::move(options), std::move(handler));
+  if (!on_error) return Error::BadRequest("http: an error responder is required");
+  auto server =
+      std::make_unique<ServerImpl>(std::move(options), std::move(handler), std::move(on_error));
   RETURN_IF_ERROR(server->Listen());
   return std::unique_ptr<Server>(std::move(server));
 }

@@ -20,7 +20,7 @@ struct ServerOptions {
   int io_threads = 2;                     // sockets and parsing
   int worker_threads = 32;                // run the handler (which may block on the store)
   size_t max_header_bytes = 16 * 1024;
-  size_t max_body_bytes = 1024 * 1024;    // larger bodies get 413 with an AWS-style error
+  size_t max_body_bytes = 1024 * 1024;    // larger bodies: kPayloadTooLarge (413)
   std::chrono::seconds idle_timeout{60};  // keep-alive idle and slow-request limit
   size_t max_connections = 1024;          // further connections are accepted and closed
   // Added by http/: compatible defaults.
@@ -38,6 +38,12 @@ struct ServerOptions {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Renders a failure the server finds itself, before or instead of the handler: kBadRequest (a
+// malformed request), kPayloadTooLarge (body over max_body_bytes), kHeadersTooLarge (request line
+// and headers over max_header_bytes), kInternal (the handler threw). The wire form of errors
+// belongs to api/ (api::ErrorResponse), which http/ must not include, so main passes it in.
+using ErrorResponder = std::function<HttpResponse(const Error&)>;
+
 class Server {
  public:
   virtual ~Server() = default;
@@ -50,7 +56,9 @@ class Server {
   virtual void Stop() = 0;
 };
 
-// Binds the listening socket (so errors surface before Run) and returns the server.
-Result<std::unique_ptr<Server>> CreateServer(ServerOptions options, Handler handler);
+// Binds the listening socket (so errors surface before Run) and returns the server. Both
+// callbacks are required.
+Result<std::unique_ptr<Server>> CreateServer(ServerOptions options, Handler handler,
+                                             ErrorResponder on_error);
 
 }  // namespace profiled::http

@@ -22,13 +22,20 @@ int main(int argc, char** argv) {
   } else {
     profiled::log::SetLevel(profiled::log::Level::kWarn);
   }
-  auto server = profiled::http::CreateServer(options, [](const profiled::HttpRequest&) {
-    profiled::HttpResponse r;
-    r.headers.emplace_back("Content-Type", "application/json");
-    r.body = R"({"ProfileId":"0123456789abcdef0123456789abcdef"})";
-    r.operation = "UpdateProfile";
-    return r;
-  });
+  auto server = profiled::http::CreateServer(
+      options,
+      [](const profiled::HttpRequest&) {
+        profiled::HttpResponse r;
+        r.headers.emplace_back("Content-Type", "application/json");
+        r.body = R"({"ProfileId":"0123456789abcdef0123456789abcdef"})";
+        r.operation = "UpdateProfile";
+        return r;
+      },
+      [](const profiled::Error& error) {
+        profiled::HttpResponse r;
+        r.status = error.code() == profiled::ErrorCode::kBadRequest ? 400 : 500;
+        return r;
+      });
   if (!server.ok()) {
     std::fprintf(stderr, "%s\n", server.error().message().c_str());
     return 1;

@@ -183,12 +183,32 @@ HttpResponse Echo(const HttpRequest& req) {
   return r;
 }
 
+// Stands in for api::ErrorResponse (http_test does not link api/): the status a code gets on the
+// wire, and the code and message as they reached the responder, so tests see what the server
+// decided and api's tests see how it is rendered.
+HttpResponse TestErrors(const Error& error) {
+  HttpResponse r;
+  switch (error.code()) {
+    case ErrorCode::kBadRequest: r.status = 400; break;
+    case ErrorCode::kPayloadTooLarge: r.status = 413; break;
+    case ErrorCode::kHeadersTooLarge: r.status = 431; break;
+    case ErrorCode::kInternal: r.status = 500; break;
+    default: r.status = 599; break;
+  }
+  r.headers.emplace_back("Content-Type", "text/plain");
+  r.headers.emplace_back("X-Error-Code", std::to_string(static_cast<int>(error.code())));
+  r.body = error.message();
+  return r;
+}
+
+std::string CodeText(ErrorCode code) { return std::to_string(static_cast<int>(code)); }
+
 class TestServer {
  public:
   explicit TestServer(ServerOptions options = {}, Handler handler = Echo) {
     options.listen = options.listen == "127.0.0.1:8080" ? "127.0.0.1:0" : options.listen;
     options.handle_signals = false;
-    auto s = CreateServer(options, std::move(handler));
+    auto s = CreateServer(options, std::move(handler), TestErrors);
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message());
     if (!s.ok()) return;
     server_ = std::move(*s);
@@ -223,16 +243,24 @@ TEST(HttpServer, PortZeroPicksAFreePort) {
 TEST(HttpServer, BadListenAddressFails) {
   ServerOptions o;
   o.listen = "127.0.0.1";
-  EXPECT_FALSE(CreateServer(o, Echo).ok());
+  EXPECT_FALSE(CreateServer(o, Echo, TestErrors).ok());
   o.listen = "127.0.0.1:99999";
-  EXPECT_FALSE(CreateServer(o, Echo).ok());
+  EXPECT_FALSE(CreateServer(o, Echo, TestErrors).ok());
+}
+
+TEST(HttpServer, BothCallbacksAreRequired) {
+  ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  EXPECT_FALSE(CreateServer(o, Echo, nullptr).ok());
+  EXPECT_FALSE(CreateServer(o, nullptr, TestErrors).ok());
+  EXPECT_TRUE(CreateServer(o, Echo, TestErrors).ok());
 }
 
 TEST(HttpServer, PortInUseFails) {
   TestServer s;
   ServerOptions o;
   o.listen = "127.0.0.1:" + std::to_string(s.port());
-  EXPECT_FALSE(CreateServer(o, Echo).ok());
+  EXPECT_FALSE(CreateServer(o, Echo, TestErrors).ok());
 }
 
 TEST(HttpServer, BasicRequestResponse) {
@@ -276,6 +304,8 @@ TEST(HttpServer, HandlerExceptionIs500) {
   auto r = c.RoundTrip("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 500);
+  EXPECT_EQ(r->Header("x-error-code"), CodeText(ErrorCode::kInternal));
+  EXPECT_EQ(r->body.find("boom"), std::string::npos);  // details stay in the log
   // The connection survives.
   r = c.RoundTrip("GET /x HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(r);
@@ -383,11 +413,10 @@ TEST(HttpServer, BodyOverLimitIs413ThenServerStillServes) {
     auto r = c.RoundTrip(Post("/big", std::string(5000, 'x')));
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 413);
-    EXPECT_EQ(r->Header("x-amzn-errortype"), "RequestEntityTooLargeException");
-    EXPECT_EQ(r->Header("content-type"), "application/json");
+    EXPECT_EQ(r->Header("x-error-code"), CodeText(ErrorCode::kPayloadTooLarge));
+    EXPECT_EQ(r->Header("content-type"), "text/plain");
     EXPECT_EQ(r->Header("connection"), "close");
-    EXPECT_EQ(r->body,
-              R"({"Message":"Request body of 5000 bytes exceeds the limit of 1024 bytes"})");
+    EXPECT_EQ(r->body, "Request body of 5000 bytes exceeds the limit of 1024 bytes");
     EXPECT_TRUE(c.WaitClosed());
   }
   {
@@ -422,7 +451,8 @@ TEST(HttpServer, ChunkedBodyOverLimitIs413) {
       "8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 413);
-  EXPECT_EQ(r->body, R"({"Message":"Request body of 16 bytes exceeds the limit of 10 bytes"})");
+  EXPECT_EQ(r->Header("x-error-code"), CodeText(ErrorCode::kPayloadTooLarge));
+  EXPECT_EQ(r->body, "Request body of 16 bytes exceeds the limit of 10 bytes");
   EXPECT_TRUE(c.WaitClosed());
 }
 
@@ -435,6 +465,8 @@ TEST(HttpServer, HeaderOverLimitIs431AndCloses) {
       c.RoundTrip("GET /x HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(2000, 'a') + "\r\n\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 431);
+  EXPECT_EQ(r->Header("x-error-code"), CodeText(ErrorCode::kHeadersTooLarge));
+  EXPECT_EQ(r->body, "Request header exceeds the limit of 1024 bytes");
   EXPECT_TRUE(c.WaitClosed());
   Client c2(s.port());
   r = c2.RoundTrip("GET /x HTTP/1.1\r\nHost: x\r\nX-Small: a\r\n\r\n");
@@ -451,6 +483,8 @@ TEST(HttpServer, MalformedRequestIs400AndCloses) {
     auto r = c.RoundTrip(bad);
     ASSERT_TRUE(r) << bad;
     EXPECT_EQ(r->status, 400) << bad;
+    EXPECT_EQ(r->Header("x-error-code"), CodeText(ErrorCode::kBadRequest)) << bad;
+    EXPECT_EQ(r->body.rfind("Malformed HTTP request: ", 0), 0u) << r->body;
     EXPECT_EQ(r->Header("connection"), "close");
     EXPECT_TRUE(c.WaitClosed()) << bad;
   }
@@ -607,7 +641,7 @@ TEST(HttpServer, SigtermStopsRun) {
   ServerOptions o;
   o.listen = "127.0.0.1:0";
   o.handle_signals = true;
-  auto s = CreateServer(o, Echo);
+  auto s = CreateServer(o, Echo, TestErrors);
   ASSERT_TRUE(s.ok());
   std::atomic<bool> returned{false};
   std::thread runner([&] {
@@ -629,7 +663,7 @@ TEST(HttpServer, StopBeforeRun) {
   ServerOptions o;
   o.listen = "127.0.0.1:0";
   o.handle_signals = false;
-  auto s = CreateServer(o, Echo);
+  auto s = CreateServer(o, Echo, TestErrors);
   ASSERT_TRUE(s.ok());
   (*s)->Stop();
   (*s)->Run();  // returns at once
@@ -638,7 +672,7 @@ TEST(HttpServer, StopBeforeRun) {
 TEST(HttpServer, DestroyWithoutRun) {
   ServerOptions o;
   o.listen = "127.0.0.1:0";
-  auto s = CreateServer(o, Echo);
+  auto s = CreateServer(o, Echo, TestErrors);
   ASSERT_TRUE(s.ok());
 }
 
@@ -742,7 +776,7 @@ TEST(HttpServer, ListensOnIpv6Loopback) {
   ServerOptions o;
   o.listen = "[::1]:0";
   o.handle_signals = false;
-  auto created = CreateServer(o, Echo);
+  auto created = CreateServer(o, Echo, TestErrors);
   if (!created.ok()) GTEST_SKIP() << "no IPv6 loopback: " << created.error().message();
   TestServer s(o);
   Client c(s.port(), "::1", AF_INET6);

@@ -145,9 +145,17 @@ class HostileInputTest(ServerTestCase):
         self.assertIn(r.status, (200, 400), r)
         self.assert_still_serving()
 
+    def assert_aws_error(self, r, error_type):
+        """The rest-json error every layer's failures share (api/errors.cc)."""
+        self.assertEqual(r.headers.get("x-amzn-errortype"), error_type, r)
+        self.assertTrue(r.headers.get("x-amzn-requestid"), r)
+        self.assertEqual(r.headers.get("content-type"), "application/json", r)
+        self.assertTrue(json.loads(r.body.decode("utf-8"))["Message"], r)
+
     def test_body_over_the_limit_is_413(self):
         r = self.body_request(f"/domains/{unique_name('big')}", b"{" + b" " * MAX_BODY + b"}")
         self.assertEqual(r.status, 413, r)
+        self.assert_aws_error(r, "RequestEntityTooLargeException")
         # Chunked, so the size is learnt only while reading.
         sock = self.connect()
         try:
@@ -180,6 +188,24 @@ class HostileInputTest(ServerTestCase):
             send_all(sock, head)
             status, data, how = read_response(sock, 10)
             self.assertIn(status, (400, 431), (how, data[:300]))
+            if status == 431:
+                self.assertIn(b"\r\nx-amzn-ErrorType: RequestHeaderFieldsTooLarge\r\n", data)
+                self.assertIn(b"\r\nx-amzn-RequestId: ", data)
+        finally:
+            sock.close()
+        self.assert_still_serving()
+
+    def test_malformed_request_gets_the_aws_error_form(self):
+        sock = self.connect()
+        try:
+            send_all(sock, b"GET / HTTP/9.9\r\n\r\n")
+            status, data, how = read_response(sock, 10)
+            self.assertEqual(status, 400, (how, data[:300]))
+            head, _, body = data.partition(b"\r\n\r\n")
+            self.assertIn(b"\r\nx-amzn-ErrorType: BadRequestException\r\n", head)
+            self.assertIn(b"\r\nx-amzn-RequestId: ", head)
+            self.assertTrue(json.loads(body.decode("utf-8"))["Message"].startswith(
+                "Malformed HTTP request"))
         finally:
             sock.close()
         self.assert_still_serving()
