@@ -11,6 +11,7 @@
 #include <string>
 
 #include "api/errors.h"
+#include "api/model.h"
 #include "api/pipeline.h"
 #include "auth/authenticator.h"
 #include "auth/loopback.h"
@@ -126,7 +127,8 @@ int Serve(const ServeFlags& flags) {
     std::fprintf(stderr, "profiled: cannot open store: %s\n", store.error().message().c_str());
     return 1;
   }
-  service::Registry registry;
+  // Only the model's operations, each once: a registration that breaks this aborts here.
+  service::Registry registry(api::Model::Get().OperationNames());
   service::RegisterAll(registry, service::ServiceEnv{store->get(), &clock});
   api::Pipeline pipeline(registry, *authenticator, api::PipelineOptions{flags.region});
 

@@ -140,6 +140,13 @@ const Operation* Model::FindOperation(std::string_view name) const {
   return it == operation_by_name_.end() ? nullptr : &operations_[it->second];
 }
 
+std::vector<std::string> Model::OperationNames() const {
+  std::vector<std::string> names;
+  names.reserve(operations_.size());
+  for (const Operation& op : operations_) names.push_back(op.name);
+  return names;
+}
+
 const Shape* Model::FindShape(std::string_view name) const {
   auto it = shapes_.find(name);
   return it == shapes_.end() ? nullptr : it->second.get();

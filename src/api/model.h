@@ -146,6 +146,8 @@ class Model {
   const std::vector<Operation>& operations() const { return operations_; }
   // Returns nullptr when absent.
   const Operation* FindOperation(std::string_view name) const;
+  // What service::Registry may serve (main gives it these).
+  std::vector<std::string> OperationNames() const;
   const Shape* FindShape(std::string_view name) const;
   size_t shape_count() const { return shapes_.size(); }
   const std::string& api_version() const { return api_version_; }

@@ -13,8 +13,11 @@
 #include <boost/json/object.hpp>
 #include <functional>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/result.h"
@@ -41,11 +44,24 @@ struct ServiceEnv {
 using Handler =
     std::function<Result<boost::json::object>(const RequestContext&, boost::json::object input)>;
 
+// One way to serve an operation: Register. A name is served by at most one handler, and only a
+// name the model has can be served, so a typo or a copy-pasted registration stops the server at
+// startup instead of leaving an operation unserved or served by the wrong function.
 class Registry {
  public:
-  void Register(std::string operation, Handler handler) {
-    handlers_[std::move(operation)] = std::move(handler);
-  }
+  // Accepts any name: for tests of the service layer alone, which have no model (service/ does
+  // not depend on api/).
+  Registry() = default;
+  // Accepts only these names; main passes the model's operations (api::Model::OperationNames).
+  explicit Registry(std::vector<std::string> known_operations);
+
+  // Registers `handler`, or refuses with kInternal, registering nothing, when `operation` is
+  // already registered or is not one of the known operations.
+  Status TryRegister(std::string operation, Handler handler);
+  // TryRegister, or, when it refuses, prints why to stderr and aborts: registrations run once at
+  // startup and a refused one is a bug in the code, not a condition to handle.
+  void Register(std::string operation, Handler handler);
+
   // Returns nullptr when the operation is not served.
   const Handler* Find(std::string_view operation) const {
     auto it = handlers_.find(operation);
@@ -54,6 +70,7 @@ class Registry {
   size_t size() const { return handlers_.size(); }
 
  private:
+  std::optional<std::set<std::string, std::less<>>> known_;  // nullopt: any name
   std::map<std::string, Handler, std::less<>> handlers_;
 };
 
