@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/uri.h"
+#include "common/ascii.h"
 
 namespace profiled::api {
 
@@ -281,17 +282,6 @@ Result<json::value> ConvertMemberText(const Member& m, std::string_view text) {
 bool IsBlank(std::string_view s) {
   for (char c : s) {
     if (c != ' ' && c != '\t' && c != '\r' && c != '\n') return false;
-  }
-  return true;
-}
-
-bool StartsWithIgnoreCase(std::string_view s, std::string_view prefix) {
-  if (s.size() < prefix.size()) return false;
-  for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) !=
-        std::tolower(static_cast<unsigned char>(prefix[i]))) {
-      return false;
-    }
   }
   return true;
 }

@@ -1,5 +1,5 @@
 // File: uri.h
-// Percent-decoding and query-string splitting for the router and the binder.
+// Query-string and request-target splitting for the router and the binder.
 #pragma once
 
 #include <string>
@@ -7,11 +7,12 @@
 #include <utility>
 #include <vector>
 
+#include "common/hex.h"
+
 namespace profiled::api {
 
-// Decodes %XX escapes (and '+' as space when plus_as_space, as in query strings). A '%' not
-// followed by two hex digits is kept as it is: lenient, like the AWS front ends.
-std::string PercentDecode(std::string_view text, bool plus_as_space = false);
+// PercentDecode (common/hex.h) is lenient like the AWS front ends: a '%' not followed by two hex
+// digits is kept as it is.
 
 // Splits "a=1&b=x%20y&c" into decoded pairs ({"c", ""} for a key without '=').
 std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view query);

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "common/ascii.h"
+
 namespace profiled::auth {
 
 bool IsLoopbackListen(std::string_view listen) {
@@ -17,10 +19,7 @@ bool IsLoopbackListen(std::string_view listen) {
     // "::1" alone has colons but no port; only strip a port when one ':' separates it.
     if (host.find(':') == colon) host = host.substr(0, colon);
   }
-  std::string h(host);
-  for (char& c : h) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  std::string h = AsciiStrToLower(host);
   if (h == "localhost") return true;
   in_addr v4{};
   if (inet_pton(AF_INET, h.c_str(), &v4) == 1) {

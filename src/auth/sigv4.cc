@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <utility>
 
+#include "common/ascii.h"
+#include "common/hex.h"
+
 namespace profiled::auth::sigv4 {
 namespace {
 
@@ -15,24 +18,9 @@ bool IsUnreserved(unsigned char c) {
          c == '_' || c == '.' || c == '~';
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // Python's str.isspace() for the ASCII range, which is what botocore's value.split() folds.
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 std::string_view Trim(std::string_view s) {
@@ -63,7 +51,7 @@ std::vector<std::string> SplitSignedHeaders(std::string_view text) {
   std::vector<std::string> names;
   while (true) {
     size_t semi = text.find(';');
-    names.push_back(ToLower(text.substr(0, semi)));
+    names.push_back(AsciiStrToLower(text.substr(0, semi)));
     if (semi == std::string_view::npos) break;
     text.remove_prefix(semi + 1);
   }
@@ -111,32 +99,6 @@ std::string UriEncode(std::string_view in, bool keep_slash) {
       out.push_back(kHex[c >> 4]);
       out.push_back(kHex[c & 0xF]);
     }
-  }
-  return out;
-}
-
-std::string PercentDecode(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size() && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(in[i]);
-    }
-  }
-  return out;
-}
-
-std::string HexEncode(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (char ch : bytes) {
-    auto c = static_cast<unsigned char>(ch);
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xF]);
   }
   return out;
 }
@@ -205,7 +167,7 @@ std::string CanonicalHeaders(const HeaderList& headers,
     out.append(name).push_back(':');
     bool first_value = true;
     for (const auto& [key, value] : headers) {
-      if (ToLower(key) != name) continue;
+      if (!EqualsIgnoreCase(key, name)) continue;
       if (!first_value) out.push_back(',');
       first_value = false;
       // Trimall: trim, and fold each inner run of whitespace to one space.

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/hex.h"
 #include "common/http_types.h"
 #include "common/result.h"
 
@@ -35,12 +36,10 @@ inline constexpr int64_t kMaxPresignExpiresSeconds = 7 * 24 * 3600;
 // except '/' when `keep_slash`; hex digits are upper case. This is Python's
 // quote(s, safe='-_.~' or '/~'), which botocore uses.
 std::string UriEncode(std::string_view in, bool keep_slash);
-// Decodes %XX escapes; a '%' not followed by two hex digits stays literal. '+' stays '+'.
-std::string PercentDecode(std::string_view in);
 std::string Sha256Hex(std::string_view data);
 // Raw 32-byte HMAC-SHA256 of `data` under `key`.
 std::string HmacSha256(std::string_view key, std::string_view data);
-std::string HexEncode(std::string_view bytes);
+// PercentDecode (without plus_as_space: '+' stays '+') and HexEncode are common/hex.h's.
 
 // ---- Canonical request (AWS step 1) ---------------------------------------------------------
 

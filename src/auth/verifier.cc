@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/ascii.h"
 #include "common/log.h"
 
 namespace profiled::auth {
@@ -25,14 +26,6 @@ std::string_view PathOf(std::string_view target) { return target.substr(0, targe
 std::string_view QueryOf(std::string_view target) {
   size_t q = target.find('?');
   return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-}
-
-std::string ToLower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
 }
 
 Error BadDate(std::string_view got) {
@@ -130,7 +123,7 @@ Result<std::string> PayloadHash(const HttpRequest& request) {
   const std::string* declared = FindHeader(request.headers, "x-amz-content-sha256");
   if (declared == nullptr) return sigv4::Sha256Hex(request.body);
   if (*declared == sigv4::kUnsignedPayload) return *declared;
-  if (ToLower(*declared) != sigv4::Sha256Hex(request.body)) {
+  if (!EqualsIgnoreCase(*declared, sigv4::Sha256Hex(request.body))) {
     return Invalid("The provided 'x-amz-content-sha256' header does not match what was computed.");
   }
   return *declared;

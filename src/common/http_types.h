@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/ascii.h"
+
 namespace profiled {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
@@ -31,15 +33,7 @@ struct HttpResponse {
 // Returns the first header named `name` (ASCII case-insensitive), or nullptr.
 inline const std::string* FindHeader(const HeaderList& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
-    if (k.size() != name.size()) continue;
-    bool same = true;
-    for (size_t i = 0; i < k.size() && same; ++i) {
-      char a = k[i], b = name[i];
-      if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-      if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
-      same = a == b;
-    }
-    if (same) return &v;
+    if (EqualsIgnoreCase(k, name)) return &v;
   }
   return nullptr;
 }

@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <random>
 
+#include "common/hex.h"
+
 namespace profiled {
 namespace {
-
-constexpr char kDigits[] = "0123456789abcdef";
 
 // One generator per thread, seeded from the OS: no lock on the hot path.
 uint64_t RandomWord() {
@@ -26,10 +26,6 @@ std::array<uint8_t, 16> RandomUuidBytes() {
   b[6] = static_cast<uint8_t>((b[6] & 0x0f) | 0x40);  // version 4
   b[8] = static_cast<uint8_t>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
   return b;
-}
-
-void AppendHex(std::string& out, uint64_t v, size_t digits) {
-  for (size_t i = digits; i-- > 0;) out.push_back(kDigits[(v >> (4 * i)) & 0xf]);
 }
 
 }  // namespace
@@ -63,8 +59,7 @@ std::string NewUuid() {
   out.reserve(36);
   for (size_t i = 0; i < b.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-    out.push_back(kDigits[b[i] >> 4]);
-    out.push_back(kDigits[b[i] & 0x0f]);
+    AppendHex(out, b[i], 2);
   }
   return out;
 }

@@ -10,21 +10,10 @@
 #include <string>
 #include <string_view>
 
+#include "common/ascii.h"
 #include "common/http_types.h"
 
 namespace profiled::http {
-
-// ASCII case-insensitive equality, for header names and tokens.
-inline bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // Parses one request into a caller-owned HttpRequest whose strings keep their capacity from one
 // request to the next, so a steady keep-alive connection parses without allocating. Beast's
@@ -62,7 +51,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
                            std::string(value.data(), value.size()));
     }
     ++header_count_;
-    if (name == boost::beast::http::field::expect && IEquals({value.data(), value.size()}, "100-continue")) {
+    if (name == boost::beast::http::field::expect && EqualsIgnoreCase({value.data(), value.size()}, "100-continue")) {
       expect_continue_ = true;
     }
   }

@@ -538,8 +538,8 @@ void Session::WriteResponse() {
   h.append("\r\n");
   for (const auto& [name, value] : response_.headers) {
     // Framing is ours to decide.
-    if (IEquals(name, "Content-Length") || IEquals(name, "Connection") ||
-        IEquals(name, "Transfer-Encoding")) {
+    if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Connection") ||
+        EqualsIgnoreCase(name, "Transfer-Encoding")) {
       continue;
     }
     h.append(name).append(": ").append(value).append("\r\n");

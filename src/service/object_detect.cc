@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "common/ascii.h"
 #include "service/common.h"
 #include "service/object_type.h"
 #include "service/profile_object.h"
@@ -16,18 +17,12 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The name without separators, lower case: "first_name", "firstName" → "firstname".
 std::string Squash(std::string_view s) {
   std::string out;
   for (char c : s) {
     if (c == '_' || c == '-' || c == '.' || c == ' ') continue;
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out += AsciiToLower(c);
   }
   return out;
 }
@@ -136,7 +131,7 @@ std::string GuessTarget(const std::string& path, const std::string& content_type
 
 bool IdLike(const std::string& path) {
   if (path.find('.') != std::string::npos) return false;
-  std::string l = Lower(path);
+  std::string l = AsciiStrToLower(path);
   return l == "id" || (l.size() > 2 && l.substr(l.size() - 2) == "id");
 }
 
@@ -201,8 +196,8 @@ Result<json::object> DetectObjectType(const std::vector<std::string>& samples) {
     return name;
   };
   std::string unique_key = key_name(unique_field);
-  bool customer_id = Lower(unique_field).find("customer") != std::string::npos ||
-                     Lower(unique_field) == "id" || unique_field == email_field;
+  bool customer_id = AsciiStrToLower(unique_field).find("customer") != std::string::npos ||
+                     AsciiStrToLower(unique_field) == "id" || unique_field == email_field;
   keys[unique_key] = json::array{customer_id ? KeyEntry({"PROFILE", "UNIQUE"}, unique_field)
                                              : KeyEntry({"UNIQUE"}, unique_field)};
   if (!email_field.empty() && email_field != unique_field) {
