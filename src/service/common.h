@@ -16,7 +16,8 @@
 
 namespace profiled::service {
 
-// Document kinds of the store (see docs/data-model.md). Account-level kinds use domain "".
+// Document kinds of the store (rows as docs/store.md describes them). Account-level kinds use
+// domain "".
 inline constexpr std::string_view kDomainKind = "domain";  // account-level, id = domain name
 inline constexpr std::string_view kTagsKind = "tags";      // account-level, id = resource ARN
 inline constexpr std::string_view kProfileKind = "profile";  // id = ProfileId
