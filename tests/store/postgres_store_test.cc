@@ -378,6 +378,9 @@ TEST_F(PostgresStoreTest, ATransactionOverThousandsOfKeysDoesNotExhaustTheLockTa
         small = std::thread([&] {
           Status w = store->Write([&](Txn& t) { return t.Put(kScope, "many", "k11000", "2"); });
           EXPECT_TRUE(w.ok()) << w.error().message();
+          // The big one's COMMIT releases the lock before its Write returns, so this may finish
+          // a moment before big_committed is set: allow for that moment.
+          if (!big_committed) std::this_thread::sleep_for(std::chrono::milliseconds(100));
           if (!big_committed) small_before_big = true;
         });
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -392,6 +395,11 @@ TEST_F(PostgresStoreTest, ATransactionOverThousandsOfKeysDoesNotExhaustTheLockTa
   auto rows = Query("SELECT count(*) FROM docs WHERE kind = 'many'::bytea");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0][0], std::to_string(kKeys));
+  // The big transaction wrote k11000 long after the small writer started: if the small one had
+  // not waited for its commit, the big one's "1" would be the value left.
+  auto value = Query("SELECT convert_from(body, 'UTF8') FROM docs WHERE id = 'k11000'::bytea");
+  ASSERT_EQ(value.size(), 1u);
+  EXPECT_EQ(value[0][0], "2");
 }
 
 TEST_F(PostgresStoreTest, BlockedStatementTimesOutWithUnavailable) {

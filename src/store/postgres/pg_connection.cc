@@ -104,6 +104,9 @@ struct Params {
 // transaction may write thousands of rows.
 constexpr size_t kMaxQueued = 64;
 
+// Stands in queued_ for a Sync sent by SyncLater (no statement is named so).
+const char kSyncMarker[] = "\x01sync";
+
 }  // namespace
 
 ExecOutcome PgConnection::Prepared(const char* name, std::initializer_list<Param> params) {
@@ -135,6 +138,12 @@ std::optional<Error> PgConnection::Queue(const char* name, std::initializer_list
 }
 
 std::optional<Error> PgConnection::QueueSimple(const char* sql) { return Send(nullptr, sql, {}); }
+
+std::optional<Error> PgConnection::SyncLater() {
+  if (PQpipelineSync(conn_.get()) != 1) return Lost("sync");
+  queued_.emplace_back(kSyncMarker);
+  return std::nullopt;
+}
 
 std::optional<Error> PgConnection::Sync() {
   if (queued_.empty()) return std::nullopt;
@@ -173,6 +182,16 @@ ExecOutcome PgConnection::Collect() {
   }
   for (size_t i = 0; i < queued_.size(); ++i) {
     PgResult res(PQgetResult(conn_.get()));
+    if (queued_[i] == kSyncMarker) {
+      // The end of an earlier transaction's tail (SyncLater): what failed in it is not this
+      // caller's, unless the connection was lost.
+      if (!res || PQresultStatus(res.get()) != PGRES_PIPELINE_SYNC) {
+        out.error = Lost("sync");
+        break;
+      }
+      if (!broken_) out.error.reset();
+      continue;
+    }
     if (!res) {
       if (!out.error) out.error = Lost(queued_[i]);
       broken_ = true;
@@ -217,8 +236,10 @@ ExecOutcome PgConnection::Finish(PgResult res, std::string_view what) {
 }
 
 bool PgConnection::healthy() const {
-  return !broken_ && PQstatus(conn_.get()) == CONNECTION_OK &&
-         PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
+  if (broken_ || PQstatus(conn_.get()) != CONNECTION_OK) return false;
+  // Results left for later by SyncLater keep libpq busy; the session itself is idle.
+  if (!queued_.empty() && queued_.back() == kSyncMarker) return true;
+  return PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
 }
 
 bool IsConnectionLoss(const Error& error) { return error.code() == ErrorCode::kUnavailable; }

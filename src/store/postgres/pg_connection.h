@@ -80,6 +80,11 @@ class PgConnection {
   std::optional<Error> QueueSimple(const char* sql);
   // Waits for every queued statement; returns the first failure.
   std::optional<Error> Sync();
+  // Sends what is queued, with a Sync, and leaves its results for the next call that waits:
+  // for a read-only COMMIT, whose result changes nothing, so that it costs no round trip. The
+  // server runs it at once (no transaction is left open); the connection may go back to the
+  // pool. Failures other than a lost connection in that tail are not reported.
+  std::optional<Error> SyncLater();
 
   // False once the connection is known to be unusable (lost, or left in an unknown state); the
   // pool then discards it instead of reusing it.
@@ -98,7 +103,9 @@ class PgConnection {
   PgConnPtr conn_;
   bool broken_ = false;
   bool pipeline_ = false;
-  std::vector<std::string> queued_;  // names of the statements sent and not yet read, in order
+  // Names of the statements sent and not yet read, in order; kSyncMarker for a Sync sent by
+  // SyncLater.
+  std::vector<std::string> queued_;
 };
 
 // Whether an error means the connection (not the statement) failed, so that the work may be

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <exception>
 #include <limits>
 #include <mutex>
@@ -433,6 +434,13 @@ class PostgresStore final : public Store {
       return s;
     }
     *commit_sent = true;
+    if (!write) {
+      // A read-only transaction's COMMIT changes nothing and cannot fail in a way that matters
+      // to what was read: it is sent now and its result read by the connection's next user.
+      if (!conn.QueueSimple("COMMIT") && !conn.SyncLater()) return OkStatus();
+      conn.MarkBroken();
+      return OkStatus();
+    }
     // Also collects the statements still queued (locks, writes): if one of them failed, that is
     // the error, COMMIT was skipped and the transaction is rolled back here.
     ExecOutcome commit = conn.Simple("COMMIT");
@@ -475,21 +483,37 @@ class PostgresStore final : public Store {
     }
   }
 
+  // Waiters are served first come, first served: a released connection (or a free slot) is
+  // handed to the longest waiter, never taken by a caller that arrived later, so that when the
+  // pool is smaller than the number of concurrent requests no request waits for more than its
+  // turn (with a condition variable and notify_all, some waited hundreds of milliseconds).
   Result<std::unique_ptr<PgConnection>> Acquire() {
     std::unique_lock lock(mu_);
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::milliseconds(options_.pool_wait_milliseconds);
-    if (!cv_.wait_until(lock, deadline,
-                        [&] { return !idle_.empty() || open_ < options_.pool_size; })) {
-      return Error::Unavailable("postgres: no free connection in the pool");
-    }
-    if (!idle_.empty()) {
+    if (waiters_.empty() && !idle_.empty()) {
       std::unique_ptr<PgConnection> c = std::move(idle_.back());
       idle_.pop_back();
       return c;
     }
-    ++open_;
-    lock.unlock();
+    if (waiters_.empty() && open_ < options_.pool_size) {
+      ++open_;
+      lock.unlock();
+      return Open();
+    }
+    Waiter w;
+    waiters_.push_back(&w);
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(options_.pool_wait_milliseconds);
+    if (!w.cv.wait_until(lock, deadline, [&] { return w.served; })) {
+      waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &w));
+      return Error::Unavailable("postgres: no free connection in the pool");
+    }
+    if (w.conn) return std::move(w.conn);
+    lock.unlock();  // served with a free slot (open_ already counts it)
+    return Open();
+  }
+
+  // Connects a new pooled connection for a slot already counted in open_.
+  Result<std::unique_ptr<PgConnection>> Open() {
     auto c = PgConnection::Connect(keywords_, values_, Statements(), SessionSetup());
     if (c.ok()) {
       // Two transactions that lock the same keys in opposite orders deadlock; PostgreSQL finds
@@ -506,12 +530,30 @@ class PostgresStore final : public Store {
       {
         std::lock_guard relock(mu_);
         --open_;
+        ServeWaitersLocked();
       }
-      cv_.notify_one();
       log::Warn(c.error().message());
       return std::move(c).error();
     }
     return std::move(c).value();
+  }
+
+  // Hands idle connections, then free slots, to the waiters in arrival order.
+  void ServeWaitersLocked() {
+    while (!waiters_.empty()) {
+      Waiter* w = waiters_.front();
+      if (!idle_.empty()) {
+        w->conn = std::move(idle_.back());
+        idle_.pop_back();
+      } else if (open_ < options_.pool_size) {
+        ++open_;
+      } else {
+        return;
+      }
+      waiters_.pop_front();
+      w->served = true;
+      w->cv.notify_one();
+    }
   }
 
   // Returns a connection to the pool, or discards it if it is unusable. A lost connection usually
@@ -522,6 +564,7 @@ class PostgresStore final : public Store {
       std::lock_guard lock(mu_);
       if (conn->healthy()) {
         idle_.push_back(std::move(conn));
+        ServeWaitersLocked();
       } else {
         --open_;
         discard.push_back(std::move(conn));
@@ -530,9 +573,9 @@ class PostgresStore final : public Store {
           for (auto& c : idle_) discard.push_back(std::move(c));
           idle_.clear();
         }
+        ServeWaitersLocked();
       }
     }
-    cv_.notify_all();
   }
 
   static void Backoff(int attempt) {
@@ -547,8 +590,14 @@ class PostgresStore final : public Store {
   const std::vector<std::string> values_;
   const std::string description_;
 
+  struct Waiter {
+    std::condition_variable cv;
+    bool served = false;  // set with conn, or with a free slot to open
+    std::unique_ptr<PgConnection> conn;
+  };
+
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::deque<Waiter*> waiters_;                      // oldest first; GUARDED_BY(mu_)
   std::vector<std::unique_ptr<PgConnection>> idle_;  // GUARDED_BY(mu_)
   int open_ = 0;                                     // idle + in use; GUARDED_BY(mu_)
 };
