@@ -16,9 +16,11 @@ void BM_Route(benchmark::State& state, const char* method, const char* path, con
 }
 
 BENCHMARK_CAPTURE(BM_Route, UpdateProfile, "PUT", "/domains/d1/profiles", "");
-BENCHMARK_CAPTURE(BM_Route, SearchProfiles, "POST", "/domains/d1/profiles/search", "max-results=20");
+BENCHMARK_CAPTURE(BM_Route, SearchProfiles, "POST", "/domains/d1/profiles/search",
+                  "max-results=20");
 BENCHMARK_CAPTURE(BM_Route, GetDomain, "GET", "/domains/d1", "");
-BENCHMARK_CAPTURE(BM_Route, PutProfileObjectType, "PUT", "/domains/d1/object-types/Orders%2Dv2", "");
+BENCHMARK_CAPTURE(BM_Route, PutProfileObjectType, "PUT", "/domains/d1/object-types/Orders%2Dv2",
+                  "");
 BENCHMARK_CAPTURE(BM_Route, Miss, "GET", "/nothing/here/at/all", "");
 
 }  // namespace

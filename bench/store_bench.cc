@@ -44,10 +44,9 @@ namespace {
 namespace json = boost::json;
 using namespace profiled;
 
-constexpr const char* kNames[][2] = {{"Alice", "Smith"},    {"Bob", "Garcia"},
-                                     {"Carmen", "Nguyen"},  {"Dmitri", "Okafor"},
-                                     {"Emeka", "Ivanova"},  {"Fatima", "Tanaka"},
-                                     {"Guo", "Kumar"},      {"Hana", "Silva"}};
+constexpr const char* kNames[][2] = {
+    {"Alice", "Smith"},   {"Bob", "Garcia"},    {"Carmen", "Nguyen"}, {"Dmitri", "Okafor"},
+    {"Emeka", "Ivanova"}, {"Fatima", "Tanaka"}, {"Guo", "Kumar"},     {"Hana", "Silva"}};
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -209,9 +208,8 @@ void BM_Write(benchmark::State& state, Op op) {
                            {"email", Email(i)},
                            {"total", std::to_string(k % 500) + ".99"},
                            {"status", "SHIPPED"}};
-        json::object in{{"DomainName", "d1"},
-                        {"ObjectTypeName", "Order"},
-                        {"Object", json::serialize(order)}};
+        json::object in{
+            {"DomainName", "d1"}, {"ObjectTypeName", "Order"}, {"Object", json::serialize(order)}};
         s = world.Call("PutProfileObject", std::move(in));
         break;
       }
@@ -257,9 +255,9 @@ std::vector<int64_t> ParseSizes(int* argc, char** argv) {
 int main(int argc, char** argv) {
   std::vector<int64_t> sizes = ParseSizes(&argc, argv);
   for (int64_t n : sizes) {
-    for (auto [name, op] : {std::pair{"UpdateProfile", Op::kUpdate},
-                            std::pair{"CreateProfile", Op::kCreate},
-                            std::pair{"PutProfileObject", Op::kPutObject}}) {
+    for (auto [name, op] :
+         {std::pair{"UpdateProfile", Op::kUpdate}, std::pair{"CreateProfile", Op::kCreate},
+          std::pair{"PutProfileObject", Op::kPutObject}}) {
       benchmark::RegisterBenchmark((std::string("BM_") + name).c_str(), BM_Write, op)
           ->Arg(n)
           ->Threads(1)

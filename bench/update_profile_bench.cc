@@ -110,8 +110,8 @@ void BM_UpdateProfileCpuPath(benchmark::State& state) {
     Status s = api::Validate(*route->operation->input, *input);
     json::object before = json::parse(stored_text).as_object();
     json::object after = service::ApplyProfileUpdate(before, *input);
-    auto diff = service::DiffRows(service::DeriveSearchKeys(before),
-                                  service::DeriveSearchKeys(after));
+    auto diff =
+        service::DiffRows(service::DeriveSearchKeys(before), service::DeriveSearchKeys(after));
     std::string out = json::serialize(after);
     benchmark::DoNotOptimize(s);
     benchmark::DoNotOptimize(diff);

@@ -77,7 +77,8 @@ Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bu
   }
   std::error_code ec;
   std::filesystem::create_directories(flags.data_dir, ec);
-  if (ec) return Error::Internal("cannot create --data-dir " + flags.data_dir + ": " + ec.message());
+  if (ec)
+    return Error::Internal("cannot create --data-dir " + flags.data_dir + ": " + ec.message());
   store::sqlite::SqliteOptions options;
   options.path = (std::filesystem::path(flags.data_dir) / "profiled.db").string();
   if (bulk) options.writer_cache_kib = 256 * 1024;
@@ -200,8 +201,8 @@ int Transfer(const ServeFlags& flags, const TransferFlags& transfer, bool import
                  static_cast<long long>(stats->imported), static_cast<long long>(stats->replaced));
     return 0;
   }
-  auto count = service::ExportProfiles(**store, flags.account_id, transfer.domain,
-                                       stdio ? std::cout : file);
+  auto count =
+      service::ExportProfiles(**store, flags.account_id, transfer.domain, stdio ? std::cout : file);
   if (!count.ok()) {
     std::fprintf(stderr, "profiled export: %s\n", count.error().message().c_str());
     return 1;
@@ -220,59 +221,89 @@ int main(int argc, char** argv) {
   ServeFlags flags;
   CLI::App* serve = app.add_subcommand("serve", "Run the API server");
   serve->add_option("--listen", flags.listen, "host:port to listen on (port 0: any free port)")
-      ->envname("PROFILED_LISTEN")->capture_default_str();
+      ->envname("PROFILED_LISTEN")
+      ->capture_default_str();
   serve->add_option("--data-dir", flags.data_dir, "Directory of the embedded store")
-      ->envname("PROFILED_DATA_DIR")->capture_default_str();
+      ->envname("PROFILED_DATA_DIR")
+      ->capture_default_str();
   serve->add_option("--store", flags.store, "'sqlite' (embedded) or postgresql://user@host:port/db")
-      ->envname("PROFILED_STORE")->capture_default_str();
+      ->envname("PROFILED_STORE")
+      ->capture_default_str();
   serve->add_option("--region", flags.region, "Region named in ARNs")
-      ->envname("PROFILED_REGION")->capture_default_str();
+      ->envname("PROFILED_REGION")
+      ->capture_default_str();
   serve->add_option("--log-level", flags.log_level, "debug, info, warn, error or off")
-      ->envname("PROFILED_LOG_LEVEL")->capture_default_str();
-  serve->add_option("--account-id", flags.account_id, "Account of requests when no credentials file is used")
-      ->envname("PROFILED_ACCOUNT_ID")->capture_default_str();
-  serve->add_option("--credentials", flags.credentials,
-                    "AWS credentials file ([name] aws_access_key_id, aws_secret_access_key, "
-                    "aws_account_id); requests must then be SigV4-signed. Re-read on SIGHUP")
+      ->envname("PROFILED_LOG_LEVEL")
+      ->capture_default_str();
+  serve
+      ->add_option("--account-id", flags.account_id,
+                   "Account of requests when no credentials file is used")
+      ->envname("PROFILED_ACCOUNT_ID")
+      ->capture_default_str();
+  serve
+      ->add_option("--credentials", flags.credentials,
+                   "AWS credentials file ([name] aws_access_key_id, aws_secret_access_key, "
+                   "aws_account_id); requests must then be SigV4-signed. Re-read on SIGHUP")
       ->envname("PROFILED_CREDENTIALS");
   serve->add_option("--io-threads", flags.io_threads, "Threads doing network I/O")
-      ->envname("PROFILED_IO_THREADS")->check(CLI::Range(1, 64))->capture_default_str();
+      ->envname("PROFILED_IO_THREADS")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   serve->add_option("--worker-threads", flags.worker_threads, "Threads running requests")
-      ->envname("PROFILED_WORKER_THREADS")->check(CLI::Range(1, 1024))->capture_default_str();
-  serve->add_option("--io-thread-reads", flags.io_thread_reads,
-                    "Run point reads (SearchProfiles, BatchGetProfile, GetDomain) on the io "
-                    "threads: auto (embedded store only), on, off")
-      ->envname("PROFILED_IO_THREAD_READS")->check(CLI::IsMember({"auto", "on", "off"}))
+      ->envname("PROFILED_WORKER_THREADS")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  serve
+      ->add_option("--io-thread-reads", flags.io_thread_reads,
+                   "Run point reads (SearchProfiles, BatchGetProfile, GetDomain) on the io "
+                   "threads: auto (embedded store only), on, off")
+      ->envname("PROFILED_IO_THREAD_READS")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
       ->capture_default_str();
   serve->add_option("--pg-pool-size", flags.pg_pool_size, "PostgreSQL connections")
-      ->envname("PROFILED_PG_POOL_SIZE")->check(CLI::Range(1, 1024))->capture_default_str();
+      ->envname("PROFILED_PG_POOL_SIZE")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   serve->add_option("--max-body-bytes", flags.max_body_bytes, "Largest request body accepted")
-      ->envname("PROFILED_MAX_BODY_BYTES")->capture_default_str();
-  serve->add_option("--max-header-bytes", flags.max_header_bytes,
-                    "Largest request line plus headers accepted (larger: 431)")
-      ->envname("PROFILED_MAX_HEADER_BYTES")->check(CLI::Range(size_t{1024}, size_t{1} << 30))
+      ->envname("PROFILED_MAX_BODY_BYTES")
       ->capture_default_str();
-  serve->add_option("--max-connections", flags.max_connections,
-                    "Open connections served at once; further ones are accepted and closed")
-      ->envname("PROFILED_MAX_CONNECTIONS")->check(CLI::Range(size_t{1}, size_t{1} << 20))
+  serve
+      ->add_option("--max-header-bytes", flags.max_header_bytes,
+                   "Largest request line plus headers accepted (larger: 431)")
+      ->envname("PROFILED_MAX_HEADER_BYTES")
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 30))
       ->capture_default_str();
-  serve->add_option("--idle-timeout-seconds", flags.idle_timeout_seconds,
-                    "Time a connection may stay idle, and a whole request may take to arrive")
-      ->envname("PROFILED_IDLE_TIMEOUT_SECONDS")->check(CLI::Range(1, 86400))
+  serve
+      ->add_option("--max-connections", flags.max_connections,
+                   "Open connections served at once; further ones are accepted and closed")
+      ->envname("PROFILED_MAX_CONNECTIONS")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20))
+      ->capture_default_str();
+  serve
+      ->add_option("--idle-timeout-seconds", flags.idle_timeout_seconds,
+                   "Time a connection may stay idle, and a whole request may take to arrive")
+      ->envname("PROFILED_IDLE_TIMEOUT_SECONDS")
+      ->check(CLI::Range(1, 86400))
       ->capture_default_str();
   CLI::App* version = app.add_subcommand("version", "Print the version");
   profiled::TransferFlags transfer;
   CLI::App* import = app.add_subcommand("import", "Load NDJSON profiles into a domain");
   CLI::App* export_ = app.add_subcommand("export", "Write a domain's profiles as NDJSON");
   for (CLI::App* sub : {import, export_}) {
-    sub->add_option("--data-dir", flags.data_dir)->envname("PROFILED_DATA_DIR")->capture_default_str();
+    sub->add_option("--data-dir", flags.data_dir)
+        ->envname("PROFILED_DATA_DIR")
+        ->capture_default_str();
     sub->add_option("--store", flags.store)->envname("PROFILED_STORE")->capture_default_str();
-    sub->add_option("--account-id", flags.account_id)->envname("PROFILED_ACCOUNT_ID")->capture_default_str();
+    sub->add_option("--account-id", flags.account_id)
+        ->envname("PROFILED_ACCOUNT_ID")
+        ->capture_default_str();
     sub->add_option("--domain-name", transfer.domain, "The domain (it must exist)")->required();
-    sub->add_option("file", transfer.file, "NDJSON file, - for stdin/stdout")->capture_default_str();
+    sub->add_option("file", transfer.file, "NDJSON file, - for stdin/stdout")
+        ->capture_default_str();
   }
   import->add_option("--batch", transfer.batch, "Profiles per transaction")
-      ->check(CLI::Range(size_t{1}, size_t{100000}))->capture_default_str();
+      ->check(CLI::Range(size_t{1}, size_t{100000}))
+      ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
   if (version->parsed()) {

@@ -216,8 +216,7 @@ void Normalize(const Shape& shape, json::value& value, int depth) {
 
 Error TypeError(std::string_view text, std::string_view member, const Shape& shape) {
   std::string value = shape.sensitive ? "Value" : "Value '" + std::string(text) + "'";
-  return Error::BadRequest("1 validation error detected: " + value + " at '" +
-                           std::string(member) +
+  return Error::BadRequest("1 validation error detected: " + value + " at '" + std::string(member) +
                            "' failed to satisfy constraint: Member must be of type " +
                            std::string(ShapeTypeName(shape.type)));
 }
@@ -294,7 +293,8 @@ void NormalizeTimestamps(const Shape& shape, json::value& value) {
     case ShapeType::kStructure:
       if (!value.is_object()) return;
       for (auto& kv : value.get_object()) {
-        if (const Member* m = shape.FindMember(kv.key())) NormalizeTimestamps(*m->shape, kv.value());
+        if (const Member* m = shape.FindMember(kv.key()))
+          NormalizeTimestamps(*m->shape, kv.value());
       }
       return;
     case ShapeType::kList:

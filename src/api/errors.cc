@@ -9,21 +9,32 @@ namespace profiled::api {
 
 AwsError AwsErrorFor(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kBadRequest: return {"BadRequestException", 400};
-    case ErrorCode::kNotFound: return {"ResourceNotFoundException", 404};
-    case ErrorCode::kInternal: return {"InternalServerException", 500};
-    case ErrorCode::kUnavailable: return {"InternalServerException", 503};
+    case ErrorCode::kBadRequest:
+      return {"BadRequestException", 400};
+    case ErrorCode::kNotFound:
+      return {"ResourceNotFoundException", 404};
+    case ErrorCode::kInternal:
+      return {"InternalServerException", 500};
+    case ErrorCode::kUnavailable:
+      return {"InternalServerException", 503};
     // The store retries lost races itself; one that still surfaces is our failure.
-    case ErrorCode::kConflict: return {"InternalServerException", 500};
-    case ErrorCode::kNotImplemented: return {"NotImplementedException", 501};
-    case ErrorCode::kUnknownOperation: return {"UnknownOperationException", 404};
+    case ErrorCode::kConflict:
+      return {"InternalServerException", 500};
+    case ErrorCode::kNotImplemented:
+      return {"NotImplementedException", 501};
+    case ErrorCode::kUnknownOperation:
+      return {"UnknownOperationException", 404};
     // The two limits the http server enforces before any operation is known; not in the model.
-    case ErrorCode::kPayloadTooLarge: return {"RequestEntityTooLargeException", 413};
-    case ErrorCode::kHeadersTooLarge: return {"RequestHeaderFieldsTooLarge", 431};
+    case ErrorCode::kPayloadTooLarge:
+      return {"RequestEntityTooLargeException", 413};
+    case ErrorCode::kHeadersTooLarge:
+      return {"RequestHeaderFieldsTooLarge", 431};
     case ErrorCode::kMissingAuthenticationToken:
       return {"MissingAuthenticationTokenException", 403};
-    case ErrorCode::kInvalidSignature: return {"InvalidSignatureException", 403};
-    case ErrorCode::kUnrecognizedClient: return {"UnrecognizedClientException", 403};
+    case ErrorCode::kInvalidSignature:
+      return {"InvalidSignatureException", 403};
+    case ErrorCode::kUnrecognizedClient:
+      return {"UnrecognizedClientException", 403};
   }
   return {"InternalServerException", 500};
 }
@@ -38,7 +49,11 @@ std::string ValidUtf8(std::string_view in) {
   size_t i = 0;
   while (i < in.size()) {
     auto b = static_cast<unsigned char>(in[i]);
-    size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xe ? 3 : (b >> 3) == 0x1e ? 4 : 0;
+    size_t len = b < 0x80           ? 1
+                 : (b >> 5) == 0x6  ? 2
+                 : (b >> 4) == 0xe  ? 3
+                 : (b >> 3) == 0x1e ? 4
+                                    : 0;
     bool ok = len > 0 && i + len <= in.size();
     uint32_t cp = len == 1 ? b : len == 2 ? (b & 0x1f) : len == 3 ? (b & 0x0f) : (b & 0x07);
     for (size_t k = 1; ok && k < len; ++k) {

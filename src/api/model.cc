@@ -18,18 +18,30 @@ namespace json = boost::json;
 
 std::string_view ShapeTypeName(ShapeType type) {
   switch (type) {
-    case ShapeType::kString: return "string";
-    case ShapeType::kInteger: return "integer";
-    case ShapeType::kLong: return "long";
-    case ShapeType::kFloat: return "float";
-    case ShapeType::kDouble: return "double";
-    case ShapeType::kBoolean: return "boolean";
-    case ShapeType::kTimestamp: return "timestamp";
-    case ShapeType::kBlob: return "blob";
-    case ShapeType::kStructure: return "structure";
-    case ShapeType::kList: return "list";
-    case ShapeType::kMap: return "map";
-    case ShapeType::kDocument: return "document";
+    case ShapeType::kString:
+      return "string";
+    case ShapeType::kInteger:
+      return "integer";
+    case ShapeType::kLong:
+      return "long";
+    case ShapeType::kFloat:
+      return "float";
+    case ShapeType::kDouble:
+      return "double";
+    case ShapeType::kBoolean:
+      return "boolean";
+    case ShapeType::kTimestamp:
+      return "timestamp";
+    case ShapeType::kBlob:
+      return "blob";
+    case ShapeType::kStructure:
+      return "structure";
+    case ShapeType::kList:
+      return "list";
+    case ShapeType::kMap:
+      return "map";
+    case ShapeType::kDocument:
+      return "document";
   }
   return "unknown";
 }
@@ -87,12 +99,18 @@ namespace {
 
 Result<ShapeType> ParseType(std::string_view t) {
   static const std::map<std::string_view, ShapeType> kTypes = {
-      {"string", ShapeType::kString},     {"integer", ShapeType::kInteger},
-      {"long", ShapeType::kLong},         {"float", ShapeType::kFloat},
-      {"double", ShapeType::kDouble},     {"boolean", ShapeType::kBoolean},
-      {"timestamp", ShapeType::kTimestamp}, {"blob", ShapeType::kBlob},
-      {"structure", ShapeType::kStructure}, {"list", ShapeType::kList},
-      {"map", ShapeType::kMap},           {"document", ShapeType::kDocument},
+      {"string", ShapeType::kString},
+      {"integer", ShapeType::kInteger},
+      {"long", ShapeType::kLong},
+      {"float", ShapeType::kFloat},
+      {"double", ShapeType::kDouble},
+      {"boolean", ShapeType::kBoolean},
+      {"timestamp", ShapeType::kTimestamp},
+      {"blob", ShapeType::kBlob},
+      {"structure", ShapeType::kStructure},
+      {"list", ShapeType::kList},
+      {"map", ShapeType::kMap},
+      {"document", ShapeType::kDocument},
   };
   auto it = kTypes.find(t);
   if (it == kTypes.end()) return Error::Internal("model: unknown shape type " + std::string(t));
@@ -195,8 +213,8 @@ Result<std::unique_ptr<Model>> Model::Parse(std::string_view text) {
       if (const json::value* p = s.if_contains("pattern")) {
         shape.pattern = std::make_unique<Pattern>(Str(*p));
         if (!shape.pattern->ok()) {
-          return Error::Internal("model: pattern of " + shape.name + " does not compile: " +
-                                 shape.pattern->error());
+          return Error::Internal("model: pattern of " + shape.name +
+                                 " does not compile: " + shape.pattern->error());
         }
       }
       if (const json::value* e = s.if_contains("enum")) {

@@ -48,7 +48,7 @@ enum class TimestampFormat { kDefault, kEpochSeconds, kIso8601, kRfc822 };
 struct Shape;
 
 struct Member {
-  std::string name;           // the model's member name: the key in bound input documents
+  std::string name;  // the model's member name: the key in bound input documents
   const Shape* shape = nullptr;
   Location location = Location::kBody;
   std::string location_name;  // the wire name: URI label, query key, header, or JSON key
@@ -95,7 +95,7 @@ struct Shape {
 
   // Structures.
   std::vector<Member> members;
-  std::unordered_map<std::string_view, size_t> member_by_name;  // model name -> index
+  std::unordered_map<std::string_view, size_t> member_by_name;            // model name -> index
   std::unordered_map<std::string_view, size_t> body_member_by_wire_name;  // JSON key -> index
   bool has_non_body_members = false;
   bool body_renames = false;  // some body member's JSON key differs from its name
@@ -126,8 +126,8 @@ struct Shape {
 
 struct Operation {
   std::string name;
-  std::string method;       // "GET", "POST", ...
-  std::string request_uri;  // template, e.g. "/domains/{DomainName}/profiles"
+  std::string method;             // "GET", "POST", ...
+  std::string request_uri;        // template, e.g. "/domains/{DomainName}/profiles"
   const Shape* input = nullptr;   // may be null
   const Shape* output = nullptr;  // may be null
   std::vector<const Shape*> errors;

@@ -59,8 +59,8 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) const {
 
     const service::Handler* handler = registry_.Find(op.name);
     if (!handler) {
-      return fail(Error::NotImplemented("Profiled does not implement the operation " + op.name +
-                                        " yet"));
+      return fail(
+          Error::NotImplemented("Profiled does not implement the operation " + op.name + " yet"));
     }
     service::RequestContext context{identity->account_id, options_.region, request_id};
     auto output = (*handler)(context, std::move(input).value());

@@ -17,8 +17,8 @@ struct Router::Route {
 
 struct Router::Node {
   std::map<std::string, std::unique_ptr<Node>, std::less<>> literals;
-  std::unique_ptr<Node> label;   // {Label}: one non-empty segment
-  std::unique_ptr<Node> greedy;  // {Label+}: the rest of the path, at least one character
+  std::unique_ptr<Node> label;       // {Label}: one non-empty segment
+  std::unique_ptr<Node> greedy;      // {Label+}: the rest of the path, at least one character
   std::vector<const Route*> routes;  // operations ending here, most fixed query first
 };
 
@@ -185,9 +185,8 @@ Result<RouteMatch> Router::Match(std::string_view method, std::string_view path,
       return match;
     }
   }
-  return Error(ErrorCode::kUnknownOperation,
-               "No operation of the Customer Profiles API matches " + std::string(method) + " " +
-                   std::string(path));
+  return Error(ErrorCode::kUnknownOperation, "No operation of the Customer Profiles API matches " +
+                                                 std::string(method) + " " + std::string(path));
 }
 
 }  // namespace profiled::api

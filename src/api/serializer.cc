@@ -32,9 +32,8 @@ std::string FormatHeaderTimestamp(double epoch, TimestampFormat format) {
 std::string HeaderText(const Member& m, const json::value& v) {
   if (v.is_string()) return std::string(v.get_string());
   if (m.shape->type == ShapeType::kTimestamp && v.is_number()) {
-    TimestampFormat f = m.timestamp_format != TimestampFormat::kDefault
-                            ? m.timestamp_format
-                            : m.shape->timestamp_format;
+    TimestampFormat f = m.timestamp_format != TimestampFormat::kDefault ? m.timestamp_format
+                                                                        : m.shape->timestamp_format;
     return FormatHeaderTimestamp(v.to_number<double>(), f);
   }
   if (v.is_array()) {

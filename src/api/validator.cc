@@ -31,12 +31,24 @@ std::string FormatNumber(double v) {
 // Values as Coral prints them (Java's toString): strings bare, lists "[a, b]", maps "{k=v}".
 void AppendValue(const json::value& v, std::string& out) {
   switch (v.kind()) {
-    case json::kind::string: out.append(v.get_string().data(), v.get_string().size()); break;
-    case json::kind::int64: out += std::to_string(v.get_int64()); break;
-    case json::kind::uint64: out += std::to_string(v.get_uint64()); break;
-    case json::kind::double_: out += FormatNumber(v.get_double()); break;
-    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; break;
-    case json::kind::null: out += "null"; break;
+    case json::kind::string:
+      out.append(v.get_string().data(), v.get_string().size());
+      break;
+    case json::kind::int64:
+      out += std::to_string(v.get_int64());
+      break;
+    case json::kind::uint64:
+      out += std::to_string(v.get_uint64());
+      break;
+    case json::kind::double_:
+      out += FormatNumber(v.get_double());
+      break;
+    case json::kind::bool_:
+      out += v.get_bool() ? "true" : "false";
+      break;
+    case json::kind::null:
+      out += "null";
+      break;
     case json::kind::array: {
       out += '[';
       bool first = true;
@@ -120,15 +132,15 @@ void ScalarIssues(const Shape& s, const json::value& v, std::vector<std::string>
       int64_t n;
       if (v.is_int64()) {
         n = v.get_int64();
-      } else if (v.is_uint64() && v.get_uint64() <= static_cast<uint64_t>(
-                                      std::numeric_limits<int64_t>::max())) {
+      } else if (v.is_uint64() &&
+                 v.get_uint64() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
         n = static_cast<int64_t>(v.get_uint64());
       } else {
         issues.push_back(TypeIssue(s));
         return;
       }
-      if (s.type == ShapeType::kInteger && (n < std::numeric_limits<int32_t>::min() ||
-                                            n > std::numeric_limits<int32_t>::max())) {
+      if (s.type == ShapeType::kInteger &&
+          (n < std::numeric_limits<int32_t>::min() || n > std::numeric_limits<int32_t>::max())) {
         issues.push_back(TypeIssue(s));
         return;
       }
@@ -183,8 +195,7 @@ class Checker {
     }
   }
 
-  void CheckStructure(const Shape& s, const json::object& obj, std::string& path,
-                      bool sensitive) {
+  void CheckStructure(const Shape& s, const json::object& obj, std::string& path, bool sensitive) {
     size_t set = 0;
     for (const Member& m : s.members) {
       auto it = obj.find(m.name);

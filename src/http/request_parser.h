@@ -20,6 +20,7 @@ namespace profiled::http {
 // parsers are single-use; this one is cheap to re-emplace (no allocation of its own).
 class RequestParser final : public boost::beast::http::basic_parser<true> {
   using error_code = boost::beast::error_code;
+
  public:
   RequestParser(HttpRequest* request, size_t max_body) : request_(request), max_body_(max_body) {
     body_limit(boost::none);  // enforced below, where the offending size is known for the message
@@ -31,8 +32,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   uint64_t too_large_bytes() const { return too_large_bytes_; }
 
  private:
-  void on_request_impl(boost::beast::http::verb, boost::beast::string_view method, boost::beast::string_view target,
-                       int version, error_code&) override {
+  void on_request_impl(boost::beast::http::verb, boost::beast::string_view method,
+                       boost::beast::string_view target, int version, error_code&) override {
     version_ = version;
     request_->method.assign(method.data(), method.size());
     request_->target.assign(target.data(), target.size());
@@ -40,8 +41,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
   void on_response_impl(int, boost::beast::string_view, int, error_code&) override {}
 
-  void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_string, boost::beast::string_view value,
-                     error_code&) override {
+  void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_string,
+                     boost::beast::string_view value, error_code&) override {
     auto& headers = request_->headers;
     if (header_count_ < headers.size()) {
       headers[header_count_].first.assign(name_string.data(), name_string.size());
@@ -51,7 +52,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
                            std::string(value.data(), value.size()));
     }
     ++header_count_;
-    if (name == boost::beast::http::field::expect && EqualsIgnoreCase({value.data(), value.size()}, "100-continue")) {
+    if (name == boost::beast::http::field::expect &&
+        EqualsIgnoreCase({value.data(), value.size()}, "100-continue")) {
       expect_continue_ = true;
     }
   }

@@ -71,7 +71,8 @@ Result<json::object> ListProfileAttributeValues(const ServiceEnv& env, const Req
     std::string after;
     constexpr size_t kBatch = 1000;
     for (;;) {
-      ASSIGN_OR_RETURN(auto values, txn.IndexValues(DomainScope(ctx, domain), index, after, kBatch));
+      ASSIGN_OR_RETURN(auto values,
+                       txn.IndexValues(DomainScope(ctx, domain), index, after, kBatch));
       for (const std::string& v : values) {
         json::object item;
         item["Value"] = v;

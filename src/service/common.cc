@@ -126,7 +126,8 @@ Result<std::string> DecodeToken(std::string_view purpose, std::string_view token
   auto raw = FromBase64Url(token);
   if (!raw || raw->size() < 8) return Error::BadRequest("The NextToken is invalid");
   uint64_t sum = 0;
-  for (int i = 0; i < 8; ++i) sum |= static_cast<uint64_t>(static_cast<uint8_t>((*raw)[i])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    sum |= static_cast<uint64_t>(static_cast<uint8_t>((*raw)[i])) << (8 * i);
   std::string cursor = raw->substr(8);
   if (sum != Checksum(purpose, cursor)) return Error::BadRequest("The NextToken is invalid");
   return cursor;

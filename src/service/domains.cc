@@ -5,8 +5,8 @@
 #include <string>
 
 #include "service/common.h"
-#include "service/operations.h"
 #include "service/domain_stats.h"
+#include "service/operations.h"
 #include "service/tags.h"
 
 namespace profiled::service {
@@ -61,7 +61,8 @@ Result<json::object> DomainStats(store::Txn& txn, const RequestContext& ctx,
 Result<json::object> DomainView(store::Txn& txn, const RequestContext& ctx,
                                 const json::object& stored) {
   json::object out = stored;
-  ASSIGN_OR_RETURN(json::object tags, LoadTags(txn, ctx, DomainArn(ctx, GetStringOr(stored, "DomainName", ""))));
+  ASSIGN_OR_RETURN(json::object tags,
+                   LoadTags(txn, ctx, DomainArn(ctx, GetStringOr(stored, "DomainName", ""))));
   if (!tags.empty()) out["Tags"] = std::move(tags);
   return out;
 }

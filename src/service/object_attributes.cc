@@ -59,7 +59,8 @@ Result<std::string> AttributeSource(const json::object& type, std::string_view a
   const json::object* field = fields ? GetObject(*fields, attribute) : nullptr;
   auto source = field ? GetString(*field, "Source") : std::nullopt;
   if (!source) {
-    return Error::NotFound("Attribute " + std::string(attribute) + " is not a field of object type " +
+    return Error::NotFound("Attribute " + std::string(attribute) +
+                           " is not a field of object type " +
                            GetStringOr(type, "ObjectTypeName", ""));
   }
   return std::string(*source);
@@ -210,8 +211,11 @@ Result<json::object> GetObjectTypeAttributeStatistics(const ServiceEnv& env,
       return Error::BadRequest("Attribute " + attribute + " of object type " + type_name +
                                " has no numeric values to compute statistics from");
     }
-    json::object percentiles{{"P5", stats->p5}, {"P25", stats->p25}, {"P50", stats->p50},
-                             {"P75", stats->p75}, {"P95", stats->p95}};
+    json::object percentiles{{"P5", stats->p5},
+                             {"P25", stats->p25},
+                             {"P50", stats->p50},
+                             {"P75", stats->p75},
+                             {"P95", stats->p95}};
     json::object s{{"Maximum", stats->maximum},
                    {"Minimum", stats->minimum},
                    {"Average", stats->average},

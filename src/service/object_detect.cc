@@ -55,8 +55,8 @@ struct FieldInfo {
   std::vector<json::value> values;
 };
 
-void Flatten(const json::object& o, const std::string& prefix, std::map<std::string, FieldInfo>& out,
-             std::vector<std::string>& order) {
+void Flatten(const json::object& o, const std::string& prefix,
+             std::map<std::string, FieldInfo>& out, std::vector<std::string>& order) {
   for (const auto& [k, v] : o) {
     std::string path = prefix.empty() ? std::string(k) : prefix + "." + std::string(k);
     if (v.is_object()) {
@@ -97,7 +97,8 @@ std::string ContentType(const FieldInfo& f) {
 // The standard profile member a field most likely is, from its name and content.
 std::string GuessTarget(const std::string& path, const std::string& content_type) {
   std::string leaf = Squash(path.substr(path.rfind('.') + 1));
-  std::string parent = path.find('.') == std::string::npos ? "" : Squash(path.substr(0, path.rfind('.')));
+  std::string parent =
+      path.find('.') == std::string::npos ? "" : Squash(path.substr(0, path.rfind('.')));
   if (content_type == "EMAIL_ADDRESS") return "_profile.EmailAddress";
   if (content_type == "PHONE_NUMBER") {
     if (leaf.find("mobile") != std::string::npos || leaf.find("cell") != std::string::npos)
@@ -105,20 +106,28 @@ std::string GuessTarget(const std::string& path, const std::string& content_type
     if (leaf.find("home") != std::string::npos) return "_profile.HomePhoneNumber";
     return "_profile.PhoneNumber";
   }
-  static const std::map<std::string, std::string> kNames = {
-      {"firstname", "FirstName"},     {"givenname", "FirstName"},  {"lastname", "LastName"},
-      {"surname", "LastName"},        {"familyname", "LastName"},  {"middlename", "MiddleName"},
-      {"birthdate", "BirthDate"},     {"dateofbirth", "BirthDate"}, {"dob", "BirthDate"},
-      {"gender", "GenderString"},     {"company", "BusinessName"}, {"companyname", "BusinessName"},
-      {"businessname", "BusinessName"}, {"accountnumber", "AccountNumber"}};
+  static const std::map<std::string, std::string> kNames = {{"firstname", "FirstName"},
+                                                            {"givenname", "FirstName"},
+                                                            {"lastname", "LastName"},
+                                                            {"surname", "LastName"},
+                                                            {"familyname", "LastName"},
+                                                            {"middlename", "MiddleName"},
+                                                            {"birthdate", "BirthDate"},
+                                                            {"dateofbirth", "BirthDate"},
+                                                            {"dob", "BirthDate"},
+                                                            {"gender", "GenderString"},
+                                                            {"company", "BusinessName"},
+                                                            {"companyname", "BusinessName"},
+                                                            {"businessname", "BusinessName"},
+                                                            {"accountnumber", "AccountNumber"}};
   if (auto it = kNames.find(leaf); it != kNames.end() && parent.empty()) {
     return "_profile." + it->second;
   }
   static const std::map<std::string, std::string> kAddress = {
-      {"address1", "Address1"}, {"address", "Address1"}, {"street", "Address1"},
-      {"address2", "Address2"}, {"city", "City"},        {"county", "County"},
-      {"state", "State"},       {"province", "Province"}, {"country", "Country"},
-      {"postalcode", "PostalCode"}, {"zip", "PostalCode"}, {"zipcode", "PostalCode"}};
+      {"address1", "Address1"},     {"address", "Address1"},  {"street", "Address1"},
+      {"address2", "Address2"},     {"city", "City"},         {"county", "County"},
+      {"state", "State"},           {"province", "Province"}, {"country", "Country"},
+      {"postalcode", "PostalCode"}, {"zip", "PostalCode"},    {"zipcode", "PostalCode"}};
   if (auto it = kAddress.find(leaf); it != kAddress.end()) {
     std::string which = "Address";
     if (parent.find("shipping") != std::string::npos) which = "ShippingAddress";
@@ -184,15 +193,17 @@ Result<json::object> DetectObjectType(const std::vector<std::string>& samples) {
         !f.values.empty() && f.values[0].is_string() &&
         LooksLikeIsoTimestamp(f.values[0].get_string())) {
       std::string_view v = f.values[0].get_string();
-      timestamp_format = v.size() > 19 && v[19] == '.' ? "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
-                                                        : "yyyy-MM-dd'T'HH:mm:ssZ";
+      timestamp_format =
+          v.size() > 19 && v[19] == '.' ? "yyyy-MM-dd'T'HH:mm:ss.SSSZ" : "yyyy-MM-dd'T'HH:mm:ssZ";
     }
   }
-  if (unique_field.empty()) unique_field = !email_field.empty() ? email_field : order.empty() ? "" : order[0];
+  if (unique_field.empty())
+    unique_field = !email_field.empty() ? email_field : order.empty() ? "" : order[0];
   if (unique_field.empty()) return Error::BadRequest("The sample objects have no fields");
   auto key_name = [](const std::string& field) {
     std::string name;
-    for (char c : field) name += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
+    for (char c : field)
+      name += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') ? c : '_';
     return name;
   };
   std::string unique_key = key_name(unique_field);
@@ -218,7 +229,8 @@ namespace {
 Result<json::object> DetectProfileObjectType(const ServiceEnv& env, const RequestContext& ctx,
                                              const json::object& in) {
   std::string domain = GetStringOr(in, "DomainName", "");
-  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) { return RequireDomain(txn, ctx, domain); }));
+  RETURN_IF_ERROR(
+      env.store->Read([&](store::Txn& txn) { return RequireDomain(txn, ctx, domain); }));
   std::vector<std::string> samples;
   if (const json::array* objects = GetArray(in, "Objects")) {
     for (const auto& o : *objects) {

@@ -76,10 +76,12 @@ Result<json::object> GetTemplate(const RequestContext&, const json::object& in) 
 }  // namespace
 
 void RegisterObjectTemplateOps(Registry& registry, const ServiceEnv&) {
-  registry.Register("ListProfileObjectTypeTemplates",
-                    [](const RequestContext& ctx, json::object in) { return ListTemplates(ctx, in); });
-  registry.Register("GetProfileObjectTypeTemplate",
-                    [](const RequestContext& ctx, json::object in) { return GetTemplate(ctx, in); });
+  registry.Register(
+      "ListProfileObjectTypeTemplates",
+      [](const RequestContext& ctx, json::object in) { return ListTemplates(ctx, in); });
+  registry.Register("GetProfileObjectTypeTemplate", [](const RequestContext& ctx, json::object in) {
+    return GetTemplate(ctx, in);
+  });
 }
 
 }  // namespace profiled::service

@@ -22,11 +22,16 @@ constexpr std::string_view kListPurpose = "ListProfileObjectTypes";
 constexpr std::string_view kTemplateMembers[] = {"Fields", "Keys", "AllowProfileCreation",
                                                  "SourceLastUpdatedTimestampFormat"};
 // Members copied verbatim from the request into the stored definition.
-constexpr std::string_view kPlainMembers[] = {
-    "Description",  "TemplateId",    "ExpirationDays",
-    "EncryptionKey", "AllowProfileCreation", "SourceLastUpdatedTimestampFormat",
-    "MaxProfileObjectCount", "SourcePriority", "Fields",
-    "Keys"};
+constexpr std::string_view kPlainMembers[] = {"Description",
+                                              "TemplateId",
+                                              "ExpirationDays",
+                                              "EncryptionKey",
+                                              "AllowProfileCreation",
+                                              "SourceLastUpdatedTimestampFormat",
+                                              "MaxProfileObjectCount",
+                                              "SourcePriority",
+                                              "Fields",
+                                              "Keys"};
 
 bool Contains(std::span<const std::string_view> list, std::string_view v) {
   return std::find(list.begin(), list.end(), v) != list.end();
@@ -73,9 +78,9 @@ Status ValidateField(std::string_view name, const json::object& field) {
 
 json::object ListItem(const json::object& type) {
   json::object item;
-  for (std::string_view m : {"ObjectTypeName", "Description", "CreatedAt", "LastUpdatedAt",
-                             "MaxProfileObjectCount", "MaxAvailableProfileObjectCount",
-                             "SourcePriority"}) {
+  for (std::string_view m :
+       {"ObjectTypeName", "Description", "CreatedAt", "LastUpdatedAt", "MaxProfileObjectCount",
+        "MaxAvailableProfileObjectCount", "SourcePriority"}) {
     auto it = type.find(m);
     if (it != type.end()) item[m] = it->value();
   }
@@ -124,7 +129,8 @@ Status ValidateObjectTypeDefinition(const json::object& type) {
   }
   if (fields) {
     for (const auto& [name, field] : *fields) {
-      if (!field.is_object()) return Error::BadRequest("Field " + std::string(name) + " is invalid");
+      if (!field.is_object())
+        return Error::BadRequest("Field " + std::string(name) + " is invalid");
       RETURN_IF_ERROR(ValidateField(name, field.get_object()));
     }
   }
@@ -148,8 +154,10 @@ Status ValidateObjectTypeDefinition(const json::object& type) {
     if (def.IsUnique()) ++unique;
   }
   if (unique != 1) {
-    return Error::BadRequest("An object type must have exactly one key with the UNIQUE standard "
-                             "identifier; this one has " + std::to_string(unique));
+    return Error::BadRequest(
+        "An object type must have exactly one key with the UNIQUE standard "
+        "identifier; this one has " +
+        std::to_string(unique));
   }
   return OkStatus();
 }
@@ -195,8 +203,8 @@ Result<json::object> BuildObjectType(const json::object& input, const json::obje
     type["MaxAvailableProfileObjectCount"] = *max;
   }
   RETURN_IF_ERROR(ValidateObjectTypeDefinition(type));
-  type["CreatedAt"] = existing && existing->contains("CreatedAt") ? existing->at("CreatedAt")
-                                                                   : json::value(now);
+  type["CreatedAt"] =
+      existing && existing->contains("CreatedAt") ? existing->at("CreatedAt") : json::value(now);
   type["LastUpdatedAt"] = now;
   return type;
 }
@@ -220,8 +228,9 @@ namespace {
 
 Result<json::object> WithTags(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                               json::object type) {
-  ASSIGN_OR_RETURN(json::object tags,
-                   LoadTags(txn, ctx, ObjectTypeArn(ctx, domain, GetStringOr(type, "ObjectTypeName", ""))));
+  ASSIGN_OR_RETURN(
+      json::object tags,
+      LoadTags(txn, ctx, ObjectTypeArn(ctx, domain, GetStringOr(type, "ObjectTypeName", ""))));
   if (!tags.empty()) type["Tags"] = std::move(tags);
   return type;
 }
@@ -240,9 +249,8 @@ Result<json::object> PutProfileObjectType(const ServiceEnv& env, const RequestCo
     if (body) {
       ASSIGN_OR_RETURN(existing, ParseStored(*body));
     }
-    ASSIGN_OR_RETURN(json::object type,
-                     BuildObjectType(in, existing ? &*existing : nullptr,
-                                     env.clock->NowEpochSeconds()));
+    ASSIGN_OR_RETURN(json::object type, BuildObjectType(in, existing ? &*existing : nullptr,
+                                                        env.clock->NowEpochSeconds()));
     RETURN_IF_ERROR(txn.Put(scope, kObjectTypeKind, name, Serialize(type)));
     if (const json::object* tags = GetObject(in, "Tags")) {
       RETURN_IF_ERROR(MergeTags(txn, ctx, ObjectTypeArn(ctx, domain, name), *tags));

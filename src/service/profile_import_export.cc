@@ -36,13 +36,13 @@ Status ImportBatch(store::Store& store, const Clock& clock, const ImportOptions&
             after[member.key()] = member.value();
           }
         }
-        RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, after, "UPDATED",
-                                      Serialize(PublicProfile(after)), now));
+        RETURN_IF_ERROR(
+            AppendHistory(txn, scope, ctx, after, "UPDATED", Serialize(PublicProfile(after)), now));
         RETURN_IF_ERROR(SaveProfile(txn, scope, &before, after));
         ++replaced;
       } else {
-        RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, after, "CREATED",
-                                      Serialize(PublicProfile(after)), now));
+        RETURN_IF_ERROR(
+            AppendHistory(txn, scope, ctx, after, "CREATED", Serialize(PublicProfile(after)), now));
         RETURN_IF_ERROR(SaveProfile(txn, scope, nullptr, after));
       }
     }

@@ -78,9 +78,9 @@ struct KeyMatch {
 enum class ResolutionKind { kAttach, kCreate, kReject };
 struct Resolution {
   ResolutionKind kind = ResolutionKind::kReject;
-  std::string profile_id;                 // kAttach: the profile
-  std::string matched_key;                // kAttach: the key that decided
-  std::vector<std::string> ambiguous;     // keys skipped because they matched several profiles
+  std::string profile_id;              // kAttach: the profile
+  std::string matched_key;             // kAttach: the key that decided
+  std::vector<std::string> ambiguous;  // keys skipped because they matched several profiles
 };
 
 // AWS's resolution: try each key in turn (`matches` is in MatchingOrder); exactly one profile →

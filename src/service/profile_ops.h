@@ -7,8 +7,9 @@
 
 namespace profiled::service {
 
-void RegisterSearchOperations(Registry& registry, const ServiceEnv& env);          // search.cc
-void RegisterHistoryOperations(Registry& registry, const ServiceEnv& env);         // history.cc
-void RegisterAttributeValueOperations(Registry& registry, const ServiceEnv& env);  // attribute_values.cc
+void RegisterSearchOperations(Registry& registry, const ServiceEnv& env);   // search.cc
+void RegisterHistoryOperations(Registry& registry, const ServiceEnv& env);  // history.cc
+void RegisterAttributeValueOperations(Registry& registry,
+                                      const ServiceEnv& env);  // attribute_values.cc
 
 }  // namespace profiled::service

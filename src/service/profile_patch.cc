@@ -7,12 +7,25 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-constexpr std::array<std::string_view, 19> kStringMembers = {
-    "AccountNumber",       "AdditionalInformation", "PartyType",         "BusinessName",
-    "FirstName",           "MiddleName",            "LastName",          "BirthDate",
-    "Gender",              "PhoneNumber",           "MobilePhoneNumber", "HomePhoneNumber",
-    "BusinessPhoneNumber", "EmailAddress",          "PersonalEmailAddress",
-    "BusinessEmailAddress", "PartyTypeString",      "GenderString",      "ProfileType"};
+constexpr std::array<std::string_view, 19> kStringMembers = {"AccountNumber",
+                                                             "AdditionalInformation",
+                                                             "PartyType",
+                                                             "BusinessName",
+                                                             "FirstName",
+                                                             "MiddleName",
+                                                             "LastName",
+                                                             "BirthDate",
+                                                             "Gender",
+                                                             "PhoneNumber",
+                                                             "MobilePhoneNumber",
+                                                             "HomePhoneNumber",
+                                                             "BusinessPhoneNumber",
+                                                             "EmailAddress",
+                                                             "PersonalEmailAddress",
+                                                             "BusinessEmailAddress",
+                                                             "PartyTypeString",
+                                                             "GenderString",
+                                                             "ProfileType"};
 constexpr std::array<std::string_view, 4> kAddressMembers = {"Address", "ShippingAddress",
                                                              "MailingAddress", "BillingAddress"};
 constexpr std::array<std::string_view, 10> kAddressFields = {
@@ -81,8 +94,7 @@ Result<json::object> NewProfileFromCreate(const json::object& input, std::string
     }
     if (!attrs.empty()) p["Attributes"] = std::move(attrs);
   }
-  if (auto it = input.find("EngagementPreferences");
-      it != input.end() && it->value().is_object()) {
+  if (auto it = input.find("EngagementPreferences"); it != input.end() && it->value().is_object()) {
     json::object prefs;
     for (std::string_view l : kPreferenceLists) {
       auto li = it->value().get_object().find(l);

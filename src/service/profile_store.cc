@@ -33,8 +33,7 @@ Status MoveRows(store::Txn& txn, store::Scope scope, std::string_view profile_id
   auto attributes = [](const json::object* p) {
     return p ? DeriveAttributeValues(*p) : std::vector<KeyRow>{};
   };
-  RETURN_IF_ERROR(
-      ApplyRows(txn, scope, kKeyIndexPrefix, profile_id, keys(before), keys(after)));
+  RETURN_IF_ERROR(ApplyRows(txn, scope, kKeyIndexPrefix, profile_id, keys(before), keys(after)));
   return ApplyRows(txn, scope, kAttributeIndexPrefix, profile_id, attributes(before),
                    attributes(after));
 }
@@ -42,12 +41,11 @@ Status MoveRows(store::Txn& txn, store::Scope scope, std::string_view profile_id
 }  // namespace
 
 std::string ProfileNotFoundMessage(std::string_view profile_id, std::string_view domain) {
-  return "Profile " + std::string(profile_id) + " does not exist in domain " +
-         std::string(domain);
+  return "Profile " + std::string(profile_id) + " does not exist in domain " + std::string(domain);
 }
 
-Result<json::object> LoadProfile(store::Txn& txn, store::Scope scope,
-                                 std::string_view profile_id, bool for_update) {
+Result<json::object> LoadProfile(store::Txn& txn, store::Scope scope, std::string_view profile_id,
+                                 bool for_update) {
   std::optional<std::string> body;
   if (for_update) {
     ASSIGN_OR_RETURN(body, txn.GetForUpdate(scope, kProfileKind, profile_id));

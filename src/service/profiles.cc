@@ -9,9 +9,9 @@
 
 #include "common/ids.h"
 #include "service/common.h"
-#include "service/profile_object.h"
 #include "service/history.h"
 #include "service/operations.h"
+#include "service/profile_object.h"
 #include "service/profile_ops.h"
 #include "service/profile_patch.h"
 #include "service/profile_store.h"
@@ -50,8 +50,7 @@ Result<json::object> CreateProfile(const ServiceEnv& env, const RequestContext& 
     store::Scope scope = DomainScope(ctx, domain);
     json::object profile = created;
     RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, profile, "CREATED",
-                                  Serialize(PublicProfile(profile)),
-                                  env.clock->NowEpochSeconds()));
+                                  Serialize(PublicProfile(profile)), env.clock->NowEpochSeconds()));
     return SaveProfile(txn, scope, nullptr, profile);
   }));
   json::object out;
@@ -87,8 +86,7 @@ Result<json::object> DeleteProfile(const ServiceEnv& env, const RequestContext& 
     ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, scope, id, /*for_update=*/true));
     json::object last = before;
     RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, last, "DELETED_BY_CUSTOMER",
-                                  Serialize(PublicProfile(before)),
-                                  env.clock->NowEpochSeconds()));
+                                  Serialize(PublicProfile(before)), env.clock->NowEpochSeconds()));
     RETURN_IF_ERROR(DeleteObjectsOfProfile(txn, ctx, domain, id));
     return EraseProfile(txn, scope, before);
   }));
@@ -186,8 +184,8 @@ Result<json::object> DeleteProfileKey(const ServiceEnv& env, const RequestContex
 }  // namespace
 
 void RegisterProfileOperations(Registry& registry, const ServiceEnv& env) {
-  using Op = Result<json::object> (*)(const ServiceEnv&, const RequestContext&,
-                                      const json::object&);
+  using Op =
+      Result<json::object> (*)(const ServiceEnv&, const RequestContext&, const json::object&);
   const std::pair<const char*, Op> ops[] = {
       {"CreateProfile", CreateProfile}, {"UpdateProfile", UpdateProfile},
       {"DeleteProfile", DeleteProfile}, {"BatchGetProfile", BatchGetProfile},

@@ -88,50 +88,50 @@ Status DeleteTagsUnder(store::Txn& txn, const RequestContext& ctx, std::string_v
 void RegisterTagOperations(Registry& registry, const ServiceEnv& env) {
   store::Store* store = env.store;
 
-  registry.Register("TagResource", [store](const RequestContext& ctx, json::object in)
-                                       -> Result<json::object> {
-    std::string arn = GetStringOr(in, "resourceArn", "");
-    const json::object* tags = GetObject(in, "tags");
-    RETURN_IF_ERROR(store->Write([&](store::Txn& txn) -> Status {
-      RETURN_IF_ERROR(RequireTaggable(txn, ctx, arn));
-      return MergeTags(txn, ctx, arn, tags ? *tags : json::object());
-    }));
-    return json::object();
-  });
+  registry.Register("TagResource",
+                    [store](const RequestContext& ctx, json::object in) -> Result<json::object> {
+                      std::string arn = GetStringOr(in, "resourceArn", "");
+                      const json::object* tags = GetObject(in, "tags");
+                      RETURN_IF_ERROR(store->Write([&](store::Txn& txn) -> Status {
+                        RETURN_IF_ERROR(RequireTaggable(txn, ctx, arn));
+                        return MergeTags(txn, ctx, arn, tags ? *tags : json::object());
+                      }));
+                      return json::object();
+                    });
 
-  registry.Register("UntagResource", [store](const RequestContext& ctx, json::object in)
-                                         -> Result<json::object> {
-    std::string arn = GetStringOr(in, "resourceArn", "");
-    const json::array* keys = GetArray(in, "tagKeys");
-    RETURN_IF_ERROR(store->Write([&](store::Txn& txn) -> Status {
-      RETURN_IF_ERROR(RequireTaggable(txn, ctx, arn));
-      ASSIGN_OR_RETURN(json::object current, LoadTagsForUpdate(txn, ctx, arn));
-      if (keys) {
-        for (const auto& k : *keys) {
-          if (k.is_string()) current.erase(k.get_string());
-        }
-      }
-      if (current.empty()) {
-        RETURN_IF_ERROR(txn.Delete(AccountScope(ctx), kTagsKind, arn));
-        return OkStatus();
-      }
-      return txn.Put(AccountScope(ctx), kTagsKind, arn, Serialize(current));
-    }));
-    return json::object();
-  });
+  registry.Register("UntagResource",
+                    [store](const RequestContext& ctx, json::object in) -> Result<json::object> {
+                      std::string arn = GetStringOr(in, "resourceArn", "");
+                      const json::array* keys = GetArray(in, "tagKeys");
+                      RETURN_IF_ERROR(store->Write([&](store::Txn& txn) -> Status {
+                        RETURN_IF_ERROR(RequireTaggable(txn, ctx, arn));
+                        ASSIGN_OR_RETURN(json::object current, LoadTagsForUpdate(txn, ctx, arn));
+                        if (keys) {
+                          for (const auto& k : *keys) {
+                            if (k.is_string()) current.erase(k.get_string());
+                          }
+                        }
+                        if (current.empty()) {
+                          RETURN_IF_ERROR(txn.Delete(AccountScope(ctx), kTagsKind, arn));
+                          return OkStatus();
+                        }
+                        return txn.Put(AccountScope(ctx), kTagsKind, arn, Serialize(current));
+                      }));
+                      return json::object();
+                    });
 
-  registry.Register("ListTagsForResource", [store](const RequestContext& ctx, json::object in)
-                                               -> Result<json::object> {
-    std::string arn = GetStringOr(in, "resourceArn", "");
-    json::object out;
-    RETURN_IF_ERROR(store->Read([&](store::Txn& txn) -> Status {
-      RETURN_IF_ERROR(RequireTaggable(txn, ctx, arn));
-      ASSIGN_OR_RETURN(json::object tags, LoadTags(txn, ctx, arn));
-      out["tags"] = std::move(tags);
-      return OkStatus();
-    }));
-    return out;
-  });
+  registry.Register("ListTagsForResource",
+                    [store](const RequestContext& ctx, json::object in) -> Result<json::object> {
+                      std::string arn = GetStringOr(in, "resourceArn", "");
+                      json::object out;
+                      RETURN_IF_ERROR(store->Read([&](store::Txn& txn) -> Status {
+                        RETURN_IF_ERROR(RequireTaggable(txn, ctx, arn));
+                        ASSIGN_OR_RETURN(json::object tags, LoadTags(txn, ctx, arn));
+                        out["tags"] = std::move(tags);
+                        return OkStatus();
+                      }));
+                      return out;
+                    });
 }
 
 }  // namespace profiled::service

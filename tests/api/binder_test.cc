@@ -51,7 +51,9 @@ TEST(Binder, ConvertsQueryMembers) {
 }
 
 TEST(Binder, QueryListsCollectRepeatedKeys) {
-  auto in = BindRequest("DELETE", "/tags/arn%3Aaws%3Aprofile%3Aus-east-1%3A1%3Adomains%2Fd?tagKeys=a&tagKeys=b%20c", "");
+  auto in = BindRequest(
+      "DELETE", "/tags/arn%3Aaws%3Aprofile%3Aus-east-1%3A1%3Adomains%2Fd?tagKeys=a&tagKeys=b%20c",
+      "");
   ASSERT_TRUE(in.ok()) << in.error().message();
   EXPECT_EQ(in->at("resourceArn"), "arn:aws:profile:us-east-1:1:domains/d");
   EXPECT_EQ(in->at("tagKeys"), json::array({"a", "b c"}));
@@ -92,8 +94,9 @@ TEST(Binder, MalformedJsonIsBadRequest) {
 }
 
 TEST(Binder, BodyTimestampsBecomeEpochSeconds) {
-  auto in = BindRequest("POST", "/domains/d/workflows",
-                        R"({"QueryStartDate": 1700000000.5, "QueryEndDate": "2023-11-14T22:13:20Z"})");
+  auto in =
+      BindRequest("POST", "/domains/d/workflows",
+                  R"({"QueryStartDate": 1700000000.5, "QueryEndDate": "2023-11-14T22:13:20Z"})");
   ASSERT_TRUE(in.ok()) << in.error().message();
   EXPECT_DOUBLE_EQ(in->at("QueryStartDate").to_number<double>(), 1700000000.5);
   EXPECT_DOUBLE_EQ(in->at("QueryEndDate").to_number<double>(), 1700000000);
@@ -115,7 +118,8 @@ TEST(Binder, ParsesEveryTimestampForm) {
 
 TEST(Binder, NormalizeTimestampsInNestedOutputs) {
   const Shape* shape = Model::Get().FindShape("ListDomainsResponse");
-  json::value v = json::parse(R"({"Items":[{"DomainName":"d","CreatedAt":"2023-11-14T22:13:20Z","LastUpdatedAt":5}]})");
+  json::value v = json::parse(
+      R"({"Items":[{"DomainName":"d","CreatedAt":"2023-11-14T22:13:20Z","LastUpdatedAt":5}]})");
   NormalizeTimestamps(*shape, v);
   EXPECT_EQ(v.at("Items").at(0).at("CreatedAt").to_number<double>(), 1700000000);
   EXPECT_EQ(v.at("Items").at(0).at("LastUpdatedAt"), 5);

@@ -104,9 +104,11 @@ TEST(Pattern, UnsupportedSyntaxIsReported) {
 }
 
 TEST(Model, ParseRejectsDanglingReferences) {
-  auto bad = Model::Parse(R"({"metadata":{},"operations":{},"shapes":{"A":{"type":"list","member":{"shape":"Missing"}}}})");
+  auto bad = Model::Parse(
+      R"({"metadata":{},"operations":{},"shapes":{"A":{"type":"list","member":{"shape":"Missing"}}}})");
   EXPECT_FALSE(bad.ok());
-  auto bad_type = Model::Parse(R"({"metadata":{},"operations":{},"shapes":{"A":{"type":"weird"}}})");
+  auto bad_type =
+      Model::Parse(R"({"metadata":{},"operations":{},"shapes":{"A":{"type":"weird"}}})");
   EXPECT_FALSE(bad_type.ok());
 }
 

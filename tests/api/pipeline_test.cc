@@ -76,15 +76,16 @@ class PipelineTest : public ::testing::Test {
 };
 
 TEST_F(PipelineTest, DispatchesBoundInputAndSerializesOutput) {
-  registry_.Register("CreateDomain", [this](const service::RequestContext& ctx,
-                                            json::object input) -> Result<json::object> {
-    last_context_ = ctx;
-    last_input_ = input;
-    return json::object{{"DomainName", input.at("DomainName")},
-                        {"DefaultExpirationDays", input.at("DefaultExpirationDays")},
-                        {"CreatedAt", 1700000000.5},
-                        {"LastUpdatedAt", "2023-11-14T22:13:20Z"}};
-  });
+  registry_.Register(
+      "CreateDomain",
+      [this](const service::RequestContext& ctx, json::object input) -> Result<json::object> {
+        last_context_ = ctx;
+        last_input_ = input;
+        return json::object{{"DomainName", input.at("DomainName")},
+                            {"DefaultExpirationDays", input.at("DefaultExpirationDays")},
+                            {"CreatedAt", 1700000000.5},
+                            {"LastUpdatedAt", "2023-11-14T22:13:20Z"}};
+      });
   HttpResponse r = Call("POST", "/domains/d1", R"({"DefaultExpirationDays": 9})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.operation, "CreateDomain");
@@ -121,11 +122,11 @@ TEST_F(PipelineTest, UnknownPathIsUnknownOperation) {
 
 TEST_F(PipelineTest, ValidationFailureIsBadRequestNamingTheMember) {
   bool called = false;
-  registry_.Register("CreateDomain", [&](const service::RequestContext&,
-                                         json::object) -> Result<json::object> {
-    called = true;
-    return json::object();
-  });
+  registry_.Register("CreateDomain",
+                     [&](const service::RequestContext&, json::object) -> Result<json::object> {
+                       called = true;
+                       return json::object();
+                     });
   HttpResponse r = Call("POST", "/domains/bad%20name", R"({"DefaultExpirationDays": 9})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(Header(r, "x-amzn-ErrorType"), "BadRequestException");
@@ -141,15 +142,16 @@ TEST_F(PipelineTest, ValidationFailureIsBadRequestNamingTheMember) {
 }
 
 TEST_F(PipelineTest, HandlerErrorsAndExceptionsBecomeAwsErrors) {
-  registry_.Register("GetDomain", [](const service::RequestContext&,
-                                     json::object) -> Result<json::object> {
-    return Error::NotFound("Domain d does not exist");
-  });
-  registry_.Register("DeleteDomain", [](const service::RequestContext&,
-                                        json::object input) -> Result<json::object> {
-    (void)input.at("NoSuchMember");  // throws
-    return json::object();
-  });
+  registry_.Register("GetDomain",
+                     [](const service::RequestContext&, json::object) -> Result<json::object> {
+                       return Error::NotFound("Domain d does not exist");
+                     });
+  registry_.Register(
+      "DeleteDomain",
+      [](const service::RequestContext&, json::object input) -> Result<json::object> {
+        (void)input.at("NoSuchMember");  // throws
+        return json::object();
+      });
   HttpResponse nf = Call("GET", "/domains/d");
   EXPECT_EQ(nf.status, 404);
   EXPECT_EQ(nf.operation, "GetDomain");
@@ -172,12 +174,13 @@ TEST_F(PipelineTest, AuthenticationFailuresStopBeforeRouting) {
 }
 
 TEST_F(PipelineTest, StatusCodeMemberSetsTheStatus) {
-  registry_.Register("CreateSegmentEstimate", [](const service::RequestContext&,
-                                                 json::object) -> Result<json::object> {
-    return json::object{{"DomainName", "d"}, {"EstimateId", "e"}, {"StatusCode", 202}};
-  });
-  HttpResponse r = Call("POST", "/domains/d/segment-estimates",
-                        R"({"SegmentQuery":{"Groups":[]}})");
+  registry_.Register(
+      "CreateSegmentEstimate",
+      [](const service::RequestContext&, json::object) -> Result<json::object> {
+        return json::object{{"DomainName", "d"}, {"EstimateId", "e"}, {"StatusCode", 202}};
+      });
+  HttpResponse r =
+      Call("POST", "/domains/d/segment-estimates", R"({"SegmentQuery":{"Groups":[]}})");
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_FALSE(Body(r).contains("StatusCode"));
   EXPECT_EQ(Body(r).at("EstimateId"), "e");
@@ -243,11 +246,11 @@ TEST(Golden, BotocoreRequestsBindToTheirParameters) {
     }
     service::Registry registry;
     json::object seen;
-    registry.Register(name, [&](const service::RequestContext&,
-                                json::object input) -> Result<json::object> {
-      seen = input;
-      return json::object();
-    });
+    registry.Register(
+        name, [&](const service::RequestContext&, json::object input) -> Result<json::object> {
+          seen = input;
+          return json::object();
+        });
     FixedAuthenticator auth;
     Pipeline pipeline(registry, auth, PipelineOptions{});
     HttpResponse r = pipeline.Handle(request);

@@ -33,8 +33,7 @@ TEST(Router, EveryOperationRoutesToItself) {
     std::string path = Instantiate(op.request_uri);
     auto m = router.Match(op.method, path, "");
     ASSERT_TRUE(m.ok()) << op.name << " " << path << ": " << m.error().message();
-    EXPECT_EQ(m->operation, &op) << op.method << " " << path << " routed to "
-                                 << m->operation->name;
+    EXPECT_EQ(m->operation, &op) << op.method << " " << path << " routed to " << m->operation->name;
     // Every label of the template is bound, decoded.
     std::regex label(R"(\{([A-Za-z0-9_]+)\+?\})");
     for (std::sregex_iterator it(op.request_uri.begin(), op.request_uri.end(), label), end;
@@ -69,8 +68,7 @@ TEST(Router, LiteralSegmentsBeatLabels) {
             "GetWorkflowSteps");
   EXPECT_EQ(router.Match("PUT", "/domains/d/upload-jobs/j/stop", "")->operation->name,
             "StopUploadJob");
-  EXPECT_EQ(router.Match("PUT", "/domains/d/upload-jobs/j", "")->operation->name,
-            "StartUploadJob");
+  EXPECT_EQ(router.Match("PUT", "/domains/d/upload-jobs/j", "")->operation->name, "StartUploadJob");
   // A label whose value happens to equal a literal elsewhere still routes by position.
   EXPECT_EQ(router.Match("POST", "/domains/delete", "")->operation->name, "CreateDomain");
   EXPECT_EQ(router.Match("GET", "/domains/profiles", "")->operation->name, "GetDomain");
@@ -92,9 +90,13 @@ TEST(Router, LabelsArePercentDecodedAfterSplitting) {
 
 TEST(Router, UnknownMethodOrPathIsUnknownOperation) {
   const Router& router = Router::Default();
-  for (auto [method, path] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", "/nope"}, {"PATCH", "/domains/d"}, {"GET", "/domains/d/profiles/x/y/z"},
-           {"POST", "/domains//profiles"}, {"GET", "/"}, {"HEAD", "/domains"}}) {
+  for (auto [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"GET", "/nope"},
+                                                        {"PATCH", "/domains/d"},
+                                                        {"GET", "/domains/d/profiles/x/y/z"},
+                                                        {"POST", "/domains//profiles"},
+                                                        {"GET", "/"},
+                                                        {"HEAD", "/domains"}}) {
     auto m = router.Match(method, path, "");
     ASSERT_FALSE(m.ok()) << method << " " << path;
     EXPECT_EQ(m.error().code(), ErrorCode::kUnknownOperation);

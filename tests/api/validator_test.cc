@@ -45,11 +45,11 @@ TEST(Validator, StringLengthCountsCodePoints) {
   std::string ok255, bad256;
   for (int i = 0; i < 255; ++i) ok255 += "\xC3\xA9";  // é: two bytes, one code point
   bad256 = ok255 + "\xC3\xA9";
-  EXPECT_EQ(Check("CreateDomainRequest", std::string("{") + kDomain +
-                                             R"(,"DeadLetterQueueUrl":")" + ok255 + "\"}"),
+  EXPECT_EQ(Check("CreateDomainRequest",
+                  std::string("{") + kDomain + R"(,"DeadLetterQueueUrl":")" + ok255 + "\"}"),
             "");
-  EXPECT_EQ(Check("CreateDomainRequest", std::string("{") + kDomain +
-                                             R"(,"DeadLetterQueueUrl":")" + bad256 + "\"}"),
+  EXPECT_EQ(Check("CreateDomainRequest",
+                  std::string("{") + kDomain + R"(,"DeadLetterQueueUrl":")" + bad256 + "\"}"),
             "1 validation error detected: Value '" + bad256 +
                 "' at 'DeadLetterQueueUrl' failed to satisfy constraint: Member must have "
                 "length less than or equal to 255");
@@ -58,21 +58,23 @@ TEST(Validator, StringLengthCountsCodePoints) {
             "constraint: Member must have length greater than or equal to 1; Value '' at "
             "'DomainName' failed to satisfy constraint: Member must satisfy regular expression "
             "pattern: ^[a-zA-Z0-9_-]+$");
-  std::string empty = Check("CreateDomainRequest", R"({"DomainName":"","DefaultExpirationDays":7})");
+  std::string empty =
+      Check("CreateDomainRequest", R"({"DomainName":"","DefaultExpirationDays":7})");
   EXPECT_NE(empty.find("Member must have length greater than or equal to 1"), std::string::npos);
 }
 
 TEST(Validator, NestedSensitiveMembersAreNamedButNotEchoed) {
   std::string city(256, 'x');
   EXPECT_EQ(Check("CreateProfileRequest", R"({"DomainName":"d","Address":{"City":"Paris"}})"), "");
-  EXPECT_EQ(Check("CreateProfileRequest",
-                  R"({"DomainName":"d","Address":{"City":")" + city + "\"}}"),
-            "1 validation error detected: Value at 'Address.City' failed to satisfy constraint: "
-            "Member must have length less than or equal to 255");
+  EXPECT_EQ(
+      Check("CreateProfileRequest", R"({"DomainName":"d","Address":{"City":")" + city + "\"}}"),
+      "1 validation error detected: Value at 'Address.City' failed to satisfy constraint: "
+      "Member must have length less than or equal to 255");
 }
 
 TEST(Validator, Pattern) {
-  EXPECT_EQ(Check("CreateDomainRequest", R"({"DomainName":"ok_name-1","DefaultExpirationDays":7})"), "");
+  EXPECT_EQ(Check("CreateDomainRequest", R"({"DomainName":"ok_name-1","DefaultExpirationDays":7})"),
+            "");
   EXPECT_EQ(Check("CreateDomainRequest", R"({"DomainName":"bad name","DefaultExpirationDays":7})"),
             "1 validation error detected: Value 'bad name' at 'DomainName' failed to satisfy "
             "constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9_-]+$");
@@ -82,16 +84,18 @@ TEST(Validator, HandCheckedLookaheadPatternInMapKeysAndLists) {
   EXPECT_EQ(Check("TagResourceRequest",
                   R"({"resourceArn":"arn:aws:profile:us-east-1:1:domains/d","tags":{"team":"a"}})"),
             "");
-  EXPECT_EQ(Check("TagResourceRequest",
-                  R"({"resourceArn":"arn:aws:profile:us-east-1:1:domains/d","tags":{"aws:x":"a"}})"),
-            "1 validation error detected: Value '{aws:x=a}' at 'tags' failed to satisfy "
-            "constraint: Map keys must satisfy constraint: [Member must satisfy regular "
-            "expression pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$]");
-  EXPECT_EQ(Check("UntagResourceRequest",
-                  R"({"resourceArn":"arn:aws:profile:us-east-1:1:domains/d","tagKeys":["ok","aws:no"]})"),
-            "1 validation error detected: Value '[ok, aws:no]' at 'tagKeys' failed to satisfy "
-            "constraint: Member must satisfy constraint: [Member must satisfy regular "
-            "expression pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$]");
+  EXPECT_EQ(
+      Check("TagResourceRequest",
+            R"({"resourceArn":"arn:aws:profile:us-east-1:1:domains/d","tags":{"aws:x":"a"}})"),
+      "1 validation error detected: Value '{aws:x=a}' at 'tags' failed to satisfy "
+      "constraint: Map keys must satisfy constraint: [Member must satisfy regular "
+      "expression pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$]");
+  EXPECT_EQ(
+      Check("UntagResourceRequest",
+            R"({"resourceArn":"arn:aws:profile:us-east-1:1:domains/d","tagKeys":["ok","aws:no"]})"),
+      "1 validation error detected: Value '[ok, aws:no]' at 'tagKeys' failed to satisfy "
+      "constraint: Member must satisfy constraint: [Member must satisfy regular "
+      "expression pattern: ^(?!aws:)[a-zA-Z+-=._:/]+$]");
 }
 
 TEST(Validator, Enum) {
@@ -118,9 +122,9 @@ TEST(Validator, IntegerRangeAndType) {
                 .find("Member must be of type integer"),
             std::string::npos);
   EXPECT_NE(Check("CreateDomainRequest", R"({"DomainName":"d","DefaultExpirationDays":7.5})"), "");
-  EXPECT_NE(Check("CreateDomainRequest",
-                  R"({"DomainName":"d","DefaultExpirationDays":4294967296})"),
-            "");  // beyond int32
+  EXPECT_NE(
+      Check("CreateDomainRequest", R"({"DomainName":"d","DefaultExpirationDays":4294967296})"),
+      "");  // beyond int32
 }
 
 TEST(Validator, LongAndDouble) {
@@ -160,7 +164,8 @@ TEST(Validator, ListSizeAndStructureElements) {
             "1 validation error detected: Value '[]' at 'ProfileIds' failed to satisfy "
             "constraint: Member must have length greater than or equal to 1");
   std::string many = "[";
-  for (int i = 0; i < 21; ++i) many += std::string(i ? "," : "") + "\"0123456789abcdef0123456789abcdef\"";
+  for (int i = 0; i < 21; ++i)
+    many += std::string(i ? "," : "") + "\"0123456789abcdef0123456789abcdef\"";
   many += "]";
   EXPECT_NE(Check("BatchGetProfileRequest", R"({"DomainName":"d","ProfileIds":)" + many + "}")
                 .find("Member must have length less than or equal to 20"),
@@ -182,7 +187,8 @@ TEST(Validator, ListSizeAndStructureElements) {
 
 TEST(Validator, MapSizeAndValues) {
   std::string tags = "{";
-  for (int i = 0; i < 51; ++i) tags += std::string(i ? "," : "") + "\"k" + std::to_string(i) + "\":\"v\"";
+  for (int i = 0; i < 51; ++i)
+    tags += std::string(i ? "," : "") + "\"k" + std::to_string(i) + "\":\"v\"";
   tags += "}";
   std::string m = Check("TagResourceRequest",
                         R"({"resourceArn":"arn:aws:profile:x:1:domains/d","tags":)" + tags + "}");
@@ -190,12 +196,14 @@ TEST(Validator, MapSizeAndValues) {
                    "or equal to 50"),
             std::string::npos)
       << m;
-  EXPECT_EQ(Check("TagResourceRequest", R"({"resourceArn":"arn:aws:profile:x:1:domains/d","tags":{}})"),
-            "1 validation error detected: Value '{}' at 'tags' failed to satisfy constraint: "
-            "Member must have length greater than or equal to 1");
+  EXPECT_EQ(
+      Check("TagResourceRequest", R"({"resourceArn":"arn:aws:profile:x:1:domains/d","tags":{}})"),
+      "1 validation error detected: Value '{}' at 'tags' failed to satisfy constraint: "
+      "Member must have length greater than or equal to 1");
   std::string long_value(257, 'v');
-  EXPECT_EQ(Check("TagResourceRequest", R"({"resourceArn":"arn:aws:profile:x:1:domains/d","tags":{"k":")" +
-                                            long_value + "\"}}"),
+  EXPECT_EQ(Check("TagResourceRequest",
+                  R"({"resourceArn":"arn:aws:profile:x:1:domains/d","tags":{"k":")" + long_value +
+                      "\"}}"),
             "1 validation error detected: Value '{k=" + long_value +
                 "}' at 'tags' failed to satisfy constraint: Map value must satisfy constraint: "
                 "[Member must have length less than or equal to 256]");
@@ -207,7 +215,8 @@ TEST(Validator, MapSizeAndValues) {
 }
 
 TEST(Validator, Union) {
-  EXPECT_TRUE(ValidateValue(S("Dimension"), json::parse(R"({"CalculatedAttributes":{}})"), "D").ok());
+  EXPECT_TRUE(
+      ValidateValue(S("Dimension"), json::parse(R"({"CalculatedAttributes":{}})"), "D").ok());
   Status two = ValidateValue(
       S("Dimension"), json::parse(R"({"CalculatedAttributes":{},"ProfileAttributes":{}})"), "D");
   ASSERT_FALSE(two.ok());
@@ -216,14 +225,16 @@ TEST(Validator, Union) {
 }
 
 TEST(Validator, NestedStructuresAndUnknownMembers) {
-  EXPECT_EQ(Check("CreateDomainRequest", std::string("{") + kDomain + R"(,"Whatever":[1,2])" + "}"), "");
-  std::string m = Check("CreateDomainRequest", std::string("{") + kDomain +
-                                                   R"(,"Matching":{"JobSchedule":{}}})");
-  EXPECT_EQ(m,
-            "3 validation errors detected: Value null at 'Matching.Enabled' failed to satisfy "
-            "constraint: Member must not be null; Value null at 'Matching.JobSchedule.DayOfTheWeek' "
-            "failed to satisfy constraint: Member must not be null; Value null at "
-            "'Matching.JobSchedule.Time' failed to satisfy constraint: Member must not be null");
+  EXPECT_EQ(Check("CreateDomainRequest", std::string("{") + kDomain + R"(,"Whatever":[1,2])" + "}"),
+            "");
+  std::string m = Check("CreateDomainRequest",
+                        std::string("{") + kDomain + R"(,"Matching":{"JobSchedule":{}}})");
+  EXPECT_EQ(
+      m,
+      "3 validation errors detected: Value null at 'Matching.Enabled' failed to satisfy "
+      "constraint: Member must not be null; Value null at 'Matching.JobSchedule.DayOfTheWeek' "
+      "failed to satisfy constraint: Member must not be null; Value null at "
+      "'Matching.JobSchedule.Time' failed to satisfy constraint: Member must not be null");
   EXPECT_NE(Check("CreateDomainRequest", std::string("{") + kDomain + R"(,"Matching":[1]})")
                 .find("Member must be of type structure"),
             std::string::npos);

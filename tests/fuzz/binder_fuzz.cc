@@ -90,7 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view target = request.target;
     size_t q = target.find('?');
     std::string_view path = target.substr(0, q);
-    std::string_view query = q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+    std::string_view query =
+        q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
     auto route = Router::Default().Match(op.method, path, query);
     if (!route.ok()) std::abort();  // every operation's own template must route
     // Two templates may share a shape (the router then picks one); bind for the one routed.

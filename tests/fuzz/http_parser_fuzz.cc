@@ -1,6 +1,7 @@
 // libFuzzer target for the raw HTTP/1.1 bytes a client sends: the server's own RequestParser
-// (http/request_parser.h, shared with http/server.cc), fed the way Session::Parse feeds it: whatever arrived so far, put() over the buffer, consume what was used,
-// wait for more on need_more, and a fresh parser for each pipelined request.
+// (http/request_parser.h, shared with http/server.cc), fed the way Session::Parse feeds it:
+// whatever arrived so far, put() over the buffer, consume what was used, wait for more on
+// need_more, and a fresh parser for each pipelined request.
 //
 // Input: byte 0 chooses the read size (1..64 bytes per "read", so requests split at every
 // possible point, as slow or hostile clients split them); the rest are the bytes on the wire.
@@ -13,11 +14,11 @@
 //   2. a request that completes has a method, a target, and a Content-Length that matches its
 //      body when it declared one;
 //   3. parsing always makes progress or stops: no loop without consuming input.
+#include <algorithm>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
-#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstdlib>

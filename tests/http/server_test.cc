@@ -189,11 +189,21 @@ HttpResponse Echo(const HttpRequest& req) {
 HttpResponse TestErrors(const Error& error) {
   HttpResponse r;
   switch (error.code()) {
-    case ErrorCode::kBadRequest: r.status = 400; break;
-    case ErrorCode::kPayloadTooLarge: r.status = 413; break;
-    case ErrorCode::kHeadersTooLarge: r.status = 431; break;
-    case ErrorCode::kInternal: r.status = 500; break;
-    default: r.status = 599; break;
+    case ErrorCode::kBadRequest:
+      r.status = 400;
+      break;
+    case ErrorCode::kPayloadTooLarge:
+      r.status = 413;
+      break;
+    case ErrorCode::kHeadersTooLarge:
+      r.status = 431;
+      break;
+    case ErrorCode::kInternal:
+      r.status = 500;
+      break;
+    default:
+      r.status = 599;
+      break;
   }
   r.headers.emplace_back("Content-Type", "text/plain");
   r.headers.emplace_back("X-Error-Code", std::to_string(static_cast<int>(error.code())));

@@ -37,8 +37,8 @@ TEST(Arn, FormsTheAwsShape) {
 }
 
 TEST(InputAccessors, ReadTypedMembersAndClampPageSize) {
-  auto in = boost::json::parse(R"({"S":"x","N":7,"B":true,"O":{},"A":[1],"MaxResults":500})")
-                .as_object();
+  auto in =
+      boost::json::parse(R"({"S":"x","N":7,"B":true,"O":{},"A":[1],"MaxResults":500})").as_object();
   EXPECT_EQ(*GetString(in, "S"), "x");
   EXPECT_FALSE(GetString(in, "N").has_value());
   EXPECT_EQ(*GetInt(in, "N"), 7);

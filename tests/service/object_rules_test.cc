@@ -76,19 +76,21 @@ TEST(ObjectTypeRules, ChecksSourcesAndProfileTargets) {
   t["Fields"].as_object()["bad"] = Obj(R"({"Source": "_source.x", "Target": "_profile.Nope"})");
   EXPECT_FALSE(ValidateObjectTypeDefinition(t).ok());
   t = Obj(kOrderType);
-  t["Fields"].as_object()["ok"] =
-      Obj(R"({"Source": "{{_source.a}} {{_source.b}}", "Target": "_profile.BillingAddress.Country"})");
+  t["Fields"].as_object()["ok"] = Obj(
+      R"({"Source": "{{_source.a}} {{_source.b}}", "Target": "_profile.BillingAddress.Country"})");
   EXPECT_TRUE(ValidateObjectTypeDefinition(t).ok());
 }
 
 TEST(ObjectTypeRules, ReservedNamesAndTemplateExclusivity) {
   EXPECT_FALSE(ValidatePutObjectTypeRequest(Obj(R"({"ObjectTypeName": "_order"})")).ok());
-  EXPECT_FALSE(ValidatePutObjectTypeRequest(
-                   Obj(R"({"ObjectTypeName": "A", "TemplateId": "Salesforce-Account", "Keys": {}})"))
-                   .ok());
-  EXPECT_FALSE(ValidatePutObjectTypeRequest(
-                   Obj(R"({"ObjectTypeName": "A", "TemplateId": "Salesforce-Account", "Fields": {}})"))
-                   .ok());
+  EXPECT_FALSE(
+      ValidatePutObjectTypeRequest(
+          Obj(R"({"ObjectTypeName": "A", "TemplateId": "Salesforce-Account", "Keys": {}})"))
+          .ok());
+  EXPECT_FALSE(
+      ValidatePutObjectTypeRequest(
+          Obj(R"({"ObjectTypeName": "A", "TemplateId": "Salesforce-Account", "Fields": {}})"))
+          .ok());
   EXPECT_TRUE(ValidatePutObjectTypeRequest(
                   Obj(R"({"ObjectTypeName": "A", "TemplateId": "Salesforce-Account"})"))
                   .ok());
@@ -110,9 +112,9 @@ TEST(ObjectTypeRules, BuildFromTemplateUsesItsMappings) {
 
 TEST(ObjectTemplates, CatalogueIsCompleteAndEveryTemplateIsValid) {
   ASSERT_EQ(ObjectTemplates().size(), ObjectTemplateSources().size()) << "a template is not JSON";
-  for (std::string_view id : {"Salesforce-Account", "Salesforce-Contact", "Zendesk-users",
-                              "ServiceNow-sys_user", "Marketo-leads", "Shopify-customers",
-                              "Shopify-orders"}) {
+  for (std::string_view id :
+       {"Salesforce-Account", "Salesforce-Contact", "Zendesk-users", "ServiceNow-sys_user",
+        "Marketo-leads", "Shopify-customers", "Shopify-orders"}) {
     auto t = FindObjectTemplate(id);
     ASSERT_TRUE(t.ok()) << id;
     EXPECT_TRUE(t->contains("SourceName") && t->contains("SourceObject")) << id;
@@ -221,8 +223,7 @@ TEST(Resolution, LookupOnlyNeverStoredNewOnlyOnlyOnCreatedProfiles) {
 
 TEST(Mapping, WritesNestedTargets) {
   auto writes = MappedProfileFields(
-      Obj(kOrderType),
-      Obj(R"({"OrderId": "o", "email": "a@x.com", "name": {"first": "Ann"},
+      Obj(kOrderType), Obj(R"({"OrderId": "o", "email": "a@x.com", "name": {"first": "Ann"},
               "addr": {"city": "Oslo"}, "tier": "gold"})"));
   json::object profile = Obj(R"({"ProfileId": "p"})");
   auto written = ApplyIngestedFields(profile, writes, "Order", std::nullopt);

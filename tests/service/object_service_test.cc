@@ -53,7 +53,8 @@ class ObjectServiceTest : public ServiceTest {
   }
   std::vector<std::string> Objects(const std::string& profile_id, std::string_view extra = "") {
     json::object r = Ok("ListProfileObjects", R"({"DomainName": "d", "ObjectTypeName": "Order",
-        "ProfileId": ")" + profile_id + "\"" + std::string(extra) + "}");
+        "ProfileId": ")" + profile_id + "\"" + std::string(extra) +
+                                                  "}");
     std::vector<std::string> keys;
     for (const auto& item : r["Items"].as_array()) {
       keys.emplace_back(item.at("ProfileObjectUniqueKey").as_string());
@@ -71,7 +72,8 @@ TEST_F(ObjectServiceTest, ObjectTypeLifecycle) {
   json::object put = Ok("PutProfileObjectType", kOrderType);
   EXPECT_EQ(put.at("ObjectTypeName"), "Order");
   EXPECT_EQ(put.at("CreatedAt"), 1700000000.0);
-  json::object got = Ok("GetProfileObjectType", R"({"DomainName": "d", "ObjectTypeName": "Order"})");
+  json::object got =
+      Ok("GetProfileObjectType", R"({"DomainName": "d", "ObjectTypeName": "Order"})");
   EXPECT_EQ(got.at("Keys"), put.at("Keys"));
   Ok("PutProfileObjectType",
      R"({"DomainName": "d", "ObjectTypeName": "Shop", "Description": "s",
@@ -79,9 +81,9 @@ TEST_F(ObjectServiceTest, ObjectTypeLifecycle) {
   json::object list = Ok("ListProfileObjectTypes", R"({"DomainName": "d", "MaxResults": 1})");
   ASSERT_EQ(list.at("Items").as_array().size(), 1u);
   ASSERT_TRUE(list.contains("NextToken"));
-  json::object next = Ok("ListProfileObjectTypes", R"({"DomainName": "d", "NextToken": ")" +
-                                                       std::string(list.at("NextToken").as_string()) +
-                                                       "\"}");
+  json::object next =
+      Ok("ListProfileObjectTypes", R"({"DomainName": "d", "NextToken": ")" +
+                                       std::string(list.at("NextToken").as_string()) + "\"}");
   ASSERT_EQ(next.at("Items").as_array().size(), 1u);
   EXPECT_EQ(next.at("Items").as_array()[0].at("Tags").at("team"), "x");
   EXPECT_FALSE(next.contains("NextToken"));
@@ -116,17 +118,19 @@ TEST_F(ObjectServiceTest, OrdersOfTwoCustomersMakeTwoProfiles) {
   json::object domain = Ok("GetDomain", R"({"DomainName": "d"})");
   (void)domain;
   Result<ObjectStats> stats = ObjectStats{};
-  ASSERT_TRUE(store_->Read([&](store::Txn& txn) -> Status {
-    stats = CountObjects(txn, ctx_, "d");
-    return OkStatus();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](store::Txn& txn) -> Status {
+                    stats = CountObjects(txn, ctx_, "d");
+                    return OkStatus();
+                  })
+                  .ok());
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->object_count, 3);
   EXPECT_GT(stats->total_size, 100);
 
   // The INGESTED history names the object type and the object.
-  json::object history = Ok("ListProfileHistoryRecords",
-                            R"({"DomainName": "d", "ProfileId": ")" + ann + "\"}");
+  json::object history =
+      Ok("ListProfileHistoryRecords", R"({"DomainName": "d", "ProfileId": ")" + ann + "\"}");
   int ingested = 0;
   for (const auto& r : history.at("ProfileHistoryRecords").as_array()) {
     if (r.at("ActionType") == "INGESTED") {
@@ -162,7 +166,8 @@ TEST_F(ObjectServiceTest, AmbiguousKeyFallsThroughToTheNext) {
   Ok("CreateProfile", R"({"DomainName": "d", "EmailAddress": "shared@x.com", "FirstName": "B"})");
   json::object c = Ok("CreateProfile", R"({"DomainName": "d", "PhoneNumber": "+15550100"})");
   std::string target(c.at("ProfileId").as_string());
-  ASSERT_TRUE(Put("Order", R"({"OrderId": "o9", "email": "shared@x.com", "phone": "+15550100"})").ok());
+  ASSERT_TRUE(
+      Put("Order", R"({"OrderId": "o9", "email": "shared@x.com", "phone": "+15550100"})").ok());
   EXPECT_EQ(Objects(target), (std::vector<std::string>{"o9"}));
 }
 
@@ -200,7 +205,8 @@ TEST_F(ObjectServiceTest, ManualFirstNameSurvivesIngestion) {
                       R"({"DomainName": "d", "EmailAddress": "ann@x.com", "FirstName": "Annie"})");
   std::string id(c.at("ProfileId").as_string());
   ASSERT_TRUE(Put("Order", R"({"OrderId": "o1", "email": "ann@x.com", "first": "Ann",
-                               "phone": "+4712345678"})").ok());
+                               "phone": "+4712345678"})")
+                  .ok());
   json::object p = Profile(id);
   EXPECT_EQ(p.at("FirstName"), "Annie");
   EXPECT_EQ(p.at("PhoneNumber"), "+4712345678");
@@ -211,23 +217,28 @@ TEST_F(ObjectServiceTest, DeletingTheTypeRemovesItsObjects) {
   Ok("PutProfileObjectType", kOrderType);
   ASSERT_TRUE(Put("Order", R"({"OrderId": "o1", "email": "ann@x.com", "total": 4})").ok());
   ASSERT_TRUE(Put("Order", R"({"OrderId": "o2", "email": "ann@x.com", "total": 8})").ok());
-  json::object stats = Ok("GetObjectTypeAttributeStatistics",
-                          R"({"DomainName": "d", "ObjectTypeName": "Order", "AttributeName": "total"})");
+  json::object stats =
+      Ok("GetObjectTypeAttributeStatistics",
+         R"({"DomainName": "d", "ObjectTypeName": "Order", "AttributeName": "total"})");
   EXPECT_EQ(stats.at("Statistics").at("Average"), 6.0);
-  json::object values = Ok("ListObjectTypeAttributeValues",
-                           R"({"DomainName": "d", "ObjectTypeName": "Order", "AttributeName": "total"})");
+  json::object values =
+      Ok("ListObjectTypeAttributeValues",
+         R"({"DomainName": "d", "ObjectTypeName": "Order", "AttributeName": "total"})");
   EXPECT_EQ(values.at("Items").as_array().size(), 2u);
-  json::object attrs = Ok("ListObjectTypeAttributes", R"({"DomainName": "d", "ObjectTypeName": "Order"})");
+  json::object attrs =
+      Ok("ListObjectTypeAttributes", R"({"DomainName": "d", "ObjectTypeName": "Order"})");
   EXPECT_EQ(attrs.at("Items").as_array().size(), 6u);
   std::string ann = OnlyProfile("_email", "ann@x.com");
   Ok("DeleteProfileObjectType", R"({"DomainName": "d", "ObjectTypeName": "Order"})");
   Ok("PutProfileObjectType", kOrderType);
   EXPECT_TRUE(Objects(ann).empty());
   Result<ObjectStats> s = ObjectStats{};
-  ASSERT_TRUE(store_->Read([&](store::Txn& txn) -> Status {
-    s = CountObjects(txn, ctx_, "d");
-    return OkStatus();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Read([&](store::Txn& txn) -> Status {
+                    s = CountObjects(txn, ctx_, "d");
+                    return OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(s->object_count, 0);
   EXPECT_EQ(s->total_size, 0);
 }
@@ -238,7 +249,8 @@ TEST_F(ObjectServiceTest, ConcurrentOrdersOfOneNewCustomerMakeOneProfile) {
   std::atomic<int> failures{0};
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
-      auto r = Put("Order", R"({"OrderId": "c)" + std::to_string(i) + R"(", "email": "race@x.com"})");
+      auto r =
+          Put("Order", R"({"OrderId": "c)" + std::to_string(i) + R"(", "email": "race@x.com"})");
       if (!r.ok()) ++failures;
     });
   }
@@ -255,8 +267,9 @@ TEST_F(ObjectServiceTest, TemplatesAreServed) {
   EXPECT_EQ(t.at("SourceName"), "Salesforce");
   auto missing = Call("GetProfileObjectTypeTemplate", Obj(R"({"TemplateId": "x"})"));
   EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
-  json::object detected = Ok("DetectProfileObjectType",
-                             R"({"DomainName": "d", "Objects": ["{\"id\": \"1\", \"email\": \"a@b.co\"}"]})");
+  json::object detected =
+      Ok("DetectProfileObjectType",
+         R"({"DomainName": "d", "Objects": ["{\"id\": \"1\", \"email\": \"a@b.co\"}"]})");
   EXPECT_EQ(detected.at("DetectedProfileObjectTypes").as_array().size(), 1u);
 }
 

@@ -87,15 +87,15 @@ TEST(ApplyProfileUpdate, EngagementPreferencesListsReplaceWhenGiven) {
       current, Obj(R"({"EngagementPreferences": {"Phone": [{"KeyValue": "+2"}]}})"));
   EXPECT_EQ(after.at("EngagementPreferences"),
             Obj(R"({"Phone": [{"KeyValue": "+2"}], "Email": [{"KeyValue": "a@x"}]})"));
-  json::object emptied = ApplyProfileUpdate(
-      after, Obj(R"({"EngagementPreferences": {"Phone": [], "Email": []}})"));
+  json::object emptied =
+      ApplyProfileUpdate(after, Obj(R"({"EngagementPreferences": {"Phone": [], "Email": []}})"));
   EXPECT_FALSE(emptied.contains("EngagementPreferences"));
 }
 
 TEST(ApplyProfileUpdate, EnumAlternativesRoundTrip) {
-  json::object after = ApplyProfileUpdate(
-      Obj(R"({"ProfileId": "p"})"),
-      Obj(R"({"PartyType": "BUSINESS", "PartyTypeString": "x", "Gender": "MALE",
+  json::object after =
+      ApplyProfileUpdate(Obj(R"({"ProfileId": "p"})"),
+                         Obj(R"({"PartyType": "BUSINESS", "PartyTypeString": "x", "Gender": "MALE",
               "GenderString": "y", "ProfileType": "ACCOUNT_PROFILE"})"));
   EXPECT_EQ(after, Obj(R"({"ProfileId": "p", "PartyType": "BUSINESS", "PartyTypeString": "x",
                            "Gender": "MALE", "GenderString": "y",

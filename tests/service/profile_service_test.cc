@@ -21,8 +21,8 @@ class ProfileServiceTest : public ServiceTest {
   }
 
   json::object Get(const std::string& id) {
-    json::object r = Ok("BatchGetProfile",
-                        R"({"DomainName": "d", "ProfileIds": [")" + id + R"("]})");
+    json::object r =
+        Ok("BatchGetProfile", R"({"DomainName": "d", "ProfileIds": [")" + id + R"("]})");
     EXPECT_EQ(r.at("Profiles").as_array().size(), 1u);
     return r.at("Profiles").as_array().at(0).as_object();
   }
@@ -57,8 +57,8 @@ TEST_F(ProfileServiceTest, SearchFollowsUpdatesAndCustomKeys) {
   EXPECT_EQ(Search("_profileId", id), std::set<std::string>{id});
   Ok("AddProfileKey", R"({"DomainName": "d", "ProfileId": ")" + id +
                           R"(", "KeyName": "loyalty", "Values": ["L1"]})");
-  Ok("UpdateProfile", R"({"DomainName": "d", "ProfileId": ")" + id +
-                          R"(", "EmailAddress": "new@x"})");
+  Ok("UpdateProfile",
+     R"({"DomainName": "d", "ProfileId": ")" + id + R"(", "EmailAddress": "new@x"})");
   EXPECT_TRUE(Search("_email", "old@x").empty());
   EXPECT_EQ(Search("_email", "new@x"), std::set<std::string>{id});
   EXPECT_EQ(Search("loyalty", "L1"), std::set<std::string>{id});  // survived the update
@@ -74,7 +74,8 @@ TEST_F(ProfileServiceTest, SearchAndOrWithFoundByItems) {
   auto search = [&](std::string_view op) {
     return Ok("SearchProfiles", R"({"DomainName": "d", "KeyName": "_email", "Values": ["e@x"],
         "AdditionalSearchKeys": [{"KeyName": "_phone", "Values": ["1", "9"]}],
-        "LogicalOperator": ")" + std::string(op) + R"("})");
+        "LogicalOperator": ")" + std::string(op) +
+                                    R"("})");
   };
   json::object and_result = search("AND");
   ASSERT_EQ(and_result.at("Items").as_array().size(), 1u);
@@ -170,8 +171,9 @@ TEST_F(ProfileServiceTest, HistoryRecordsEveryChangeAndOutlivesDelete) {
   EXPECT_EQ(actions, (std::vector<std::string>{"CREATED", "UPDATED", "ADDED_PROFILE_KEY",
                                                "DELETED_PROFILE_KEY", "DELETED_BY_CUSTOMER"}));
 
-  json::object filtered = Ok("ListProfileHistoryRecords", R"({"DomainName": "d", "ProfileId": ")" +
-                                                              id + R"(", "ActionType": "UPDATED"})");
+  json::object filtered =
+      Ok("ListProfileHistoryRecords",
+         R"({"DomainName": "d", "ProfileId": ")" + id + R"(", "ActionType": "UPDATED"})");
   ASSERT_EQ(filtered.at("ProfileHistoryRecords").as_array().size(), 1u);
 
   json::object rec = Ok("GetProfileHistoryRecord", R"({"DomainName": "d", "ProfileId": ")" + id +
@@ -191,16 +193,16 @@ TEST_F(ProfileServiceTest, DeleteRemovesProfileKeysAndValues) {
   std::string other = Create(R"("Address": {"City": "Lyon"})");
   Ok("AddProfileKey",
      R"({"DomainName": "d", "ProfileId": ")" + id + R"(", "KeyName": "k", "Values": ["v"]})");
-  json::object values = Ok("ListProfileAttributeValues",
-                           R"({"DomainName": "d", "AttributeName": "Address.City"})");
+  json::object values =
+      Ok("ListProfileAttributeValues", R"({"DomainName": "d", "AttributeName": "Address.City"})");
   EXPECT_EQ(values.at("Items"), json::parse(R"([{"Value": "Lyon"}, {"Value": "Paris"}])"));
   EXPECT_EQ(Ok("GetDomain", R"({"DomainName": "d"})").at("Stats").at("ProfileCount"), 2);
 
   Ok("DeleteProfile", R"({"DomainName": "d", "ProfileId": ")" + id + R"("})");
   EXPECT_TRUE(Search("_email", "e@x").empty());
   EXPECT_TRUE(Search("k", "v").empty());
-  values = Ok("ListProfileAttributeValues",
-              R"({"DomainName": "d", "AttributeName": "Address.City"})");
+  values =
+      Ok("ListProfileAttributeValues", R"({"DomainName": "d", "AttributeName": "Address.City"})");
   EXPECT_EQ(values.at("Items"), json::parse(R"([{"Value": "Lyon"}])"));
   EXPECT_EQ(Ok("GetDomain", R"({"DomainName": "d"})").at("Stats").at("ProfileCount"), 1);
 
@@ -222,8 +224,8 @@ TEST_F(ProfileServiceTest, SixteenConcurrentUpdatesAllTakeEffect) {
   std::vector<std::thread> clients;
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back([&, i] {
-      std::string in = R"({"DomainName": "d", "ProfileId": ")" + id +
-                       R"(", "Attributes": {"attr)" + std::to_string(i) + R"(": "v"}})";
+      std::string in = R"({"DomainName": "d", "ProfileId": ")" + id + R"(", "Attributes": {"attr)" +
+                       std::to_string(i) + R"(": "v"}})";
       if (!Call("UpdateProfile", Obj(in)).ok()) ++failures;
       std::string key = R"({"DomainName": "d", "ProfileId": ")" + id +
                         R"(", "KeyName": "k", "Values": ["v)" + std::to_string(i) + R"("]})";

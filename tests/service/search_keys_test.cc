@@ -19,15 +19,22 @@ TEST(DeriveSearchKeys, PredefinedKeysFromTheProfile) {
       "PhoneNumber": "1", "MobilePhoneNumber": "2", "HomePhoneNumber": "3",
       "BusinessPhoneNumber": "4", "FirstName": "Ann", "MiddleName": "B", "LastName": "Cole",
       "BusinessName": "not a key"})");
-  std::vector<KeyRow> expected = {
-      {"_account", "A1"}, {"_email", "b@x"}, {"_email", "e@x"}, {"_email", "p@x"},
-      {"_fullName", "Ann B Cole"}, {"_phone", "1"}, {"_phone", "2"}, {"_phone", "3"},
-      {"_phone", "4"}, {"_profileId", "p1"}};
+  std::vector<KeyRow> expected = {{"_account", "A1"},
+                                  {"_email", "b@x"},
+                                  {"_email", "e@x"},
+                                  {"_email", "p@x"},
+                                  {"_fullName", "Ann B Cole"},
+                                  {"_phone", "1"},
+                                  {"_phone", "2"},
+                                  {"_phone", "3"},
+                                  {"_phone", "4"},
+                                  {"_profileId", "p1"}};
   EXPECT_EQ(DeriveSearchKeys(p), expected);
 }
 
 TEST(DeriveSearchKeys, SameValueInTwoMembersIsOneRow) {
-  json::object p = Obj(R"({"ProfileId": "p", "EmailAddress": "e@x", "BusinessEmailAddress": "e@x"})");
+  json::object p =
+      Obj(R"({"ProfileId": "p", "EmailAddress": "e@x", "BusinessEmailAddress": "e@x"})");
   std::vector<KeyRow> expected = {{"_email", "e@x"}, {"_profileId", "p"}};
   EXPECT_EQ(DeriveSearchKeys(p), expected);
 }
@@ -62,8 +69,8 @@ TEST(DiffRows, RemovedAndAdded) {
 
 TEST(FoundByItems, OnlyMatchedPairsWithMatchedValues) {
   std::vector<KeyRow> keys = {{"_email", "a@x"}, {"_phone", "1"}, {"_profileId", "p"}};
-  std::vector<SearchPair> pairs = {{"_email", {"z@x", "a@x"}}, {"_phone", {"2"}},
-                                   {"_profileId", {"p"}}};
+  std::vector<SearchPair> pairs = {
+      {"_email", {"z@x", "a@x"}}, {"_phone", {"2"}}, {"_profileId", {"p"}}};
   json::array found = FoundByItems(keys, pairs);
   EXPECT_EQ(json::value(found), json::parse(R"([{"KeyName": "_email", "Values": ["a@x"]},
                                                 {"KeyName": "_profileId", "Values": ["p"]}])"));
