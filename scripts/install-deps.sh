@@ -11,7 +11,7 @@ build_packages=(
 test_packages=(
   googletest libgtest-dev libbenchmark-dev
   postgresql postgresql-contrib wrk nodejs npm
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format-14
 )
 
 wanted=("${build_packages[@]}")

@@ -20,6 +20,8 @@ trap cleanup EXIT
 
 # The committed compact model must be what the generator makes of ../shared/spec.
 bash tools/codegen/check.sh || exit 1
+# Unformatted C++ fails the run before anything is built (tools/format-check.sh --fix mends it).
+bash tools/format-check.sh || exit 1
 
 bash scripts/build.sh asan || exit 1
 bash scripts/build.sh release || exit 1
