@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "common/hex.h"
 #include "common/ids.h"
 #include "service/common.h"
 #include "service/profile_ops.h"
@@ -18,25 +19,9 @@ namespace {
 constexpr size_t kTimeHex = 12;
 constexpr size_t kCounterHex = 8;
 
-std::string Hex(uint64_t v, size_t digits) {
-  std::string out(digits, '0');
-  for (size_t i = digits; i-- > 0;) {
-    out[i] = "0123456789abcdef"[v & 0xf];
-    v >>= 4;
-  }
-  return out;
-}
-
 uint64_t ParseHex(std::string_view s) {
   uint64_t v = 0;
-  for (char c : s) {
-    v <<= 4;
-    if (c >= '0' && c <= '9') {
-      v |= static_cast<uint64_t>(c - '0');
-    } else if (c >= 'a' && c <= 'f') {
-      v |= static_cast<uint64_t>(c - 'a' + 10);
-    }
-  }
+  for (char c : s) v = (v << 4) | static_cast<uint64_t>(std::max(0, HexDigitValue(c)));
   return v;
 }
 
@@ -202,7 +187,9 @@ std::string NextHistoryId(json::object& profile, int64_t now_ms) {
       counter = last_counter + 1;
     }
   }
-  std::string head = Hex(ms, kTimeHex) + Hex(counter, kCounterHex);
+  std::string head;
+  AppendHex(head, ms, kTimeHex);
+  AppendHex(head, counter, kCounterHex);
   profile[kHistoryLastMember] = head;
   return head + RandomHex(32 - kTimeHex - kCounterHex);
 }

@@ -37,7 +37,8 @@ enum class Sql : int {
 
 inline constexpr size_t kSqlCount = static_cast<size_t>(Sql::kCount);
 
-// Indexed by Sql; the order must match the enum (checked below by the count).
+// Indexed by Sql; the order must match the enum. A missing entry would be value-initialised to
+// nullptr, which the static_assert below refuses.
 inline constexpr std::array<const char*, kSqlCount> kSqlText = {
     "BEGIN",
     "BEGIN IMMEDIATE",
@@ -85,5 +86,13 @@ inline constexpr std::array<const char*, kSqlCount> kSqlText = {
     // kScopeDeleteIndex2
     "DELETE FROM idx WHERE account = ?1 AND domain = ?2",
 };
+
+constexpr bool EverySqlHasText() {
+  for (const char* text : kSqlText) {
+    if (text == nullptr) return false;
+  }
+  return true;
+}
+static_assert(EverySqlHasText(), "kSqlText needs one statement per Sql value, in enum order");
 
 }  // namespace profiled::store::sqlite
