@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <optional>
 #include <string>
@@ -109,6 +110,19 @@ class Txn {
 
 // The transaction body. Return an error to roll back everything it wrote.
 using TxnFn = std::function<Status(Txn&)>;
+
+// How every store calls a transaction body, as the contract on Store::Write/Read says: an
+// exception it throws becomes kInternal (the transaction then rolls back and is not retried), so
+// that it cannot take a writer thread or a pooled connection with it.
+inline Status CallTxnFn(const TxnFn& fn, Txn& txn) {
+  try {
+    return fn(txn);
+  } catch (const std::exception& e) {
+    return Error::Internal(std::string("exception in store transaction: ") + e.what());
+  } catch (...) {
+    return Error::Internal("exception in store transaction");
+  }
+}
 
 // Opening a store migrates an older schema forward and refuses (kInternal) a database whose
 // schema version is newer than the binary's, so an old binary never writes rows it may misread.

@@ -457,15 +457,7 @@ class PostgresStore final : public Store {
 
   // As the contract says (and as SQLite does): a function that throws rolls back and the call
   // returns kInternal; the exception goes no further and is not retried.
-  static Status CallFn(const TxnFn& fn, Txn& txn) {
-    try {
-      return fn(txn);
-    } catch (const std::exception& e) {
-      return Error::Internal(std::string("exception in store transaction: ") + e.what());
-    } catch (...) {
-      return Error::Internal("exception in store transaction");
-    }
-  }
+  static Status CallFn(const TxnFn& fn, Txn& txn) { return CallTxnFn(fn, txn); }
 
   // Run once on each new connection, before its statements are prepared.
   std::string SessionSetup() const {

@@ -230,16 +230,7 @@ class SqliteStore final : public Store {
     return SQLITE_OK;
   }
 
-  static Status CallFn(const TxnFn& fn, Txn& txn) {
-    // A throwing function must not take the writer thread (and every waiting caller) with it.
-    try {
-      return fn(txn);
-    } catch (const std::exception& e) {
-      return Error::Internal(std::string("exception in store transaction: ") + e.what());
-    } catch (...) {
-      return Error::Internal("exception in store transaction");
-    }
-  }
+  static Status CallFn(const TxnFn& fn, Txn& txn) { return CallTxnFn(fn, txn); }
 
   Connection* AcquireReader() {
     std::unique_lock lock(readers_mu_);
