@@ -73,7 +73,10 @@ local KEY_SLOT = "\1\1\1\1\1\1\1\1\1\1\1\1\1\1\1\1\1\1\1\1" -- 20 chars, replace
 function init(args)
   math.randomseed(12345 + (tid or 0))
   for k = 1, M do
-    local i = (N <= M) and ((k - 1) % N + 1) or math.random(1, N)
+    -- Uniform, not in id order: users touch random customers, and ids of profiles created
+    -- through the API are time-first, so cycling them in order would hit neighbouring b-tree
+    -- pages, the kindest case (the reference measured on it ran ~2x faster with ~5x fewer bytes).
+    local i = math.random(1, N)
     if op == "update" then
       reqs[k] = wrk.format("PUT", base .. "/profiles", h, profile_body(i, true))
     elseif op == "create" then
