@@ -1,0 +1,56 @@
+// File: db_options.cc
+#include "store/rocksdb/db_options.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+
+namespace profiled::store::rocks {
+
+namespace {
+constexpr size_t kMiB = size_t{1} << 20;
+}  // namespace
+
+rocksdb::Options MakeDbOptions(const RocksdbOptions& options) {
+  rocksdb::Options db;
+  db.create_if_missing = true;
+  // Two cores: one flush and one compaction at a time, beside the writer and the request threads.
+  db.max_background_jobs = 2;
+  db.bytes_per_sync = 1 * kMiB;  // write SST files back in steps, not in one burst at close
+  db.write_buffer_size = std::max<size_t>(1, options.write_buffer_mib) * kMiB;
+  db.max_write_buffer_number = 3;
+  db.level_compaction_dynamic_level_bytes = true;
+  // LZ4 for the upper levels (cheap to write and read); ZSTD for the last level, which holds
+  // about 90% of the data. The Debian build links both.
+  db.compression = rocksdb::kLZ4Compression;
+  db.bottommost_compression = rocksdb::kZSTD;
+  // The info LOG is written by the same process: keep it to warnings, without periodic stats.
+  db.info_log_level = rocksdb::WARN_LEVEL;
+  db.stats_dump_period_sec = 0;
+  db.stats_persist_period_sec = 0;
+  db.keep_log_file_num = 2;
+  // Bounds recovery time and the WAL on disk: memtables holding the oldest WAL are flushed past it.
+  db.max_total_wal_size = 4 * db.write_buffer_size;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(std::max<size_t>(1, options.block_cache_mib) * kMiB);
+  // A point lookup (Get of a document) skips every file whose filter says no: ~1 % false
+  // positives at 10 bits per key.
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = true;
+  table.block_size = 16 * 1024;  // keys of one scope share long prefixes: larger blocks compress
+  table.format_version = 5;
+  db.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  if (options.bulk_load) {
+    db.disable_auto_compactions = true;
+    db.write_buffer_size = std::max<size_t>(db.write_buffer_size, 128 * kMiB);
+    db.max_write_buffer_number = 4;
+    db.max_total_wal_size = 0;  // the default: 4x the memtables
+  }
+  return db;
+}
+
+}  // namespace profiled::store::rocks

@@ -1,0 +1,80 @@
+// File: keys.cc
+#include "store/rocksdb/keys.h"
+
+namespace profiled::store::rocks::keys {
+
+void AppendEscaped(std::string* out, std::string_view part) {
+  for (char c : part) {
+    out->push_back(c);
+    if (c == '\0') out->push_back('\xff');
+  }
+  out->push_back('\0');
+  out->push_back('\x01');
+}
+
+bool ReadEscaped(std::string_view key, size_t* pos, std::string* out) {
+  out->clear();
+  for (size_t i = *pos; i < key.size(); ++i) {
+    if (key[i] != '\0') {
+      out->push_back(key[i]);
+      continue;
+    }
+    if (i + 1 >= key.size()) return false;
+    if (key[i + 1] == '\x01') {
+      *pos = i + 2;
+      return true;
+    }
+    if (key[i + 1] != '\xff') return false;
+    out->push_back('\0');
+    ++i;
+  }
+  return false;
+}
+
+std::string ScopePrefix(char table, Scope scope) {
+  std::string key;
+  key.reserve(1 + scope.account.size() + scope.domain.size() + 4);
+  key.push_back(table);
+  AppendEscaped(&key, scope.account);
+  AppendEscaped(&key, scope.domain);
+  return key;
+}
+
+std::string DocPrefix(Scope scope, std::string_view kind) {
+  std::string key = ScopePrefix(kDocTable, scope);
+  AppendEscaped(&key, kind);
+  return key;
+}
+
+std::string DocKey(Scope scope, std::string_view kind, std::string_view id) {
+  std::string key = DocPrefix(scope, kind);
+  key.append(id);
+  return key;
+}
+
+std::string IndexNamePrefix(Scope scope, std::string_view name) {
+  std::string key = ScopePrefix(kIndexTable, scope);
+  AppendEscaped(&key, name);
+  return key;
+}
+
+std::string IndexValuePrefix(Scope scope, std::string_view name, std::string_view value) {
+  std::string key = IndexNamePrefix(scope, name);
+  AppendEscaped(&key, value);
+  return key;
+}
+
+std::string IndexKey(Scope scope, std::string_view name, std::string_view value,
+                     std::string_view ref) {
+  std::string key = IndexValuePrefix(scope, name, value);
+  key.append(ref);
+  return key;
+}
+
+std::string MetaKey(std::string_view name) {
+  std::string key(1, kMetaTable);
+  key.append(name);
+  return key;
+}
+
+}  // namespace profiled::store::rocks::keys

@@ -1,0 +1,212 @@
+// File: rocksdb_store.cc
+// Group commit, as the SQLite store: Write() enqueues the caller's function and blocks; one
+// writer thread runs every pending function (up to max_batch) in one WriteBatchWithIndex, each
+// between SetSavePoint and PopSavePoint (RollbackToSavePoint if it fails or throws, so only its
+// own writes go), then commits the batch with one DB::Write and wakes the callers. Each function
+// reads through the batch, so it sees the committed state plus the writes of the functions
+// before it in the group: with one writer, the contract's key locks hold trivially (no two
+// Write functions ever run at once) and no update is lost.
+//
+// Durability: WriteOptions::sync = false writes the group to the WAL file (the OS page cache)
+// before DB::Write returns, so an acknowledged write survives kill -9 but not power loss, as the
+// SQLite store's synchronous=NORMAL; RocksdbOptions::sync fsyncs the WAL once per group.
+//
+// Reads take a snapshot (DB::GetSnapshot) and run on the caller's thread; RocksDB's reads are
+// thread-safe, so any number run at once, beside the writer.
+#include "store/rocksdb/rocksdb_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <iterator>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "store/rocksdb/db_options.h"
+#include "store/rocksdb/keys.h"
+#include "store/rocksdb/rocksdb_txn.h"
+
+namespace profiled::store::rocks {
+
+namespace {
+
+// The layout of keys.h and the meaning of the metadata rows. A database with a newer version is
+// refused; an older one would be migrated forward here (there is none yet).
+constexpr int kSchemaVersion = 1;
+constexpr std::string_view kSchemaVersionName = "schema_version";
+constexpr int kConflictRetries = 5;
+
+class RocksStore final : public Store {
+ public:
+  RocksStore(RocksdbOptions options, std::unique_ptr<rocksdb::DB> db)
+      : options_(std::move(options)),
+        db_(std::move(db)),
+        batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {
+    write_options_.sync = options_.sync;
+    writer_thread_ = std::thread([this] { WriterLoop(); });
+  }
+
+  ~RocksStore() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_one();
+    writer_thread_.join();
+    if (options_.bulk_load) {
+      // The load ran without compactions: leave a compacted tree behind, once.
+      rocksdb::CompactRangeOptions compact;
+      compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+      (void)db_->CompactRange(compact, nullptr, nullptr);
+    }
+    (void)db_->Close();
+  }
+
+  Status Write(const TxnFn& fn) override {
+    if (std::this_thread::get_id() == writer_thread_.get_id()) {
+      return Error::Internal("Store::Write called from inside a Write function");
+    }
+    Request request;
+    request.fn = &fn;
+    std::future<Status> done = request.done.get_future();
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return Error::Unavailable("rocksdb store is closing");
+      queue_.push_back(std::move(request));
+    }
+    queue_cv_.notify_one();
+    return done.get();
+  }
+
+  Status Read(const TxnFn& fn) override {
+    for (int attempt = 0;; ++attempt) {
+      const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+      RocksTxn txn(*db_, snapshot);
+      Status status = CallTxnFn(fn, txn);
+      db_->ReleaseSnapshot(snapshot);
+      if (!status.ok() && status.error().code() == ErrorCode::kConflict &&
+          attempt < kConflictRetries) {
+        continue;
+      }
+      return status;
+    }
+  }
+
+  std::string Describe() const override { return "rocksdb:" + options_.path; }
+
+ private:
+  // The writer owns the promise, so the shared state outlives set_value even when the caller
+  // returns the moment it is woken.
+  struct Request {
+    const TxnFn* fn = nullptr;  // the caller's, alive until `done` is set
+    Status status;
+    std::promise<Status> done;
+  };
+
+  void WriterLoop() {
+    std::vector<Request> batch;
+    while (true) {
+      {
+        std::unique_lock lock(mu_);
+        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping, and every caller has been answered
+        size_t n = std::min(queue_.size(), static_cast<size_t>(std::max(1, options_.max_batch)));
+        auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
+        batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+        queue_.erase(queue_.begin(), end);
+      }
+      RunGroup(batch);
+      for (Request& r : batch) r.done.set_value(std::move(r.status));
+      batch.clear();
+    }
+  }
+
+  // Sets every request's status. Only this thread touches batch_.
+  void RunGroup(std::vector<Request>& group) {
+    batch_.Clear();
+    for (Request& r : group) {
+      Status fatal = RunOne(r);
+      if (!fatal.ok()) return FailGroup(group, fatal);
+    }
+    if (batch_.GetWriteBatch()->Count() == 0) return;  // nothing written: nothing to commit
+    rocksdb::Status s = db_->Write(write_options_, batch_.GetWriteBatch());
+    if (!s.ok()) return FailGroup(group, RocksError(s, "commit"));
+  }
+
+  // Runs one function between a save point and its release. Its own error goes to its caller
+  // only; the returned error means the group's batch is lost.
+  Status RunOne(Request& r) {
+    for (int attempt = 0;; ++attempt) {
+      batch_.SetSavePoint();
+      RocksTxn txn(*db_, batch_);
+      r.status = CallTxnFn(*r.fn, txn);
+      rocksdb::Status s = r.status.ok() ? batch_.PopSavePoint() : batch_.RollbackToSavePoint();
+      if (!s.ok()) return RocksError(s, "save point");
+      if (r.status.ok() || r.status.error().code() != ErrorCode::kConflict ||
+          attempt >= kConflictRetries) {
+        return OkStatus();
+      }
+    }
+  }
+
+  void FailGroup(std::vector<Request>& group, const Status& error) {
+    batch_.Clear();
+    for (Request& r : group) r.status = error;
+  }
+
+  const RocksdbOptions options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::WriteOptions write_options_;
+  rocksdb::WriteBatchWithIndex batch_;  // writer thread only
+
+  std::mutex mu_;
+  std::condition_variable queue_cv_;
+  std::deque<Request> queue_;  // guarded by mu_
+  bool stopping_ = false;      // guarded by mu_
+  std::thread writer_thread_;
+};
+
+// Records the schema version in a new database; refuses a newer one.
+Status CheckSchemaVersion(rocksdb::DB& db) {
+  const std::string key = keys::MetaKey(kSchemaVersionName);
+  std::string stored;
+  rocksdb::Status s = db.Get(rocksdb::ReadOptions(), key, &stored);
+  if (s.IsNotFound()) {
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    s = db.Put(sync, key, std::to_string(kSchemaVersion));
+    if (!s.ok()) return RocksError(s, "record the schema version");
+    return OkStatus();
+  }
+  if (!s.ok()) return RocksError(s, "read the schema version");
+  int version = 0;
+  try {
+    version = std::stoi(stored);
+  } catch (const std::exception&) {
+    return Error::Internal("rocksdb: unreadable schema version '" + stored + "'");
+  }
+  if (version > kSchemaVersion) {
+    return Error::Internal("rocksdb: the database has schema version " + std::to_string(version) +
+                           ", newer than this server's " + std::to_string(kSchemaVersion));
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenRocksdbStore(const RocksdbOptions& options) {
+  if (options.path.empty()) return Error::Internal("rocksdb: no database path");
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(MakeDbOptions(options), options.path, &raw);
+  if (!s.ok()) return RocksError(s, "open " + options.path);
+  std::unique_ptr<rocksdb::DB> db(raw);
+  RETURN_IF_ERROR(CheckSchemaVersion(*db));
+  return std::unique_ptr<Store>(std::make_unique<RocksStore>(options, std::move(db)));
+}
+
+}  // namespace profiled::store::rocks

@@ -1,0 +1,34 @@
+// File: rocksdb_store.h
+// The LSM store: one RocksDB database (a directory). As the SQLite store, one writer thread runs
+// the pending transactions of many requests together (group commit, each inside its own save
+// point of one WriteBatchWithIndex so one request's failure rolls back only its own writes) and
+// commits them with one DB::Write; reads run on snapshots from any thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace profiled::store::rocks {
+
+struct RocksdbOptions {
+  std::string path;     // the database directory; created with its schema version if missing
+  int max_batch = 256;  // most transactions committed together
+  // false: the WAL is written (not fsynced) before Write returns: an acknowledged write survives
+  // kill -9 but not power loss, as the SQLite store's synchronous=NORMAL.
+  // true: one fsync of the WAL per committed group, survives power loss too.
+  bool sync = false;
+  size_t block_cache_mib = 64;   // uncompressed data blocks shared by every reader
+  size_t write_buffer_mib = 32;  // one memtable; flushed to an L0 file when full
+  // For `profiled import`: no compactions while loading, and larger memtables; the whole
+  // database is compacted once when the store closes.
+  bool bulk_load = false;
+};
+
+// Refuses (kInternal) a database whose schema version is newer than this binary's.
+Result<std::unique_ptr<Store>> OpenRocksdbStore(const RocksdbOptions& options);
+
+}  // namespace profiled::store::rocks

@@ -1,0 +1,220 @@
+// File: rocksdb_txn.cc
+#include "store/rocksdb/rocksdb_txn.h"
+
+#include <memory>
+#include <utility>
+
+#include "store/rocksdb/keys.h"
+
+namespace profiled::store::rocks {
+
+Error RocksError(const rocksdb::Status& status, std::string_view what) {
+  std::string message = "rocksdb: " + std::string(what) + ": " + status.ToString();
+  if (status.IsBusy() || status.IsTryAgain() || status.IsShutdownInProgress()) {
+    return Error::Unavailable(std::move(message));
+  }
+  return Error::Internal(std::move(message));
+}
+
+Status RocksTxn::RequireWritable() const {
+  if (batch_ == nullptr) return Error::Internal("write in read transaction");
+  return OkStatus();
+}
+
+rocksdb::ReadOptions RocksTxn::Options() const {
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot_;
+  return options;
+}
+
+Result<std::optional<std::string>> RocksTxn::GetKey(const std::string& key) {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = batch_ != nullptr
+                          ? batch_->GetFromBatchAndDB(&db_, Options(), key, &value)
+                          : db_.Get(Options(), db_.DefaultColumnFamily(), key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return RocksError(s, "get");
+  return std::optional<std::string>(value.ToString());
+}
+
+std::unique_ptr<rocksdb::Iterator> RocksTxn::NewIterator(const std::optional<std::string>& upper,
+                                                         rocksdb::Slice* upper_slice) {
+  rocksdb::ReadOptions options = Options();
+  if (upper) {
+    *upper_slice = *upper;
+    options.iterate_upper_bound = upper_slice;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options));
+  if (batch_ != nullptr) {
+    it.reset(batch_->NewIteratorWithBase(db_.DefaultColumnFamily(), it.release(), &options));
+  }
+  return it;
+}
+
+Status RocksTxn::ForEach(const std::string& lower, const std::optional<std::string>& upper,
+                         const std::function<bool(std::string_view, std::string_view)>& visit) {
+  rocksdb::Slice upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it = NewIterator(upper, &upper_slice);
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    rocksdb::Slice key = it->key();
+    std::string_view k(key.data(), key.size());
+    // The batch's own entries are not cut by iterate_upper_bound everywhere: check it here.
+    if (upper && k >= std::string_view(*upper)) break;
+    rocksdb::Slice value = it->value();
+    if (!visit(k, std::string_view(value.data(), value.size()))) break;
+  }
+  if (!it->status().ok()) return RocksError(it->status(), "iterate");
+  return OkStatus();
+}
+
+Result<int64_t> RocksTxn::DeleteRange(const std::string& lower,
+                                      const std::optional<std::string>& upper) {
+  // Collected first: writing into the batch under an open iterator of it is not safe.
+  std::vector<std::string> doomed;
+  RETURN_IF_ERROR(ForEach(lower, upper, [&](std::string_view key, std::string_view) {
+    doomed.emplace_back(key);
+    return true;
+  }));
+  for (const auto& key : doomed) {
+    rocksdb::Status s = batch_->Delete(key);
+    if (!s.ok()) return RocksError(s, "delete");
+  }
+  return static_cast<int64_t>(doomed.size());
+}
+
+Result<std::optional<std::string>> RocksTxn::Get(Scope scope, std::string_view kind,
+                                                 std::string_view id) {
+  return GetKey(keys::DocKey(scope, kind, id));
+}
+
+Result<std::optional<std::string>> RocksTxn::GetForUpdate(Scope scope, std::string_view kind,
+                                                          std::string_view id) {
+  return Get(scope, kind, id);
+}
+
+Status RocksTxn::Put(Scope scope, std::string_view kind, std::string_view id,
+                     std::string_view body) {
+  RETURN_IF_ERROR(RequireWritable());
+  rocksdb::Status s =
+      batch_->Put(keys::DocKey(scope, kind, id), rocksdb::Slice(body.data(), body.size()));
+  if (!s.ok()) return RocksError(s, "put");
+  return OkStatus();
+}
+
+Result<bool> RocksTxn::Delete(Scope scope, std::string_view kind, std::string_view id) {
+  RETURN_IF_ERROR(RequireWritable());
+  std::string key = keys::DocKey(scope, kind, id);
+  ASSIGN_OR_RETURN(std::optional<std::string> existing, GetKey(key));
+  if (!existing) return false;
+  rocksdb::Status s = batch_->Delete(key);
+  if (!s.ok()) return RocksError(s, "delete");
+  return true;
+}
+
+Result<std::vector<Document>> RocksTxn::Scan(Scope scope, std::string_view kind,
+                                             std::string_view id_prefix, std::string_view after,
+                                             size_t limit) {
+  std::vector<Document> docs;
+  if (limit == 0) return docs;
+  const std::string prefix = keys::DocPrefix(scope, kind);
+  const std::string lower = prefix + keys::LowerBound(id_prefix, after);
+  RETURN_IF_ERROR(ForEach(
+      lower, keys::PrefixUpperBound(prefix + std::string(id_prefix)),
+      [&](std::string_view key, std::string_view value) {
+        docs.push_back(Document{std::string(key.substr(prefix.size())), std::string(value)});
+        return docs.size() < limit;
+      }));
+  return docs;
+}
+
+Result<int64_t> RocksTxn::Count(Scope scope, std::string_view kind, std::string_view id_prefix) {
+  const std::string lower = keys::DocPrefix(scope, kind) + std::string(id_prefix);
+  int64_t n = 0;
+  RETURN_IF_ERROR(ForEach(lower, keys::PrefixUpperBound(lower), [&](auto, auto) {
+    ++n;
+    return true;
+  }));
+  return n;
+}
+
+Result<int64_t> RocksTxn::DeleteKind(Scope scope, std::string_view kind,
+                                     std::string_view id_prefix) {
+  RETURN_IF_ERROR(RequireWritable());
+  const std::string lower = keys::DocPrefix(scope, kind) + std::string(id_prefix);
+  return DeleteRange(lower, keys::PrefixUpperBound(lower));
+}
+
+// An index row has no value: its key is the whole row, so adding and removing are blind writes
+// (no read), which is what an LSM tree does best.
+Status RocksTxn::IndexAdd(Scope scope, std::string_view name, std::string_view value,
+                          std::string_view ref) {
+  RETURN_IF_ERROR(RequireWritable());
+  rocksdb::Status s = batch_->Put(keys::IndexKey(scope, name, value, ref), rocksdb::Slice());
+  if (!s.ok()) return RocksError(s, "index add");
+  return OkStatus();
+}
+
+Status RocksTxn::IndexRemove(Scope scope, std::string_view name, std::string_view value,
+                             std::string_view ref) {
+  RETURN_IF_ERROR(RequireWritable());
+  rocksdb::Status s = batch_->Delete(keys::IndexKey(scope, name, value, ref));
+  if (!s.ok()) return RocksError(s, "index remove");
+  return OkStatus();
+}
+
+Result<std::vector<std::string>> RocksTxn::IndexLookup(Scope scope, std::string_view name,
+                                                       std::string_view value,
+                                                       std::string_view after_ref, size_t limit) {
+  std::vector<std::string> refs;
+  if (limit == 0) return refs;
+  const std::string prefix = keys::IndexValuePrefix(scope, name, value);
+  RETURN_IF_ERROR(ForEach(prefix + keys::LowerBound("", after_ref), keys::PrefixUpperBound(prefix),
+                          [&](std::string_view key, std::string_view) {
+                            refs.emplace_back(key.substr(prefix.size()));
+                            return refs.size() < limit;
+                          }));
+  return refs;
+}
+
+// One seek per distinct value, however many refs each has: after reading a value, the next seek
+// goes past every key under it.
+Result<std::vector<std::string>> RocksTxn::IndexValues(Scope scope, std::string_view name,
+                                                       std::string_view after_value, size_t limit) {
+  std::vector<std::string> values;
+  if (limit == 0) return values;
+  const std::string prefix = keys::IndexNamePrefix(scope, name);
+  const std::optional<std::string> upper = keys::PrefixUpperBound(prefix);
+  std::string lower = prefix;
+  if (!after_value.empty()) {
+    keys::AppendEscaped(&lower, after_value);
+    lower = *keys::PrefixUpperBound(lower);  // an escaped component never ends in 0xFF
+  }
+  rocksdb::Slice upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it = NewIterator(upper, &upper_slice);
+  while (values.size() < limit) {
+    it->Seek(lower);
+    if (!it->Valid()) break;
+    std::string_view key(it->key().data(), it->key().size());
+    if (upper && key >= std::string_view(*upper)) break;
+    size_t pos = prefix.size();
+    std::string value;
+    if (!keys::ReadEscaped(key, &pos, &value))
+      return Error::Internal("rocksdb: malformed index key");
+    lower = *keys::PrefixUpperBound(key.substr(0, pos));
+    values.push_back(std::move(value));
+  }
+  if (!it->status().ok()) return RocksError(it->status(), "iterate");
+  return values;
+}
+
+Status RocksTxn::DeleteScope(Scope scope) {
+  RETURN_IF_ERROR(RequireWritable());
+  if (scope.domain.empty()) return Error::Internal("DeleteScope of an account-level scope");
+  for (char table : {keys::kDocTable, keys::kIndexTable}) {
+    const std::string prefix = keys::ScopePrefix(table, scope);
+    RETURN_IF_ERROR(DeleteRange(prefix, keys::PrefixUpperBound(prefix)));
+  }
+  return OkStatus();
+}
+
+}  // namespace profiled::store::rocks

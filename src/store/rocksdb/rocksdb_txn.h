@@ -1,0 +1,77 @@
+// File: rocksdb_txn.h
+// Txn over RocksDB. A Write transaction works in the writer's WriteBatchWithIndex, reading
+// through it (GetFromBatchAndDB, NewIteratorWithBase) so that it sees its own writes and those
+// of the transactions before it in the same group; the store commits the batch. A Read
+// transaction reads one snapshot and may run on any thread.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/store.h"
+
+namespace profiled::store::rocks {
+
+class RocksTxn final : public Txn {
+ public:
+  // A Write transaction: `batch` collects its writes. There is one writer thread, so no other
+  // transaction writes while this one runs: the key locks of the contract hold trivially, and
+  // GetForUpdate is Get.
+  RocksTxn(rocksdb::DB& db, rocksdb::WriteBatchWithIndex& batch) : db_(db), batch_(&batch) {}
+  // A Read transaction on `snapshot`.
+  RocksTxn(rocksdb::DB& db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
+
+  Result<std::optional<std::string>> Get(Scope scope, std::string_view kind,
+                                         std::string_view id) override;
+  Result<std::optional<std::string>> GetForUpdate(Scope scope, std::string_view kind,
+                                                  std::string_view id) override;
+  Status Put(Scope scope, std::string_view kind, std::string_view id,
+             std::string_view body) override;
+  Result<bool> Delete(Scope scope, std::string_view kind, std::string_view id) override;
+  Result<std::vector<Document>> Scan(Scope scope, std::string_view kind, std::string_view id_prefix,
+                                     std::string_view after, size_t limit) override;
+  Result<int64_t> Count(Scope scope, std::string_view kind, std::string_view id_prefix) override;
+  Result<int64_t> DeleteKind(Scope scope, std::string_view kind,
+                             std::string_view id_prefix) override;
+  Status IndexAdd(Scope scope, std::string_view name, std::string_view value,
+                  std::string_view ref) override;
+  Status IndexRemove(Scope scope, std::string_view name, std::string_view value,
+                     std::string_view ref) override;
+  Result<std::vector<std::string>> IndexLookup(Scope scope, std::string_view name,
+                                               std::string_view value, std::string_view after_ref,
+                                               size_t limit) override;
+  Result<std::vector<std::string>> IndexValues(Scope scope, std::string_view name,
+                                               std::string_view after_value, size_t limit) override;
+  Status DeleteScope(Scope scope) override;
+
+ private:
+  Status RequireWritable() const;
+  rocksdb::ReadOptions Options() const;
+  Result<std::optional<std::string>> GetKey(const std::string& key);
+  // An iterator over [.., upper) (unbounded when `upper` is nullopt) that sees the batch's
+  // writes in a Write transaction. The iterator must not outlive `upper`.
+  std::unique_ptr<rocksdb::Iterator> NewIterator(const std::optional<std::string>& upper,
+                                                 rocksdb::Slice* upper_slice);
+  // Calls visit(key, value) for the keys in [lower, upper) in order while it returns true;
+  // no upper bound when `upper` is nullopt.
+  Status ForEach(const std::string& lower, const std::optional<std::string>& upper,
+                 const std::function<bool(std::string_view, std::string_view)>& visit);
+  // Deletes every key in [lower, upper); returns how many.
+  Result<int64_t> DeleteRange(const std::string& lower, const std::optional<std::string>& upper);
+
+  rocksdb::DB& db_;
+  rocksdb::WriteBatchWithIndex* batch_ = nullptr;  // null in a Read transaction
+  const rocksdb::Snapshot* snapshot_ = nullptr;
+};
+
+// A RocksDB status as ours: kInternal with RocksDB's message, or kUnavailable when the store is
+// shutting down / busy.
+Error RocksError(const rocksdb::Status& status, std::string_view what);
+
+}  // namespace profiled::store::rocks

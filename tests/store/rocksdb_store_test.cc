@@ -1,0 +1,375 @@
+// File: rocksdb_store_test.cc
+// The conformance suite on RocksDB, and what only this store has: its key encoding (the
+// contract's orders over arbitrary bytes), its schema version, and durability of an acknowledged
+// write when the process is killed.
+#ifdef PROFILED_WITH_ROCKSDB
+
+#include "store/rocksdb/rocksdb_store.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/rocksdb/keys.h"
+#include "store/store_conformance.h"
+
+namespace profiled::store::rocks {
+namespace {
+
+namespace fs = std::filesystem;
+
+const Scope kA{"111111111111", "dom"};
+
+// A fresh directory under the system temp dir, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "profiled-rocksdb-XXXXXX").string();
+    char* made = mkdtemp(pattern.data());
+    if (made != nullptr) path_ = made;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+class RocksHarness : public conformance::StoreHarness {
+ public:
+  explicit RocksHarness(RocksdbOptions options = {}) : options_(std::move(options)) {
+    options_.path = (dir_.path() / "db").string();
+  }
+  Result<std::unique_ptr<Store>> Open() override { return OpenRocksdbStore(options_); }
+
+ private:
+  TempDir dir_;
+  RocksdbOptions options_;
+};
+
+}  // namespace
+}  // namespace profiled::store::rocks
+
+namespace profiled::store::conformance {
+
+INSTANTIATE_TEST_SUITE_P(
+    Rocksdb, StoreConformanceTest,
+    ::testing::Values(StoreFactory{"rocksdb",
+                                   [] { return std::make_unique<rocks::RocksHarness>(); }},
+                      // Groups of one, synced: the smallest configuration must be just as correct.
+                      StoreFactory{"rocksdb_minimal",
+                                   [] {
+                                     rocks::RocksdbOptions options;
+                                     options.max_batch = 1;
+                                     options.sync = true;
+                                     options.block_cache_mib = 1;
+                                     return std::make_unique<rocks::RocksHarness>(options);
+                                   }},
+                      StoreFactory{"rocksdb_bulk",
+                                   [] {
+                                     rocks::RocksdbOptions options;
+                                     options.bulk_load = true;
+                                     return std::make_unique<rocks::RocksHarness>(options);
+                                   }}),
+    StoreFactoryName);
+
+}  // namespace profiled::store::conformance
+
+namespace profiled::store::rocks {
+namespace {
+
+#define ASSERT_OK(expr)                                                      \
+  do {                                                                       \
+    auto status_ = (expr);                                                   \
+    ASSERT_TRUE(status_.ok()) << #expr << ": " << status_.error().message(); \
+  } while (0)
+
+// Strings made of the bytes that matter to the escape (0x00, 0x01, 0xFF) and a plain one, every
+// length up to 3, plus random ones of any byte.
+std::vector<std::string> TrickyStrings() {
+  const std::string alphabet{'\0', '\x01', '\x02', 'a', '\xfe', '\xff'};
+  std::vector<std::string> out{""};
+  for (size_t len = 1; len <= 3; ++len) {
+    size_t start = out.size();
+    for (size_t i = 0; i < start; ++i) {
+      if (out[i].size() != len - 1) continue;
+      for (char c : alphabet) out.push_back(out[i] + c);
+    }
+  }
+  std::mt19937 rng(7);
+  for (int i = 0; i < 200; ++i) {
+    std::string s(rng() % 6, '\0');
+    for (char& c : s) c = static_cast<char>(rng() % 256);
+    out.push_back(s);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+TEST(RocksdbKeys, EscapeRoundTripsAndPreservesOrder) {
+  const auto strings = TrickyStrings();  // sorted, bytewise
+  std::vector<std::string> escaped;
+  for (const auto& s : strings) {
+    std::string e;
+    keys::AppendEscaped(&e, s);
+    size_t pos = 0;
+    std::string back;
+    ASSERT_TRUE(keys::ReadEscaped(e, &pos, &back));
+    EXPECT_EQ(back, s);
+    EXPECT_EQ(pos, e.size());
+    escaped.push_back(e);
+  }
+  // Order-preserving (strictly: distinct strings stay distinct) ...
+  for (size_t i = 1; i < escaped.size(); ++i) ASSERT_LT(escaped[i - 1], escaped[i]) << i;
+  // ... and prefix-free, so that whatever follows a component cannot reorder two components.
+  for (size_t i = 0; i < escaped.size(); ++i) {
+    for (size_t j = 0; j < escaped.size(); ++j) {
+      if (i == j) continue;
+      ASSERT_NE(escaped[j].rfind(escaped[i], 0), 0u) << i << " prefixes " << j;
+    }
+  }
+}
+
+TEST(RocksdbKeys, MalformedComponentsAreRejected) {
+  size_t pos = 0;
+  std::string out;
+  EXPECT_FALSE(keys::ReadEscaped(std::string("abc"), &pos, &out));
+  pos = 0;
+  EXPECT_FALSE(keys::ReadEscaped(std::string("a\0", 2), &pos, &out));
+  pos = 0;
+  EXPECT_FALSE(keys::ReadEscaped(std::string("a\0\x02", 3), &pos, &out));
+}
+
+// Index keys of every (name, value, ref) triple sort as the triples do, field by field: the
+// order IndexLookup and IndexValues depend on, whatever bytes the fields hold.
+TEST(RocksdbKeys, IndexKeysSortAsTheirFields) {
+  const auto strings = TrickyStrings();
+  std::vector<std::string> few(strings.begin(), strings.begin() + 12);
+  few.push_back(std::string("\xff\xff", 2));
+  struct Row {
+    std::string name, value, ref, key;
+  };
+  std::vector<Row> rows;
+  for (const auto& name : few) {
+    for (const auto& value : few) {
+      for (const auto& ref : few) {
+        rows.push_back({name, value, ref, keys::IndexKey(kA, name, value, ref)});
+      }
+    }
+  }
+  std::vector<Row> by_key = rows;
+  std::sort(by_key.begin(), by_key.end(), [](const Row& a, const Row& b) { return a.key < b.key; });
+  std::vector<Row> by_fields = rows;
+  std::sort(by_fields.begin(), by_fields.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.name, a.value, a.ref) < std::tie(b.name, b.value, b.ref);
+  });
+  for (size_t i = 0; i < rows.size(); ++i) ASSERT_EQ(by_key[i].key, by_fields[i].key) << i;
+}
+
+// Scopes never bleed into each other, whatever bytes account and domain hold: ("a", "\0b") and
+// ("a\0", "b") are different scopes with different prefixes, neither a prefix of the other.
+TEST(RocksdbKeys, ScopePrefixesAreDistinctAndPrefixFree) {
+  const std::vector<Scope> scopes{{"a", std::string_view("\0b", 2)},
+                                  {std::string_view("a\0", 2), "b"},
+                                  {"a", ""},
+                                  {"", "a"},
+                                  {"a", "b"}};
+  for (size_t i = 0; i < scopes.size(); ++i) {
+    for (size_t j = 0; j < scopes.size(); ++j) {
+      if (i == j) continue;
+      auto pi = keys::DocPrefix(scopes[i], "k");
+      auto pj = keys::DocPrefix(scopes[j], "k");
+      EXPECT_NE(pj.rfind(pi, 0), 0u) << i << " " << j;
+    }
+  }
+}
+
+// The same property through the store: documents and index rows with arbitrary bytes come back
+// in bytewise order, and IndexValues lists the distinct values in order.
+TEST(RocksdbStore, ArbitraryBytesComeBackInBytewiseOrder) {
+  TempDir dir;
+  auto opened = OpenRocksdbStore({.path = (dir.path() / "db").string()});
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  auto store = std::move(opened).value();
+  const auto strings = TrickyStrings();
+  ASSERT_OK(store->Write([&](Txn& txn) -> Status {
+    for (const auto& s : strings) {
+      RETURN_IF_ERROR(txn.Put(kA, std::string("k\0", 2), s, "b" + s));
+      RETURN_IF_ERROR(txn.IndexAdd(kA, std::string("n\0", 2), s, s));
+      RETURN_IF_ERROR(txn.IndexAdd(kA, std::string("n\0", 2), s, "x"));
+    }
+    // Neighbours that must stay out of the ranges above.
+    RETURN_IF_ERROR(txn.Put(kA, "k", "z", "other kind"));
+    RETURN_IF_ERROR(txn.Put(kA, std::string("k\0\0", 3), "z", "other kind"));
+    return txn.IndexAdd(kA, std::string("n\0\0", 3), "v", "r");
+  }));
+  ASSERT_OK(store->Read([&](Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(auto docs, txn.Scan(kA, std::string("k\0", 2), "", "", 100000));
+    EXPECT_EQ(docs.size(), strings.size());
+    for (size_t i = 0; i < docs.size() && i < strings.size(); ++i) {
+      EXPECT_EQ(docs[i].id, strings[i]);
+      EXPECT_EQ(docs[i].body, "b" + strings[i]);
+    }
+    ASSIGN_OR_RETURN(auto values, txn.IndexValues(kA, std::string("n\0", 2), "", 100000));
+    EXPECT_EQ(values, strings);
+    // Paging from a value ("" means from the start, so strings[0] == "" is not one).
+    for (size_t i = 1; i + 1 < strings.size(); i += 17) {
+      ASSIGN_OR_RETURN(auto next, txn.IndexValues(kA, std::string("n\0", 2), strings[i], 1));
+      EXPECT_EQ(next, std::vector<std::string>{strings[i + 1]});
+    }
+    for (size_t i = 0; i < strings.size(); i += 13) {
+      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(kA, std::string("n\0", 2), strings[i], "", 10));
+      std::vector<std::string> want{strings[i], "x"};
+      std::sort(want.begin(), want.end());
+      want.erase(std::unique(want.begin(), want.end()), want.end());
+      EXPECT_EQ(refs, want);
+    }
+    return OkStatus();
+  }));
+}
+
+TEST(RocksdbStore, DescribeNamesTheDirectory) {
+  TempDir dir;
+  std::string path = (dir.path() / "db").string();
+  auto store = OpenRocksdbStore({.path = path});
+  ASSERT_TRUE(store.ok()) << store.error().message();
+  EXPECT_EQ((*store)->Describe(), "rocksdb:" + path);
+}
+
+TEST(RocksdbStore, RefusesADatabaseFromANewerVersion) {
+  TempDir dir;
+  std::string path = (dir.path() / "db").string();
+  ASSERT_TRUE(OpenRocksdbStore({.path = path}).ok());
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), path, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), keys::MetaKey("schema_version"), "9999").ok());
+  }
+  auto store = OpenRocksdbStore({.path = path});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code(), ErrorCode::kInternal);
+  EXPECT_NE(store.error().message().find("9999"), std::string::npos) << store.error().message();
+}
+
+TEST(RocksdbStore, OpenFailsCleanlyOnAnUnusablePath) {
+  TempDir dir;
+  auto store = OpenRocksdbStore({.path = (dir.path() / "no-such-dir" / "x" / "db").string()});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code(), ErrorCode::kInternal);
+  EXPECT_NE(store.error().message().find("rocksdb"), std::string::npos);
+}
+
+TEST(RocksdbStore, NestedWriteFromInsideAWriteIsAnErrorNotADeadlock) {
+  TempDir dir;
+  auto store = std::move(OpenRocksdbStore({.path = (dir.path() / "db").string()})).value();
+  Status inner = OkStatus();
+  ASSERT_OK(store->Write([&](Txn&) {
+    inner = store->Write([](Txn&) { return OkStatus(); });
+    return OkStatus();
+  }));
+  ASSERT_FALSE(inner.ok());
+  EXPECT_EQ(inner.error().code(), ErrorCode::kInternal);
+}
+
+// Many concurrent callers share groups; one that fails in every group must take only its own
+// writes with it.
+TEST(RocksdbStore, AFailingFunctionInAGroupRollsBackOnlyItself) {
+  TempDir dir;
+  auto store = std::move(OpenRocksdbStore({.path = (dir.path() / "db").string()})).value();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 16; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        std::string id = std::to_string(t) + "-" + std::to_string(i);
+        const bool fail = i % 5 == 0;
+        Status s = store->Write([&](Txn& txn) -> Status {
+          RETURN_IF_ERROR(txn.Put(kA, "k", id, "v"));
+          RETURN_IF_ERROR(txn.IndexAdd(kA, "n", "v", id));
+          if (fail) return Error::BadRequest("no");
+          return OkStatus();
+        });
+        EXPECT_EQ(s.ok(), !fail);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_OK(store->Read([&](Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(int64_t n, txn.Count(kA, "k", ""));
+    EXPECT_EQ(n, 16 * 40);
+    ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(kA, "n", "v", "", 100000));
+    EXPECT_EQ(refs.size(), 16u * 40u);
+    return OkStatus();
+  }));
+}
+
+// A child process opens the store, writes, acknowledges each committed write on a pipe, and is
+// killed with SIGKILL without any chance to close the store. Every acknowledged write must be in
+// the database when the parent opens it.
+TEST(RocksdbStore, AcknowledgedWritesSurviveKill9) {
+  TempDir dir;
+  std::string path = (dir.path() / "db").string();
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    auto store = OpenRocksdbStore({.path = path});
+    if (!store.ok()) _exit(2);
+    for (int i = 0;; ++i) {
+      std::string id = "doc" + std::to_string(i);
+      Status s = (*store)->Write([&](Txn& txn) -> Status {
+        RETURN_IF_ERROR(txn.Put(kA, "k", id, "body" + std::to_string(i)));
+        return txn.IndexAdd(kA, "n", "v", id);
+      });
+      if (!s.ok()) _exit(3);
+      int32_t acked = i;
+      if (write(fds[1], &acked, sizeof acked) != sizeof acked) _exit(4);
+    }
+  }
+  close(fds[1]);
+  int32_t last = -1;
+  int32_t got = 0;
+  while (last < 2000 && read(fds[0], &got, sizeof got) == sizeof got) last = got;
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int wstatus = 0;
+  ASSERT_EQ(waitpid(pid, &wstatus, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(wstatus)) << "child exited early with " << WEXITSTATUS(wstatus);
+  while (read(fds[0], &got, sizeof got) == sizeof got) last = got;
+  close(fds[0]);
+  ASSERT_GE(last, 2000);
+
+  auto opened = OpenRocksdbStore({.path = path});
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  auto store = std::move(opened).value();
+  ASSERT_OK(store->Read([&](Txn& txn) -> Status {
+    for (int32_t i = 0; i <= last; ++i) {
+      ASSIGN_OR_RETURN(auto body, txn.Get(kA, "k", "doc" + std::to_string(i)));
+      EXPECT_EQ(body, "body" + std::to_string(i)) << i;
+    }
+    ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(kA, "n", "v", "", 1000000));
+    EXPECT_GE(static_cast<int64_t>(refs.size()), last + 1);
+    return OkStatus();
+  }));
+}
+
+}  // namespace
+}  // namespace profiled::store::rocks
+
+#endif  // PROFILED_WITH_ROCKSDB
