@@ -24,12 +24,9 @@ void Add(json::object& doc, std::string_view member, int64_t delta) {
   doc[member] = GetInt(doc, member).value_or(0) + delta;
 }
 
-}  // namespace
-
-Status AddToDomainStats(store::Txn& txn, store::Scope scope, std::string_view changed_id,
-                        const DomainStatsDelta& delta) {
+Status AddToShard(store::Txn& txn, store::Scope scope, const std::string& shard,
+                  const DomainStatsDelta& delta) {
   if (delta.profiles == 0 && delta.objects == 0 && delta.object_bytes == 0) return OkStatus();
-  std::string shard = ShardOf(changed_id);
   ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kStatsKind, shard));
   json::object doc;
   if (body) {
@@ -39,6 +36,27 @@ Status AddToDomainStats(store::Txn& txn, store::Scope scope, std::string_view ch
   Add(doc, "ObjectCount", delta.objects);
   Add(doc, "TotalSize", delta.object_bytes);
   return txn.Put(scope, kStatsKind, shard, Serialize(doc));
+}
+
+}  // namespace
+
+Status AddToDomainStats(store::Txn& txn, store::Scope scope, std::string_view changed_id,
+                        const DomainStatsDelta& delta) {
+  return AddToShard(txn, scope, ShardOf(changed_id), delta);
+}
+
+void DomainStatsBatch::Add(std::string_view changed_id, const DomainStatsDelta& delta) {
+  DomainStatsDelta& sum = by_shard_[ShardOf(changed_id)];
+  sum.profiles += delta.profiles;
+  sum.objects += delta.objects;
+  sum.object_bytes += delta.object_bytes;
+}
+
+Status DomainStatsBatch::Apply(store::Txn& txn, store::Scope scope) const {
+  for (const auto& [shard, delta] : by_shard_) {
+    RETURN_IF_ERROR(AddToShard(txn, scope, shard, delta));
+  }
+  return OkStatus();
 }
 
 Result<DomainTotals> ReadDomainStats(store::Txn& txn, store::Scope scope) {

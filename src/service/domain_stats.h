@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "common/result.h"
@@ -32,5 +34,17 @@ struct DomainTotals {
 Status AddToDomainStats(store::Txn& txn, store::Scope scope, std::string_view changed_id,
                         const DomainStatsDelta& delta);
 Result<DomainTotals> ReadDomainStats(store::Txn& txn, store::Scope scope);
+
+// The deltas of many documents, applied with one read-modify-write per shard instead of one per
+// document (a bulk load changes thousands in one transaction).
+class DomainStatsBatch {
+ public:
+  void Add(std::string_view changed_id, const DomainStatsDelta& delta);
+  // REQUIRES: a Write transaction.
+  Status Apply(store::Txn& txn, store::Scope scope) const;
+
+ private:
+  std::map<std::string, DomainStatsDelta> by_shard_;
+};
 
 }  // namespace profiled::service

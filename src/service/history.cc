@@ -198,27 +198,24 @@ std::string PerformedBy(const RequestContext& ctx) {
   return "arn:aws:iam::" + ctx.account_id + ":root";
 }
 
-Status StoreHistoryRecord(store::Txn& txn, store::Scope scope, json::object& profile,
-                          json::object record) {
-  std::string profile_id = GetStringOr(profile, "ProfileId", "");
-  std::string id = GetStringOr(record, "Id", "");
-  if (profile_id.empty() || id.empty()) return Error::Internal("history record without ids");
-  record[kRecordProfileMember] = profile_id;
-  if (auto prev = GetString(profile, kHistoryHeadMember)) record[kRecordPrevMember] = *prev;
-  profile[kHistoryHeadMember] = id;
-  RETURN_IF_ERROR(txn.Put(scope, kHistoryRecordKind, id, Serialize(record)));
-  if (IsDeletion(GetStringOr(record, "ActionType", ""))) {
-    // The profile document goes; its history stays reachable from this tombstone.
-    json::object tombstone;
-    tombstone[kHistoryHeadMember] = id;
-    RETURN_IF_ERROR(txn.Put(scope, kHistoryHeadKind, profile_id, Serialize(tombstone)));
+Result<PreparedRecord> PrepareHistoryRecord(json::object& profile, json::object record) {
+  PreparedRecord prepared;
+  prepared.profile_id = GetStringOr(profile, "ProfileId", "");
+  prepared.id = GetStringOr(record, "Id", "");
+  if (prepared.profile_id.empty() || prepared.id.empty()) {
+    return Error::Internal("history record without ids");
   }
-  return OkStatus();
+  prepared.deletion = IsDeletion(GetStringOr(record, "ActionType", ""));
+  record[kRecordProfileMember] = prepared.profile_id;
+  if (auto prev = GetString(profile, kHistoryHeadMember)) record[kRecordPrevMember] = *prev;
+  profile[kHistoryHeadMember] = prepared.id;
+  prepared.body = Serialize(record);
+  return prepared;
 }
 
-Status AppendHistory(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
-                     json::object& profile, std::string_view action_type, std::string content,
-                     double now_seconds) {
+Result<PreparedRecord> PrepareProfileHistory(const RequestContext& ctx, json::object& profile,
+                                             std::string_view action_type, std::string content,
+                                             double now_seconds) {
   json::object record;
   record["Id"] = NextHistoryId(profile, static_cast<int64_t>(now_seconds * 1000.0 + 0.5));
   record["ObjectTypeName"] = kProfileObjectTypeName;
@@ -227,7 +224,32 @@ Status AppendHistory(store::Txn& txn, store::Scope scope, const RequestContext& 
   record["ActionType"] = action_type;
   record["PerformedBy"] = PerformedBy(ctx);
   record["Content"] = std::move(content);
-  return StoreHistoryRecord(txn, scope, profile, std::move(record));
+  return PrepareHistoryRecord(profile, std::move(record));
+}
+
+Status StorePreparedRecord(store::Txn& txn, store::Scope scope, const PreparedRecord& record) {
+  RETURN_IF_ERROR(txn.Put(scope, kHistoryRecordKind, record.id, record.body));
+  if (record.deletion) {
+    // The profile document goes; its history stays reachable from this tombstone.
+    json::object tombstone;
+    tombstone[kHistoryHeadMember] = record.id;
+    RETURN_IF_ERROR(txn.Put(scope, kHistoryHeadKind, record.profile_id, Serialize(tombstone)));
+  }
+  return OkStatus();
+}
+
+Status StoreHistoryRecord(store::Txn& txn, store::Scope scope, json::object& profile,
+                          json::object record) {
+  ASSIGN_OR_RETURN(PreparedRecord prepared, PrepareHistoryRecord(profile, std::move(record)));
+  return StorePreparedRecord(txn, scope, prepared);
+}
+
+Status AppendHistory(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
+                     json::object& profile, std::string_view action_type, std::string content,
+                     double now_seconds) {
+  ASSIGN_OR_RETURN(PreparedRecord prepared, PrepareProfileHistory(ctx, profile, action_type,
+                                                                  std::move(content), now_seconds));
+  return StorePreparedRecord(txn, scope, prepared);
 }
 
 void RegisterHistoryOperations(Registry& registry, const ServiceEnv& env) {

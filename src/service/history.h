@@ -49,9 +49,28 @@ std::string NextHistoryId(boost::json::object& profile, int64_t now_ms);
 // "arn:aws:iam::{account}:root": who performed an action, as far as the request tells.
 std::string PerformedBy(const RequestContext& ctx);
 
-// Stores `record` (its "Id" made by NextHistoryId for `profile`) as the profile's newest record
-// and advances the profile's "_hhead": save the profile afterwards. A DELETED_* record also
-// leaves the tombstone that keeps the history reachable. REQUIRES: a Write transaction.
+// A record ready to be stored: chained to its profile, serialized. Preparing one touches no
+// store, so a bulk load can do it before its transaction (and off a single-writer store's thread).
+struct PreparedRecord {
+  std::string profile_id;
+  std::string id;
+  std::string body;
+  bool deletion = false;  // DELETED_*: storing it also leaves the tombstone
+};
+
+// Chains `record` (its "Id" made by NextHistoryId for `profile`) after the profile's newest
+// record and advances the profile's "_hhead": save the profile afterwards.
+Result<PreparedRecord> PrepareHistoryRecord(boost::json::object& profile,
+                                            boost::json::object record);
+// The "_profile" record of `action_type` (CREATED, UPDATED, ...) for `profile`, prepared as above.
+Result<PreparedRecord> PrepareProfileHistory(const RequestContext& ctx,
+                                             boost::json::object& profile,
+                                             std::string_view action_type, std::string content,
+                                             double now_seconds);
+// Writes a prepared record (and a deletion's tombstone). REQUIRES: a Write transaction.
+Status StorePreparedRecord(store::Txn& txn, store::Scope scope, const PreparedRecord& record);
+
+// PrepareHistoryRecord + StorePreparedRecord. REQUIRES: a Write transaction.
 Status StoreHistoryRecord(store::Txn& txn, store::Scope scope, boost::json::object& profile,
                           boost::json::object record);
 

@@ -2,11 +2,13 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <future>
 #include <string>
 #include <vector>
 
 #include "common/ids.h"
 #include "service/common.h"
+#include "service/domain_stats.h"
 #include "service/history.h"
 #include "service/profile_patch.h"
 #include "service/profile_store.h"
@@ -15,50 +17,112 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
+// One line, prepared as a new profile before its batch's transaction (see ImportBatch).
+struct ImportItem {
+  json::object profile;  // public members only
+  PreparedRecord created;
+  PreparedProfile prepared;
+};
+
+Result<ImportItem> PrepareItem(const RequestContext& ctx, json::object profile, double now) {
+  ImportItem item;
+  json::object stored = profile;
+  ASSIGN_OR_RETURN(item.created, PrepareProfileHistory(ctx, stored, "CREATED",
+                                                       Serialize(PublicProfile(stored)), now));
+  ASSIGN_OR_RETURN(item.prepared, PrepareNewProfile(stored));
+  item.profile = std::move(profile);
+  return item;
+}
+
+// Replaces a stored profile as UpdateProfile with every member given would, keeping its
+// internal members (history chain, custom keys, ingestion records).
+Status ReplaceProfile(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
+                      const json::object& given, const std::string& stored_body, double now) {
+  ASSIGN_OR_RETURN(json::object before, ParseStored(stored_body));
+  json::object after = given;
+  for (const auto& member : before) {
+    if (!member.key().empty() && member.key()[0] == kInternalMemberPrefix) {
+      after[member.key()] = member.value();
+    }
+  }
+  RETURN_IF_ERROR(
+      AppendHistory(txn, scope, ctx, after, "UPDATED", Serialize(PublicProfile(after)), now));
+  return SaveProfile(txn, scope, &before, after);
+}
+
+// One transaction: a new profile costs only its writes (everything else was prepared), and the
+// domain's stats are changed once per shard for the whole batch.
 Status ImportBatch(store::Store& store, const Clock& clock, const ImportOptions& options,
-                   const std::vector<json::object>& batch, ImportStats& stats) {
+                   const std::vector<ImportItem>& batch, int64_t* replaced) {
   RequestContext ctx{options.account_id, "", ""};
-  int64_t replaced = 0;
-  RETURN_IF_ERROR(store.Write([&](store::Txn& txn) -> Status {
-    replaced = 0;  // the function may run again on kConflict
+  return store.Write([&](store::Txn& txn) -> Status {
+    *replaced = 0;  // the function may run again on kConflict
     RETURN_IF_ERROR(RequireDomain(txn, ctx, options.domain));
     store::Scope scope = DomainScope(ctx, options.domain);
     double now = clock.NowEpochSeconds();
-    for (const json::object& profile : batch) {
-      std::string id = GetStringOr(profile, "ProfileId", "");
-      ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileKind, id));
-      json::object after = profile;
+    DomainStatsBatch stats;
+    for (const ImportItem& item : batch) {
+      ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileKind, item.prepared.id));
       if (body) {
-        ASSIGN_OR_RETURN(json::object before, ParseStored(*body));
-        // Keep the internal members (history counter, custom keys, ingestion records).
-        for (const auto& member : before) {
-          if (!member.key().empty() && member.key()[0] == kInternalMemberPrefix) {
-            after[member.key()] = member.value();
-          }
-        }
-        RETURN_IF_ERROR(
-            AppendHistory(txn, scope, ctx, after, "UPDATED", Serialize(PublicProfile(after)), now));
-        RETURN_IF_ERROR(SaveProfile(txn, scope, &before, after));
-        ++replaced;
-      } else {
-        RETURN_IF_ERROR(
-            AppendHistory(txn, scope, ctx, after, "CREATED", Serialize(PublicProfile(after)), now));
-        RETURN_IF_ERROR(SaveProfile(txn, scope, nullptr, after));
+        RETURN_IF_ERROR(ReplaceProfile(txn, scope, ctx, item.profile, *body, now));
+        ++*replaced;
+        continue;
       }
+      RETURN_IF_ERROR(StorePreparedRecord(txn, scope, item.created));
+      RETURN_IF_ERROR(StoreNewProfile(txn, scope, item.prepared));
+      stats.Add(item.prepared.id, {.profiles = 1});
     }
-    return OkStatus();
-  }));
-  stats.imported += static_cast<int64_t>(batch.size());
-  stats.replaced += replaced;
-  return OkStatus();
+    return stats.Apply(txn, scope);
+  });
 }
+
+// Writes batches on a thread of its own, one at a time and in order, so that the next batch is
+// parsed and prepared while the store writes this one.
+class BatchWriter {
+ public:
+  BatchWriter(store::Store& store, const Clock& clock, const ImportOptions& options,
+              ImportStats& stats)
+      : store_(store), clock_(clock), options_(options), stats_(stats) {}
+  ~BatchWriter() { (void)Wait(); }
+
+  // Waits for the batch in flight, then starts writing `batch`.
+  Status Submit(std::vector<ImportItem> batch) {
+    RETURN_IF_ERROR(Wait());
+    inflight_ = std::move(batch);
+    pending_ = std::async(std::launch::async, [this] {
+      int64_t replaced = 0;
+      Status s = ImportBatch(store_, clock_, options_, inflight_, &replaced);
+      if (s.ok()) {
+        stats_.imported += static_cast<int64_t>(inflight_.size());
+        stats_.replaced += replaced;
+      }
+      return s;
+    });
+    return OkStatus();
+  }
+
+  Status Wait() {
+    if (!pending_.valid()) return OkStatus();
+    return pending_.get();
+  }
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+  const ImportOptions& options_;
+  ImportStats& stats_;
+  std::vector<ImportItem> inflight_;
+  std::future<Status> pending_;
+};
 
 }  // namespace
 
 Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
                                    const ImportOptions& options, std::istream& in) {
   ImportStats stats;
-  std::vector<json::object> batch;
+  RequestContext ctx{options.account_id, "", ""};
+  BatchWriter writer(store, clock, options, stats);
+  std::vector<ImportItem> batch;
   batch.reserve(options.batch);
   std::string line;
   int64_t line_number = 0;
@@ -68,7 +132,10 @@ Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
     auto where = [&] { return "line " + std::to_string(line_number) + ": "; };
     boost::system::error_code ec;
     json::value v = json::parse(line, ec);
-    if (ec || !v.is_object()) return Error::BadRequest(where() + "not a JSON object");
+    if (ec || !v.is_object()) {
+      RETURN_IF_ERROR(writer.Wait());
+      return Error::BadRequest(where() + "not a JSON object");
+    }
     json::object& given = v.as_object();
     std::string id = GetStringOr(given, "ProfileId", "");
     if (id.empty()) id = NewProfileId();
@@ -82,14 +149,21 @@ Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
     }
     given.erase("ProfileId");
     auto profile = NewProfileFromCreate(given, id);
-    if (!profile.ok()) return Error::BadRequest(where() + profile.error().message());
-    batch.push_back(std::move(*profile));
+    if (!profile.ok()) {
+      RETURN_IF_ERROR(writer.Wait());
+      return Error::BadRequest(where() + profile.error().message());
+    }
+    ASSIGN_OR_RETURN(ImportItem item,
+                     PrepareItem(ctx, std::move(*profile), clock.NowEpochSeconds()));
+    batch.push_back(std::move(item));
     if (batch.size() >= options.batch) {
-      RETURN_IF_ERROR(ImportBatch(store, clock, options, batch, stats));
-      batch.clear();
+      RETURN_IF_ERROR(writer.Submit(std::move(batch)));
+      batch = {};
+      batch.reserve(options.batch);
     }
   }
-  if (!batch.empty()) RETURN_IF_ERROR(ImportBatch(store, clock, options, batch, stats));
+  if (!batch.empty()) RETURN_IF_ERROR(writer.Submit(std::move(batch)));
+  RETURN_IF_ERROR(writer.Wait());
   return stats;
 }
 

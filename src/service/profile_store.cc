@@ -56,12 +56,38 @@ Result<json::object> LoadProfile(store::Txn& txn, store::Scope scope, std::strin
   return ParseStored(*body);
 }
 
+Result<PreparedProfile> PrepareNewProfile(const json::object& profile) {
+  PreparedProfile prepared;
+  prepared.id = GetStringOr(profile, "ProfileId", "");
+  if (prepared.id.empty()) return Error::Internal("profile document without ProfileId");
+  auto add_rows = [&](std::string_view prefix, std::vector<KeyRow> rows) {
+    for (auto& [key, value] : rows) {
+      prepared.index_rows.emplace_back(std::string(prefix).append(key), std::move(value));
+    }
+  };
+  add_rows(kKeyIndexPrefix, DeriveSearchKeys(profile));
+  add_rows(kAttributeIndexPrefix, DeriveAttributeValues(profile));
+  prepared.document = Serialize(profile);
+  return prepared;
+}
+
+Status StoreNewProfile(store::Txn& txn, store::Scope scope, const PreparedProfile& profile) {
+  for (const auto& [name, value] : profile.index_rows) {
+    RETURN_IF_ERROR(txn.IndexAdd(scope, name, value, profile.id));
+  }
+  return txn.Put(scope, kProfileKind, profile.id, profile.document);
+}
+
 Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* before,
                    const json::object& after) {
+  if (before == nullptr) {
+    ASSIGN_OR_RETURN(PreparedProfile prepared, PrepareNewProfile(after));
+    RETURN_IF_ERROR(AddToDomainStats(txn, scope, prepared.id, {.profiles = 1}));
+    return StoreNewProfile(txn, scope, prepared);
+  }
   std::string id = GetStringOr(after, "ProfileId", "");
   if (id.empty()) return Error::Internal("profile document without ProfileId");
   RETURN_IF_ERROR(MoveRows(txn, scope, id, before, &after));
-  if (before == nullptr) RETURN_IF_ERROR(AddToDomainStats(txn, scope, id, {.profiles = 1}));
   return txn.Put(scope, kProfileKind, id, Serialize(after));
 }
 

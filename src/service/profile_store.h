@@ -9,6 +9,8 @@
 #include <boost/json/object.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 #include "store/store.h"
@@ -27,6 +29,19 @@ Result<boost::json::object> LoadProfile(store::Txn& txn, store::Scope scope,
 // what `after` derives. REQUIRES: a Write transaction; `before` is the stored document.
 Status SaveProfile(store::Txn& txn, store::Scope scope, const boost::json::object* before,
                    const boost::json::object& after);
+
+// A new profile's document and index rows, computed without a transaction, so that a bulk load
+// spends its transaction on the writes alone (and prepares the next batch meanwhile).
+struct PreparedProfile {
+  std::string id;
+  std::string document;
+  std::vector<std::pair<std::string, std::string>> index_rows;  // (index name, value)
+};
+Result<PreparedProfile> PrepareNewProfile(const boost::json::object& profile);
+
+// Stores a prepared profile that does not exist yet, without counting it in the domain's stats
+// (the caller does, e.g. with a DomainStatsBatch). REQUIRES: a Write transaction.
+Status StoreNewProfile(store::Txn& txn, store::Scope scope, const PreparedProfile& profile);
 
 // Deletes the profile's document and every index row it derives.
 Status EraseProfile(store::Txn& txn, store::Scope scope, const boost::json::object& before);
