@@ -57,6 +57,19 @@ def merge(base, patch):
             base[k] = v
 
 
+def load_source(model_path, patches_path):
+    """The source model with spec/patches.json (when present) merged over it. gen_members.py
+    reads the same, so the compact model and the member lists never disagree."""
+    with open(model_path, encoding="utf-8") as f:
+        src = json.load(f)
+    if os.path.exists(patches_path):
+        with open(patches_path, encoding="utf-8") as f:
+            patches = json.load(f)
+        patches.pop("//", None)  # a comment slot
+        merge(src, patches)
+    return src
+
+
 def strip(obj, allowed, where):
     out = {}
     for k, v in obj.items():
@@ -135,14 +148,7 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "spec", "customer-profiles.json"))
     args = ap.parse_args()
 
-    with open(args.model, encoding="utf-8") as f:
-        src = json.load(f)
-    if os.path.exists(args.patches):
-        with open(args.patches, encoding="utf-8") as f:
-            patches = json.load(f)
-        patches.pop("//", None)  # a comment slot
-        merge(src, patches)
-
+    src = load_source(args.model, args.patches)
     meta = src["metadata"]
     if meta.get("protocol") != "rest-json":
         fail("only rest-json models are supported, not %s" % meta.get("protocol"))
