@@ -27,10 +27,12 @@ std::vector<KeyRow> DeriveAttributeValues(const json::object& profile) {
       }
     }
   }
-  if (const json::object* attrs = GetObject(profile, "Attributes")) {
-    for (const auto& [k, v] : *attrs) {
+  for (std::string_view m : ProfileMapMembers()) {
+    const json::object* map = GetObject(profile, m);
+    if (!map) continue;
+    for (const auto& [k, v] : *map) {
       if (v.is_string() && !v.get_string().empty()) {
-        rows.emplace_back("Attributes." + std::string(k), std::string(v.get_string()));
+        rows.emplace_back(std::string(m).append(".").append(k), std::string(v.get_string()));
       }
     }
   }
@@ -39,18 +41,7 @@ std::vector<KeyRow> DeriveAttributeValues(const json::object& profile) {
   return rows;
 }
 
-bool IsProfileAttributeName(std::string_view name) {
-  auto members = ProfileStringMembers();
-  if (std::find(members.begin(), members.end(), name) != members.end()) return true;
-  size_t dot = name.find('.');
-  if (dot == std::string_view::npos) return false;
-  std::string_view head = name.substr(0, dot), tail = name.substr(dot + 1);
-  if (head == "Attributes") return !tail.empty();
-  auto addresses = ProfileAddressMembers();
-  auto fields = AddressFields();
-  return std::find(addresses.begin(), addresses.end(), head) != addresses.end() &&
-         std::find(fields.begin(), fields.end(), tail) != fields.end();
-}
+bool IsProfileAttributeName(std::string_view name) { return IsProfileStringPath(name); }
 
 namespace {
 

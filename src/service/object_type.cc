@@ -33,20 +33,6 @@ constexpr std::string_view kPlainMembers[] = {"Description",
                                               "Fields",
                                               "Keys"};
 
-bool Contains(std::span<const std::string_view> list, std::string_view v) {
-  return std::find(list.begin(), list.end(), v) != list.end();
-}
-
-// Whether `target` (after "_profile.") names a member of the standard profile.
-bool IsProfileTarget(std::string_view rest) {
-  if (Contains(ProfileStringMembers(), rest)) return true;
-  size_t dot = rest.find('.');
-  if (dot == std::string_view::npos) return false;
-  std::string_view head = rest.substr(0, dot), tail = rest.substr(dot + 1);
-  if (head == "Attributes") return !tail.empty();
-  return Contains(ProfileAddressMembers(), head) && Contains(AddressFields(), tail);
-}
-
 Status ValidateField(std::string_view name, const json::object& field) {
   auto bad = [&](std::string why) {
     return Error::BadRequest("Field " + std::string(name) + ": " + why);
@@ -62,7 +48,7 @@ Status ValidateField(std::string_view name, const json::object& field) {
   auto target = GetString(field, "Target");
   if (!target) return OkStatus();
   if (target->substr(0, 9) == "_profile.") {
-    if (!IsProfileTarget(target->substr(9))) {
+    if (!IsProfileStringPath(target->substr(9))) {
       return bad("Target " + std::string(*target) + " is not a field of the standard profile");
     }
     return OkStatus();

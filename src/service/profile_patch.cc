@@ -1,37 +1,21 @@
 #include "service/profile_patch.h"
 
-#include <array>
+#include <algorithm>
 #include <boost/json/array.hpp>
+
+#include "service/generated/model_members.h"
 
 namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-constexpr std::array<std::string_view, 19> kStringMembers = {"AccountNumber",
-                                                             "AdditionalInformation",
-                                                             "PartyType",
-                                                             "BusinessName",
-                                                             "FirstName",
-                                                             "MiddleName",
-                                                             "LastName",
-                                                             "BirthDate",
-                                                             "Gender",
-                                                             "PhoneNumber",
-                                                             "MobilePhoneNumber",
-                                                             "HomePhoneNumber",
-                                                             "BusinessPhoneNumber",
-                                                             "EmailAddress",
-                                                             "PersonalEmailAddress",
-                                                             "BusinessEmailAddress",
-                                                             "PartyTypeString",
-                                                             "GenderString",
-                                                             "ProfileType"};
-constexpr std::array<std::string_view, 4> kAddressMembers = {"Address", "ShippingAddress",
-                                                             "MailingAddress", "BillingAddress"};
-constexpr std::array<std::string_view, 10> kAddressFields = {
-    "Address1", "Address2", "Address3", "Address4", "City",
-    "County",   "State",    "Province", "Country",  "PostalCode"};
-constexpr std::array<std::string_view, 2> kPreferenceLists = {"Phone", "Email"};
+// The member lists come from the model (tools/codegen/gen_members.py).
+using model::kAddressMembers;
+using model::kEngagementPreferencesMembers;
+using model::kProfileAddressMembers;
+using model::kProfileEngagementPreferences;
+using model::kProfileMapMembers;
+using model::kProfileStringMembers;
 
 const json::string* StringAt(const json::object& o, std::string_view key) {
   auto it = o.find(key);
@@ -53,9 +37,22 @@ void PatchStrings(json::object& target, const json::object& update) {
 
 }  // namespace
 
-std::span<const std::string_view> ProfileStringMembers() { return kStringMembers; }
-std::span<const std::string_view> ProfileAddressMembers() { return kAddressMembers; }
-std::span<const std::string_view> AddressFields() { return kAddressFields; }
+std::span<const std::string_view> ProfileStringMembers() { return kProfileStringMembers; }
+std::span<const std::string_view> ProfileAddressMembers() { return kProfileAddressMembers; }
+std::span<const std::string_view> ProfileMapMembers() { return kProfileMapMembers; }
+std::span<const std::string_view> AddressFields() { return kAddressMembers; }
+
+bool IsProfileStringPath(std::string_view path) {
+  auto in = [](std::span<const std::string_view> list, std::string_view v) {
+    return std::find(list.begin(), list.end(), v) != list.end();
+  };
+  if (in(kProfileStringMembers, path)) return true;
+  size_t dot = path.find('.');
+  if (dot == std::string_view::npos) return false;
+  std::string_view head = path.substr(0, dot), tail = path.substr(dot + 1);
+  if (in(kProfileMapMembers, head)) return !tail.empty();
+  return in(kProfileAddressMembers, head) && in(kAddressMembers, tail);
+}
 
 Result<json::object> NewProfileFromCreate(const json::object& input, std::string_view profile_id) {
   auto empty = [](std::string_view member) {
@@ -65,17 +62,17 @@ Result<json::object> NewProfileFromCreate(const json::object& input, std::string
   };
   json::object p;
   p["ProfileId"] = profile_id;
-  for (std::string_view m : kStringMembers) {
+  for (std::string_view m : kProfileStringMembers) {
     const json::string* s = StringAt(input, m);
     if (!s) continue;
     if (s->empty()) return empty(m);
     p[m] = *s;
   }
-  for (std::string_view m : kAddressMembers) {
+  for (std::string_view m : kProfileAddressMembers) {
     auto it = input.find(m);
     if (it == input.end() || !it->value().is_object()) continue;
     json::object address;
-    for (std::string_view f : kAddressFields) {
+    for (std::string_view f : kAddressMembers) {
       const json::string* s = StringAt(it->value().get_object(), f);
       if (!s) continue;
       if (s->empty()) return empty(std::string(m) + "." + std::string(f));
@@ -83,34 +80,37 @@ Result<json::object> NewProfileFromCreate(const json::object& input, std::string
     }
     if (!address.empty()) p[m] = std::move(address);
   }
-  if (auto it = input.find("Attributes"); it != input.end() && it->value().is_object()) {
-    json::object attrs;
+  for (std::string_view m : kProfileMapMembers) {
+    auto it = input.find(m);
+    if (it == input.end() || !it->value().is_object()) continue;
+    json::object map;
     for (const auto& [k, v] : it->value().get_object()) {
-      if (k.empty()) return empty("Attributes");
+      if (k.empty()) return empty(m);
       const json::string* s = v.if_string();
       if (!s) continue;
-      if (s->empty()) return empty("Attributes." + std::string(k));
-      attrs[k] = *s;
+      if (s->empty()) return empty(std::string(m) + "." + std::string(k));
+      map[k] = *s;
     }
-    if (!attrs.empty()) p["Attributes"] = std::move(attrs);
+    if (!map.empty()) p[m] = std::move(map);
   }
-  if (auto it = input.find("EngagementPreferences"); it != input.end() && it->value().is_object()) {
+  if (auto it = input.find(kProfileEngagementPreferences);
+      it != input.end() && it->value().is_object()) {
     json::object prefs;
-    for (std::string_view l : kPreferenceLists) {
+    for (std::string_view l : kEngagementPreferencesMembers) {
       auto li = it->value().get_object().find(l);
       if (li != it->value().get_object().end() && li->value().is_array() &&
           !li->value().get_array().empty()) {
         prefs[l] = li->value();
       }
     }
-    if (!prefs.empty()) p["EngagementPreferences"] = std::move(prefs);
+    if (!prefs.empty()) p[kProfileEngagementPreferences] = std::move(prefs);
   }
   return p;
 }
 
 json::object ApplyProfileUpdate(const json::object& current, const json::object& update) {
   json::object p = current;
-  for (std::string_view m : kStringMembers) {
+  for (std::string_view m : kProfileStringMembers) {
     const json::string* s = StringAt(update, m);
     if (!s) continue;
     if (s->empty()) {
@@ -131,11 +131,11 @@ json::object ApplyProfileUpdate(const json::object& current, const json::object&
       p[member] = std::move(merged);
     }
   };
-  for (std::string_view m : kAddressMembers) {
+  for (std::string_view m : kProfileAddressMembers) {
     auto it = update.find(m);
     if (it == update.end() || !it->value().is_object()) continue;
     patch_object(m, it->value().get_object(), [](json::object& target, const json::object& u) {
-      for (std::string_view f : kAddressFields) {
+      for (std::string_view f : kAddressMembers) {
         const json::string* s = StringAt(u, f);
         if (!s) continue;
         if (s->empty()) {
@@ -146,14 +146,16 @@ json::object ApplyProfileUpdate(const json::object& current, const json::object&
       }
     });
   }
-  if (auto it = update.find("Attributes"); it != update.end() && it->value().is_object()) {
-    patch_object("Attributes", it->value().get_object(), PatchStrings);
+  for (std::string_view m : kProfileMapMembers) {
+    auto it = update.find(m);
+    if (it == update.end() || !it->value().is_object()) continue;
+    patch_object(m, it->value().get_object(), PatchStrings);
   }
-  if (auto it = update.find("EngagementPreferences");
+  if (auto it = update.find(kProfileEngagementPreferences);
       it != update.end() && it->value().is_object()) {
-    patch_object("EngagementPreferences", it->value().get_object(),
+    patch_object(kProfileEngagementPreferences, it->value().get_object(),
                  [](json::object& target, const json::object& u) {
-                   for (std::string_view l : kPreferenceLists) {
+                   for (std::string_view l : kEngagementPreferencesMembers) {
                      auto li = u.find(l);
                      if (li == u.end() || !li->value().is_array()) continue;
                      if (li->value().get_array().empty()) {

@@ -8,9 +8,11 @@
 // UpdateProfile rules (AWS's, as documented for UpdateProfile):
 //   - a member left out is kept; a member given a new value replaces the old one;
 //   - a string member given as "" is removed;
-//   - the same rules apply inside each address (Address, ShippingAddress, MailingAddress,
-//     BillingAddress): updating City keeps Country, "City": "" removes only the city;
-//   - and inside Attributes: a new key is added beside the others, a key given as "" is removed;
+//   - the same rules apply inside each address (each Address-typed member: Address,
+//     ShippingAddress, MailingAddress, BillingAddress): updating City keeps Country, "City": ""
+//     removes only the city;
+//   - and inside Attributes (each string map member): a new key is added beside the others, a
+//     key given as "" is removed;
 //   - EngagementPreferences: each list (Phone, Email) that is given replaces the stored list
 //     whole; an empty list removes it; a list left out is kept.
 //   An address, Attributes or EngagementPreferences left with no members is removed.
@@ -25,12 +27,22 @@
 
 namespace profiled::service {
 
-// Top-level string members of the Profile shape (enums included), in model order.
+// The member lists below come from the model (service/generated/model_members.h, written by
+// tools/codegen/gen_members.py), so a member the model adds is patched, merged, indexed for
+// ListProfileAttributeValues and accepted as a `_profile.` mapping target without edits.
+// Top-level string members of the Profile shape a client writes (enums included), in model order.
 std::span<const std::string_view> ProfileStringMembers();
-// The four address members of the Profile shape.
+// The Address-typed members of the Profile shape (Address, ShippingAddress, ...).
 std::span<const std::string_view> ProfileAddressMembers();
+// The string-to-string map members of the Profile shape (Attributes).
+std::span<const std::string_view> ProfileMapMembers();
 // The string members of the Address shape.
 std::span<const std::string_view> AddressFields();
+
+// Whether `path` names a string a profile can hold: a string member ("FirstName"), a member of an
+// Address-typed member ("Address.City") or a key of a map member ("Attributes.<key>", the key
+// not empty). ProfileId and other read-only members are not such paths.
+bool IsProfileStringPath(std::string_view path);
 
 // Internal (never returned) members of the stored profile start with this character.
 inline constexpr char kInternalMemberPrefix = '_';
