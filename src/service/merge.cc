@@ -6,8 +6,10 @@
 #include <boost/json/array.hpp>
 #include <map>
 #include <set>
+#include <span>
 
 #include "service/common.h"
+#include "service/generated/model_members.h"
 #include "service/history.h"
 #include "service/profile_object.h"
 #include "service/profile_patch.h"
@@ -18,22 +20,11 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-constexpr std::string_view kAttributes = "Attributes";
-constexpr std::string_view kEngagementPreferences = "EngagementPreferences";
 constexpr std::string_view kProfileIdKey = "_profileId";
+constexpr std::string_view kStringSuffix = "String";
 
-// The FieldSourceProfileIds member that decides a Profile member.
-std::string_view SourceMemberFor(std::string_view member) {
-  if (member == "PartyTypeString") return "PartyType";
-  if (member == "GenderString") return "Gender";
-  return member;
-}
-
-// The field an "_ingested" path belongs to: "Attributes.k" is its own field, "Address.City"
-// belongs to "Address", "FirstName" to itself.
-std::string FieldOfPath(std::string_view path) {
-  if (path.starts_with("Attributes.")) return std::string(path);
-  return std::string(path.substr(0, path.find('.')));
+bool Contains(std::span<const std::string_view> list, std::string_view v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
 }
 
 std::string JoinIds(const std::vector<std::string>& ids) {
@@ -76,132 +67,176 @@ std::optional<size_t> ChooseFieldSource(std::optional<size_t> named, const std::
   return std::nullopt;
 }
 
-Result<json::object> MergeProfileDocuments(const json::object& main,
-                                           const std::vector<json::object>& merged,
-                                           const json::object* field_sources) {
-  std::vector<const json::object*> all{&main};
-  for (const auto& m : merged) all.push_back(&m);
-  auto index_of = [&](std::string_view id) -> std::optional<size_t> {
-    for (size_t i = 0; i < all.size(); ++i) {
-      if (GetStringOr(*all[i], "ProfileId", "") == id) return i;
-    }
-    return std::nullopt;
-  };
-  auto unknown_source = [](std::string_view field, std::string_view id) {
-    return Error::BadRequest("FieldSourceProfileIds." + std::string(field) + " names profile " +
-                             std::string(id) +
-                             ", which is neither the main profile nor a profile being merged");
-  };
-  // The participant FieldSourceProfileIds names for `field` of `sources`, validated.
-  auto named_in = [&](const json::object* sources,
-                      std::string_view field) -> Result<std::optional<size_t>> {
-    if (!sources) return std::optional<size_t>();
-    auto id = GetString(*sources, field);
-    if (!id) return std::optional<size_t>();
-    auto index = index_of(*id);
-    if (!index) return unknown_source(field, *id);
-    return index;
-  };
+std::optional<std::string_view> FieldSourceMemberFor(std::string_view member) {
+  if (Contains(model::kFieldSourceMembers, member)) return member;
+  if (member.ends_with(kStringSuffix)) {
+    std::string_view base = member.substr(0, member.size() - kStringSuffix.size());
+    if (Contains(model::kFieldSourceMembers, base)) return base;
+  }
+  return std::nullopt;
+}
 
-  json::object out = main;
-  // Which participant each field came from, for "_ingested".
-  std::map<std::string, size_t> chosen;
-  // Copies member `member` of participant `source` (or removes it) into `target`.
-  auto take = [&](json::object& target, std::string_view member, std::optional<size_t> source) {
-    if (!source) {
-      target.erase(member);
-      return;
-    }
-    target[member] = all[*source]->at(member);
-  };
-  auto has_member = [&](std::string_view member, auto&& present) {
-    std::vector<bool> has;
-    for (const json::object* p : all) {
-      auto it = p->find(member);
-      has.push_back(it != p->end() && present(it->value()));
-    }
-    return has;
-  };
-  auto non_empty_string = [](const json::value& v) {
-    return v.is_string() && !v.get_string().empty();
-  };
-  auto non_empty_object = [](const json::value& v) {
-    return v.is_object() && !v.get_object().empty();
-  };
+std::string MergeFieldOfPath(std::string_view path) {
+  std::string_view head = path.substr(0, path.find('.'));
+  if (head.size() < path.size() && Contains(ProfileMapMembers(), head)) return std::string(path);
+  return std::string(head);
+}
 
-  for (std::string_view member : ProfileStringMembers()) {
-    ASSIGN_OR_RETURN(auto named, named_in(field_sources, SourceMemberFor(member)));
-    auto source = ChooseFieldSource(named, has_member(member, non_empty_string));
-    take(out, member, source);
-    if (source) chosen[std::string(member)] = *source;
-  }
-  std::vector<std::string_view> whole_objects(ProfileAddressMembers().begin(),
-                                              ProfileAddressMembers().end());
-  whole_objects.push_back(kEngagementPreferences);
-  for (std::string_view member : whole_objects) {
-    ASSIGN_OR_RETURN(auto named, named_in(field_sources, member));
-    auto source = ChooseFieldSource(named, has_member(member, non_empty_object));
-    take(out, member, source);
-    if (source) chosen[std::string(member)] = *source;
-  }
-
-  // Attributes, key by key.
-  const json::object* attribute_sources =
-      field_sources ? GetObject(*field_sources, kAttributes) : nullptr;
-  std::set<std::string> keys;
-  for (const json::object* p : all) {
-    if (const json::object* a = GetObject(*p, kAttributes)) {
-      for (const auto& [k, v] : *a) keys.emplace(k);
-    }
-  }
-  if (attribute_sources) {
-    for (const auto& [k, v] : *attribute_sources) keys.emplace(k);
-  }
-  json::object attributes;
-  for (const std::string& key : keys) {
-    ASSIGN_OR_RETURN(auto named, named_in(attribute_sources, key));
-    std::vector<bool> has;
-    for (const json::object* p : all) {
-      const json::object* a = GetObject(*p, kAttributes);
-      has.push_back(a && a->contains(key) && non_empty_string(a->at(key)));
-    }
-    auto source = ChooseFieldSource(named, has);
-    if (!source) continue;
-    attributes[key] = GetObject(*all[*source], kAttributes)->at(key);
-    chosen[std::string(kAttributes) + "." + key] = *source;
-  }
-  if (attributes.empty()) {
-    out.erase(kAttributes);
-  } else {
-    out[kAttributes] = std::move(attributes);
-  }
-
-  // Provenance: each field keeps the ingestion record of the profile its value came from.
+json::object MergedProvenance(const std::vector<const json::object*>& participants,
+                              const std::map<std::string, size_t>& chosen) {
   json::object ingested;
-  for (size_t i = 0; i < all.size(); ++i) {
-    const json::object* records = GetObject(*all[i], kIngestedMember);
+  for (size_t i = 0; i < participants.size(); ++i) {
+    const json::object* records = GetObject(*participants[i], kIngestedMember);
     if (!records) continue;
     for (const auto& [path, record] : *records) {
-      auto it = chosen.find(FieldOfPath(path));
+      auto it = chosen.find(MergeFieldOfPath(path));
       if (it != chosen.end() && it->second == i) ingested[path] = record;
     }
   }
-  if (ingested.empty()) {
-    out.erase(kIngestedMember);
+  return ingested;
+}
+
+namespace {
+
+bool NonEmptyString(const json::value* v) {
+  return v && v->is_string() && !v->get_string().empty();
+}
+bool NonEmptyObject(const json::value* v) {
+  return v && v->is_object() && !v->get_object().empty();
+}
+
+const json::value* Find(const json::object* o, std::string_view key) {
+  if (!o) return nullptr;
+  auto it = o->find(key);
+  return it == o->end() ? nullptr : &it->value();
+}
+
+void SetOrErase(json::object& target, std::string_view member, json::object value) {
+  if (value.empty()) {
+    target.erase(member);
   } else {
-    out[kIngestedMember] = std::move(ingested);
+    target[member] = std::move(value);
+  }
+}
+
+// One merge in progress: the participants (main first, then the merged profiles in request
+// order), the result being built and, for "_ingested", the participant each field came from.
+class DocumentMerge {
+ public:
+  DocumentMerge(const json::object& main, const std::vector<json::object>& merged,
+                const json::object* field_sources)
+      : field_sources_(field_sources), out_(main) {
+    participants_.push_back(&main);
+    for (const auto& m : merged) participants_.push_back(&m);
   }
 
-  // Keys: the merged profiles' search keys become the main profile's (not their _profileId).
-  for (const json::object& m : merged) {
-    std::map<std::string, std::vector<std::string>> by_name;
-    for (auto& [name, value] : DeriveSearchKeys(m)) {
-      if (name == kProfileIdKey) continue;
-      by_name[name].push_back(std::move(value));
+  // A field taken whole from one participant: a string member (present when not empty) or an
+  // address or EngagementPreferences (present when it has members).
+  Status MergeWholeField(std::string_view member, bool (*present)(const json::value*)) {
+    std::optional<size_t> named;
+    if (auto source_member = FieldSourceMemberFor(member)) {
+      ASSIGN_OR_RETURN(named, NamedSource(field_sources_, *source_member));
     }
-    for (const auto& [name, values] : by_name) AddCustomKey(out, name, values);
+    std::vector<bool> has;
+    for (const json::object* p : participants_) has.push_back(present(Find(p, member)));
+    auto source = ChooseFieldSource(named, has);
+    if (!source) {
+      out_.erase(member);
+      return OkStatus();
+    }
+    out_[member] = participants_[*source]->at(member);
+    chosen_[std::string(member)] = *source;
+    return OkStatus();
   }
-  return out;
+
+  // A map member (Attributes), key by key: FieldSourceProfileIds.<member> maps key -> profile.
+  Status MergeMapField(std::string_view member) {
+    const json::object* sources = field_sources_ ? GetObject(*field_sources_, member) : nullptr;
+    std::set<std::string> keys;
+    for (const json::object* p : participants_) {
+      if (const json::object* map = GetObject(*p, member)) {
+        for (const auto& [k, v] : *map) keys.emplace(k);
+      }
+    }
+    if (sources) {
+      for (const auto& [k, v] : *sources) keys.emplace(k);
+    }
+    json::object map;
+    for (const std::string& key : keys) {
+      ASSIGN_OR_RETURN(auto named, NamedSource(sources, key));
+      std::vector<bool> has;
+      for (const json::object* p : participants_) {
+        has.push_back(NonEmptyString(Find(GetObject(*p, member), key)));
+      }
+      auto source = ChooseFieldSource(named, has);
+      if (!source) continue;
+      map[key] = GetObject(*participants_[*source], member)->at(key);
+      chosen_[std::string(member) + "." + key] = *source;
+    }
+    SetOrErase(out_, member, std::move(map));
+    return OkStatus();
+  }
+
+  // "_ingested": each field keeps the ingestion record of the profile its value came from.
+  void MergeProvenance() {
+    SetOrErase(out_, kIngestedMember, MergedProvenance(participants_, chosen_));
+  }
+
+  // The merged profiles' search keys become the main profile's custom keys (not their
+  // _profileId).
+  void MergeSearchKeys() {
+    for (size_t i = 1; i < participants_.size(); ++i) {
+      std::map<std::string, std::vector<std::string>> by_name;
+      for (auto& [name, value] : DeriveSearchKeys(*participants_[i])) {
+        if (name == kProfileIdKey) continue;
+        by_name[name].push_back(std::move(value));
+      }
+      for (const auto& [name, values] : by_name) AddCustomKey(out_, name, values);
+    }
+  }
+
+  json::object Take() { return std::move(out_); }
+
+ private:
+  // The participant `sources` names for `field` (nullopt: none), or BadRequest when it names a
+  // profile that is neither the main profile nor one being merged.
+  Result<std::optional<size_t>> NamedSource(const json::object* sources, std::string_view field) {
+    if (!sources) return std::optional<size_t>();
+    auto id = GetString(*sources, field);
+    if (!id) return std::optional<size_t>();
+    for (size_t i = 0; i < participants_.size(); ++i) {
+      if (GetStringOr(*participants_[i], "ProfileId", "") == *id) return std::optional<size_t>(i);
+    }
+    return Error::BadRequest("FieldSourceProfileIds." + std::string(field) + " names profile " +
+                             std::string(*id) +
+                             ", which is neither the main profile nor a profile being merged");
+  }
+
+  const json::object* field_sources_;
+  std::vector<const json::object*> participants_;
+  json::object out_;
+  std::map<std::string, size_t> chosen_;
+};
+
+}  // namespace
+
+Result<json::object> MergeProfileDocuments(const json::object& main,
+                                           const std::vector<json::object>& merged,
+                                           const json::object* field_sources) {
+  DocumentMerge merge(main, merged, field_sources);
+  for (std::string_view member : ProfileStringMembers()) {
+    RETURN_IF_ERROR(merge.MergeWholeField(member, NonEmptyString));
+  }
+  for (std::string_view member : ProfileAddressMembers()) {
+    RETURN_IF_ERROR(merge.MergeWholeField(member, NonEmptyObject));
+  }
+  RETURN_IF_ERROR(merge.MergeWholeField(model::kProfileEngagementPreferences, NonEmptyObject));
+  for (std::string_view member : ProfileMapMembers()) {
+    RETURN_IF_ERROR(merge.MergeMapField(member));
+  }
+  merge.MergeProvenance();
+  merge.MergeSearchKeys();
+  return merge.Take();
 }
 
 namespace {

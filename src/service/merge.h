@@ -14,7 +14,9 @@
 // field taken whole (mixing two customers' address lines would make an address nobody has);
 // Attributes are chosen per key (FieldSourceProfileIds.Attributes maps key -> profile).
 // PartyTypeString and GenderString have no entry of their own: they follow PartyType and Gender,
-// the members they stand beside.
+// the members they stand beside (FieldSourceMemberFor).
+// The members come from the model (service/generated/model_members.h), so a string, address or
+// map member the model adds to Profile is merged by these rules without edits.
 // Keys: every search key of a merged profile except _profileId (its emails, phones, full name,
 // account number and AddProfileKey/object keys) is added to the main profile's custom keys
 // ("_keys"), so a search by a merged customer's old email finds the main profile; the main
@@ -25,6 +27,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,10 +47,26 @@ Status CheckMergeIds(std::string_view main_id, const std::vector<std::string>& m
 // result (nobody has it, or the named profile lacks it).
 std::optional<size_t> ChooseFieldSource(std::optional<size_t> named, const std::vector<bool>& has);
 
+// The FieldSourceProfileIds member that decides Profile member `member`: the member itself when
+// FieldSourceProfileIds has it; for a "<X>String" member it lacks, X when it has that
+// (PartyTypeString follows PartyType, GenderString follows Gender); otherwise nullopt (no client
+// choice: the field is only unioned).
+std::optional<std::string_view> FieldSourceMemberFor(std::string_view member);
+
+// The merge field an "_ingested" path belongs to: a map entry ("Attributes.k") is its own field,
+// an address line ("Address.City") belongs to its address ("Address"), "FirstName" to itself.
+std::string MergeFieldOfPath(std::string_view path);
+
+// The merged "_ingested" records: of each participant's records (participants[0] is the main
+// profile), those of the fields `chosen` (field -> participant index) took from it.
+boost::json::object MergedProvenance(const std::vector<const boost::json::object*>& participants,
+                                     const std::map<std::string, size_t>& chosen);
+
 // The main profile after merging `merged` into it (see the rules above). `field_sources` is the
 // request's FieldSourceProfileIds (nullptr when absent); a profile id in it that is neither the
 // main profile nor one being merged is BadRequest naming it. The main profile's ProfileId and
-// internal members other than "_keys" and "_ingested" are kept as they are.
+// internal members other than "_keys" and "_ingested" are kept as they are. The steps, in order:
+// whole fields (strings, addresses, EngagementPreferences), maps key by key, provenance, keys.
 Result<boost::json::object> MergeProfileDocuments(const boost::json::object& main,
                                                   const std::vector<boost::json::object>& merged,
                                                   const boost::json::object* field_sources);

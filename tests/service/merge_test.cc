@@ -1,5 +1,6 @@
 // MergeProfiles' rules as plain functions: which profile each field comes from, the id checks,
-// and the merged document (fields, attributes, keys, provenance).
+// the named steps of MergeProfileDocuments (FieldSourceMemberFor, MergeFieldOfPath,
+// MergedProvenance) and the merged document (fields, attributes, keys, provenance).
 #include "service/merge.h"
 
 #include <gtest/gtest.h>
@@ -141,6 +142,88 @@ TEST_F(MergeDocumentsTest, ProvenanceFollowsTheChosenValue) {
       "Address.City": {"Value": "Nice", "ObjectTypeName": "B"},
       "LastName": {"Value": "Cole", "ObjectTypeName": "B"},
       "Attributes.onlyB": {"Value": "1", "ObjectTypeName": "B"}})"));
+}
+
+TEST(FieldSourceMemberFor, MembersOfFieldSourceProfileIdsDecideThemselves) {
+  for (std::string_view m : {"FirstName", "PartyType", "Gender", "ProfileType", "Address",
+                             "BillingAddress", "Attributes", "EngagementPreferences"}) {
+    EXPECT_EQ(FieldSourceMemberFor(m), m);
+  }
+}
+
+TEST(FieldSourceMemberFor, StringCompanionsFollowTheMemberTheyStandBeside) {
+  EXPECT_EQ(FieldSourceMemberFor("PartyTypeString"), "PartyType");
+  EXPECT_EQ(FieldSourceMemberFor("GenderString"), "Gender");
+}
+
+TEST(FieldSourceMemberFor, OthersHaveNone) {
+  EXPECT_EQ(FieldSourceMemberFor("ProfileId"), std::nullopt);
+  EXPECT_EQ(FieldSourceMemberFor("NopeString"), std::nullopt);
+  EXPECT_EQ(FieldSourceMemberFor("String"), std::nullopt);
+  EXPECT_EQ(FieldSourceMemberFor(""), std::nullopt);
+}
+
+TEST(MergeFieldOfPath, MapEntriesAreFieldsAddressLinesBelongToTheirAddress) {
+  EXPECT_EQ(MergeFieldOfPath("Attributes.tier"), "Attributes.tier");
+  EXPECT_EQ(MergeFieldOfPath("Attributes.a.b"), "Attributes.a.b");
+  EXPECT_EQ(MergeFieldOfPath("Address.City"), "Address");
+  EXPECT_EQ(MergeFieldOfPath("ShippingAddress.PostalCode"), "ShippingAddress");
+  EXPECT_EQ(MergeFieldOfPath("FirstName"), "FirstName");
+  EXPECT_EQ(MergeFieldOfPath("Attributes"), "Attributes");
+}
+
+TEST(MergedProvenance, KeepsEachRecordOfTheParticipantItsFieldCameFrom) {
+  json::object main = Obj(R"({"_ingested": {
+      "FirstName": {"Value": "Ann"}, "Address.City": {"Value": "Paris"},
+      "Attributes.tier": {"Value": "gold"}}})");
+  json::object b = Obj(R"({"_ingested": {
+      "FirstName": {"Value": "Anne"}, "Address.City": {"Value": "Nice"},
+      "Address.Country": {"Value": "FR"}, "LastName": {"Value": "Cole"}}})");
+  json::object c = Obj(R"({"FirstName": "no records"})");
+  std::map<std::string, size_t> chosen = {
+      {"FirstName", 0}, {"Address", 1}, {"Attributes.tier", 1}, {"LastName", 1}};
+  EXPECT_EQ(MergedProvenance({&main, &b, &c}, chosen), Obj(R"({
+      "FirstName": {"Value": "Ann"}, "Address.City": {"Value": "Nice"},
+      "Address.Country": {"Value": "FR"}, "LastName": {"Value": "Cole"}})"));
+  EXPECT_TRUE(MergedProvenance({&main, &b, &c}, {}).empty());
+}
+
+TEST(MergeProfileDocuments, StringCompanionFollowsTheNamedSourceOfItsMember) {
+  json::object main = Obj(R"({"ProfileId": ")" + kMain +
+                          R"(", "PartyType": "INDIVIDUAL", "PartyTypeString": "person",
+                          "GenderString": "g-main"})");
+  json::object b = Obj(R"({"ProfileId": ")" + kB +
+                       R"(", "PartyType": "BUSINESS", "PartyTypeString": "company",
+                       "GenderString": "g-b"})");
+  json::object sources = Obj(R"({"PartyType": ")" + kB + R"("})");
+  auto out = MergeProfileDocuments(main, {b}, &sources);
+  ASSERT_TRUE(out.ok()) << out.error().message();
+  EXPECT_EQ(out->at("PartyType"), "BUSINESS");
+  EXPECT_EQ(out->at("PartyTypeString"), "company");
+  EXPECT_EQ(out->at("GenderString"), "g-main");  // Gender not named: the main profile's
+}
+
+TEST(MergeProfileDocuments, EngagementPreferencesAreOneFieldTakenWhole) {
+  json::object main = Obj(R"({"ProfileId": ")" + kMain + R"(", "EngagementPreferences":
+      {"Phone": [{"KeyName": "_phone", "KeyValue": "+1"}]}})");
+  json::object b = Obj(R"({"ProfileId": ")" + kB + R"(", "EngagementPreferences":
+      {"Email": [{"KeyName": "_email", "KeyValue": "b@x"}]}})");
+  auto kept = MergeProfileDocuments(main, {b}, nullptr);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->at("EngagementPreferences"), main.at("EngagementPreferences"));
+  json::object sources = Obj(R"({"EngagementPreferences": ")" + kB + R"("})");
+  auto taken = MergeProfileDocuments(main, {b}, &sources);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_EQ(taken->at("EngagementPreferences"), b.at("EngagementPreferences"));
+}
+
+TEST(MergeProfileDocuments, NoProvenanceLeftMeansNoIngestedMember) {
+  json::object main = Obj(R"({"ProfileId": ")" + kMain + R"(", "_ingested": {}})");
+  json::object b = Obj(R"({"ProfileId": ")" + kB + R"(", "FirstName": "B"})");
+  auto out = MergeProfileDocuments(main, {b}, nullptr);
+  ASSERT_TRUE(out.ok());
+  EXPECT_FALSE(out->contains(kIngestedMember));
+  EXPECT_EQ(out->at("FirstName"), "B");
 }
 
 }  // namespace
