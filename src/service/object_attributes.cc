@@ -14,6 +14,7 @@
 #include "service/common.h"
 #include "service/object_type.h"
 #include "service/profile_object.h"
+#include "service/store_walk.h"
 
 namespace profiled::service {
 namespace json = boost::json;
@@ -46,8 +47,6 @@ std::optional<AttributeStatistics> ComputeStatistics(std::vector<double> values)
 
 namespace {
 
-constexpr size_t kBatch = 500;
-
 struct ValueSeen {
   std::string value;
   double last_updated = 0;
@@ -71,22 +70,15 @@ Result<std::string> AttributeSource(const json::object& type, std::string_view a
 Status ForEachSourceValue(
     store::Txn& txn, store::Scope scope, std::string_view type_name, std::string_view source,
     const std::function<void(const json::object& record, const std::string& value)>& visit) {
-  std::string prefix = std::string(type_name) + "/";
-  std::string after;
-  while (true) {
-    ASSIGN_OR_RETURN(auto docs, txn.Scan(scope, kObjectKind, prefix, after, kBatch));
-    for (const auto& doc : docs) {
-      ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
-      auto parsed = ParseProfileObject(GetStringOr(record, "Object", ""));
-      if (!parsed.ok()) continue;
-      auto value = EvaluateSource(source, *parsed);
-      if (!value) continue;
-      visit(record, *value);
-    }
-    if (docs.size() < kBatch) break;
-    after = docs.back().id;
-  }
-  return OkStatus();
+  return ForEachDocument(txn, scope, kObjectKind, std::string(type_name) + "/", "",
+                         [&](const store::Document& doc) -> Status {
+                           ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
+                           auto parsed = ParseProfileObject(GetStringOr(record, "Object", ""));
+                           if (!parsed.ok()) return OkStatus();
+                           auto value = EvaluateSource(source, *parsed);
+                           if (value) visit(record, *value);
+                           return OkStatus();
+                         });
 }
 
 // Every distinct value of the attribute in the type's objects, most recently seen first.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <boost/json/array.hpp>
+#include <functional>
 #include <set>
 #include <string>
 
@@ -13,20 +14,16 @@
 #include "service/common.h"
 #include "service/domain_stats.h"
 #include "service/history.h"
+#include "service/history_record.h"
 #include "service/object_template.h"
 #include "service/profile_store.h"
 #include "service/search_keys.h"
+#include "service/store_walk.h"
 
 namespace profiled::service {
 namespace json = boost::json;
-namespace {
 
-// Short-lived rows that serialise profile creation per key value (see PutProfileObject).
-constexpr std::string_view kObjectLockKind = "object_lock";
-constexpr size_t kBatch = 500;
-
-// The object record's key values as stored: {"KeyName": ["value", ...]}.
-json::object KeysMember(const std::vector<ObjectKeyValue>& keys) {
+json::object ObjectKeysMember(const std::vector<ObjectKeyValue>& keys) {
   json::object out;
   for (const auto& k : keys) {
     json::value& list = out[k.def.name];
@@ -38,6 +35,65 @@ json::object KeysMember(const std::vector<ObjectKeyValue>& keys) {
   }
   return out;
 }
+
+json::object NewObjectRecord(std::string_view type_name, std::string_view unique,
+                             std::string_view profile_id, std::string_view text,
+                             const std::vector<ObjectKeyValue>& keys, const json::object* existing,
+                             double now) {
+  json::object record;
+  record["ObjectTypeName"] = type_name;
+  record["ProfileObjectUniqueKey"] = unique;
+  record["ProfileId"] = profile_id;
+  record["Object"] = text;
+  record["Keys"] = ObjectKeysMember(keys);
+  record["Size"] = static_cast<int64_t>(text.size());
+  record["CreatedAt"] =
+      existing && existing->contains("CreatedAt") ? existing->at("CreatedAt") : json::value(now);
+  record["UpdatedAt"] = now;
+  return record;
+}
+
+std::string RejectionMessage(const Resolution& resolution, std::string_view type_name) {
+  std::string why = "No profile matches the object's keys";
+  if (!resolution.ambiguous.empty()) {
+    why += " (ambiguous, matching several profiles:";
+    for (const auto& k : resolution.ambiguous) why += " " + k;
+    why += ")";
+  }
+  return why + " and object type " + std::string(type_name) +
+         " does not allow profile creation (AllowProfileCreation is false); the object was not "
+         "stored";
+}
+
+std::vector<json::object> ObjectsOverLimit(std::vector<json::object> records, int64_t max) {
+  if (max < 1 || static_cast<int64_t>(records.size()) <= max) return {};
+  std::sort(records.begin(), records.end(), [](const json::object& a, const json::object& b) {
+    double ta = a.contains("UpdatedAt") ? a.at("UpdatedAt").to_number<double>() : 0;
+    double tb = b.contains("UpdatedAt") ? b.at("UpdatedAt").to_number<double>() : 0;
+    return ta < tb;
+  });
+  records.resize(records.size() - static_cast<size_t>(max));
+  return records;
+}
+
+Status ForEachObjectOfProfile(
+    store::Txn& txn, store::Scope scope, std::string_view type_name, std::string_view profile_id,
+    std::string_view after,
+    const std::function<Result<WalkStep>(const std::string& unique, json::object record)>& visit) {
+  return ForEachIndexRef(
+      txn, scope, ObjectProfileIndex(type_name), profile_id, after,
+      [&](const std::string& unique) -> Result<WalkStep> {
+        ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, ObjectDocId(type_name, unique)));
+        if (!body) return WalkStep::kNext;
+        ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+        return visit(unique, std::move(record));
+      });
+}
+
+namespace {
+
+// Short-lived rows that serialise profile creation per key value (see ResolveObjectProfile).
+constexpr std::string_view kObjectLockKind = "object_lock";
 
 enum class RowEdit { kAdd, kRemove };
 
@@ -74,23 +130,6 @@ Status EraseObject(store::Txn& txn, store::Scope scope, const json::object& reco
   return AddToDomainStats(txn, scope, id, {0, -1, -GetInt(record, "Size").value_or(0)});
 }
 
-// An INGESTED history record for the profile, in history.h's layout, naming the object type and
-// the object (AppendHistory writes "_profile" records only).
-Status AppendIngestedHistory(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
-                             json::object& profile, std::string_view action, std::string_view type,
-                             std::string_view unique, std::string content, double now) {
-  json::object record;
-  record["Id"] = NextHistoryId(profile, static_cast<int64_t>(now * 1000.0 + 0.5));
-  record["ObjectTypeName"] = type;
-  record["CreatedAt"] = now;
-  record["LastUpdatedAt"] = now;
-  record["ActionType"] = action;
-  if (!unique.empty()) record["ProfileObjectUniqueKey"] = unique;
-  record["PerformedBy"] = PerformedBy(ctx);
-  record["Content"] = std::move(content);
-  return StoreHistoryRecord(txn, scope, profile, std::move(record));
-}
-
 // The object type an object is put with: the stored type, or a template of that name (AWS: an
 // object whose ObjectTypeName is a TemplateId uses the template's mappings).
 Result<json::object> TypeForIngestion(store::Txn& txn, const RequestContext& ctx,
@@ -109,151 +148,169 @@ Status EnforceMaxCount(store::Txn& txn, store::Scope scope, const json::object& 
                        std::string_view profile_id) {
   auto max = GetInt(type, "MaxProfileObjectCount");
   if (!max || *max < 1) return OkStatus();
-  std::string type_name = GetStringOr(type, "ObjectTypeName", "");
   std::vector<json::object> records;
-  std::string after;
-  while (true) {
-    ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, ObjectProfileIndex(type_name), profile_id,
-                                                after, kBatch));
-    for (const auto& ref : refs) {
-      ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, ObjectDocId(type_name, ref)));
-      if (!body) continue;
-      ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
-      records.push_back(std::move(record));
-    }
-    if (refs.size() < kBatch) break;
-    after = refs.back();
+  RETURN_IF_ERROR(
+      ForEachObjectOfProfile(txn, scope, GetStringOr(type, "ObjectTypeName", ""), profile_id, "",
+                             [&](const std::string&, json::object record) -> Result<WalkStep> {
+                               records.push_back(std::move(record));
+                               return WalkStep::kNext;
+                             }));
+  for (const json::object& record : ObjectsOverLimit(std::move(records), *max)) {
+    RETURN_IF_ERROR(EraseObject(txn, scope, record));
   }
-  if (static_cast<int64_t>(records.size()) <= *max) return OkStatus();
-  std::sort(records.begin(), records.end(), [](const json::object& a, const json::object& b) {
-    double ta = a.contains("UpdatedAt") ? a.at("UpdatedAt").to_number<double>() : 0;
-    double tb = b.contains("UpdatedAt") ? b.at("UpdatedAt").to_number<double>() : 0;
-    return ta < tb;
-  });
-  size_t excess = records.size() - static_cast<size_t>(*max);
-  for (size_t i = 0; i < excess; ++i) RETURN_IF_ERROR(EraseObject(txn, scope, records[i]));
   return OkStatus();
 }
 
+// One PutProfileObject request as its steps see it.
+struct Ingestion {
+  std::string type_name;
+  std::string text;     // the Object as sent
+  json::object object;  // ... parsed
+  json::object type;    // the object type (or template) it is put with
+  std::vector<ObjectKeyValue> keys;
+  std::string unique;                    // the UNIQUE key's value
+  std::string doc_id;                    // ObjectDocId(type_name, unique)
+  std::optional<json::object> existing;  // the stored object it replaces, if any
+};
+
+// Loads what the request names (the type, the replaced object) and extracts the object's keys.
+Status LoadIngestion(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                     Ingestion& in) {
+  store::Scope scope = DomainScope(ctx, domain);
+  ASSIGN_OR_RETURN(in.type, TypeForIngestion(txn, ctx, domain, in.type_name));
+  ASSIGN_OR_RETURN(in.keys, ExtractKeyValues(in.type, in.object));
+  in.unique = UniqueKeyValue(in.keys);
+  in.doc_id = ObjectDocId(in.type_name, in.unique);
+  ASSIGN_OR_RETURN(auto existing_body, txn.GetForUpdate(scope, kObjectKind, in.doc_id));
+  in.existing.reset();
+  if (existing_body) {
+    ASSIGN_OR_RETURN(in.existing, ParseStored(*existing_body));
+  }
+  return OkStatus();
+}
+
+// The profile candidates of each matching key (two ids are enough to know a key is ambiguous).
+Result<std::vector<KeyMatch>> LookUpMatches(store::Txn& txn, store::Scope scope,
+                                            const std::vector<ObjectKeyValue>& order) {
+  std::vector<KeyMatch> matches;
+  for (const ObjectKeyValue& k : order) {
+    ASSIGN_OR_RETURN(auto ids, txn.IndexLookup(scope, std::string(kKeyIndexPrefix) + k.def.name,
+                                               k.value, "", 2));
+    matches.push_back({k.def.name, k.value, std::move(ids)});
+  }
+  return matches;
+}
+
+// Which profile the object goes to: ResolveProfile over the key index, made safe against a
+// concurrent ingestion of the same new values, and keeping a replaced object with its profile.
+Result<Resolution> ResolveObjectProfile(store::Txn& txn, store::Scope scope, const Ingestion& in) {
+  std::vector<ObjectKeyValue> order = MatchingOrder(in.keys);
+  bool allow_creation = GetBool(in.type, "AllowProfileCreation").value_or(false);
+  ASSIGN_OR_RETURN(std::vector<KeyMatch> matches, LookUpMatches(txn, scope, order));
+  Resolution resolution = ResolveProfile(matches, allow_creation);
+  if (resolution.kind == ResolutionKind::kCreate && !order.empty()) {
+    // Two objects with the same new email must not create two profiles. GetForUpdate locks
+    // each key value's (absent) lock document until commit (store.h), so a concurrent
+    // ingestion of the same values waits here for this commit; the lookup is then repeated,
+    // and sees the profile a transaction that won the race created. Nothing is written.
+    for (const ObjectKeyValue& k : order) {
+      ASSIGN_OR_RETURN(auto lock,
+                       txn.GetForUpdate(scope, kObjectLockKind, k.def.name + "\n" + k.value));
+      (void)lock;
+    }
+    ASSIGN_OR_RETURN(matches, LookUpMatches(txn, scope, order));
+    resolution = ResolveProfile(matches, allow_creation);
+  }
+  if (resolution.kind != ResolutionKind::kAttach && in.existing) {
+    // A replaced object that no key places elsewhere stays with its profile.
+    std::string previous = GetStringOr(*in.existing, "ProfileId", "");
+    // For update: the profile is loaded for update next, and a shared lock now would have to
+    // be upgraded then (a deadlock with a concurrent ingestion doing the same).
+    ASSIGN_OR_RETURN(auto still_there, txn.GetForUpdate(scope, kProfileKind, previous));
+    if (still_there) {
+      resolution.kind = ResolutionKind::kAttach;
+      resolution.profile_id = previous;
+    }
+  }
+  return resolution;
+}
+
+// Creates the profile (kCreate) or loads the resolved one for update, writes the object's mapped
+// fields and search keys into it, appends its history records and saves it. Returns its id.
+Result<std::string> IngestIntoProfile(store::Txn& txn, store::Scope scope,
+                                      const RequestContext& ctx, const Resolution& resolution,
+                                      const Ingestion& in, double now) {
+  bool created = resolution.kind == ResolutionKind::kCreate;
+  json::object profile;
+  std::optional<json::object> before;
+  if (created) {
+    profile["ProfileId"] = NewProfileId();
+  } else {
+    ASSIGN_OR_RETURN(before, LoadProfile(txn, scope, resolution.profile_id, /*for_update=*/true));
+    profile = *before;
+  }
+  std::string profile_id = GetStringOr(profile, "ProfileId", "");
+
+  ApplyIngestedFields(profile, MappedProfileFields(in.type, in.object), in.type_name,
+                      GetInt(in.type, "SourcePriority"));
+  for (const ObjectKeyValue& k : KeysToStore(in.keys, created)) {
+    AddCustomKey(profile, k.def.name, {k.value});
+  }
+  auto append = [&](HistoryRecordFields fields) {
+    return StoreHistoryRecord(txn, scope, profile,
+                              NewHistoryRecord(ctx, profile, std::move(fields), now));
+  };
+  if (created) {
+    RETURN_IF_ERROR(append({"CREATED", kProfileObjectTypeName, "", ""}));
+  }
+  RETURN_IF_ERROR(append({"INGESTED", in.type_name, in.unique, in.text}));
+  RETURN_IF_ERROR(SaveProfile(txn, scope, before ? &*before : nullptr, profile));
+  return profile_id;
+}
+
+// Stores the object record, replacing any with the same UNIQUE value: its document, index rows
+// and share of the domain's statistics.
+Status StoreObject(store::Txn& txn, store::Scope scope, const Ingestion& in,
+                   std::string_view profile_id, double now) {
+  const json::object* existing = in.existing ? &*in.existing : nullptr;
+  json::object record =
+      NewObjectRecord(in.type_name, in.unique, profile_id, in.text, in.keys, existing, now);
+  int64_t old_size = 0;
+  if (existing) {
+    RETURN_IF_ERROR(EditObjectRows(txn, scope, *existing, RowEdit::kRemove));
+    old_size = GetInt(*existing, "Size").value_or(0);
+  }
+  RETURN_IF_ERROR(txn.Put(scope, kObjectKind, in.doc_id, Serialize(record)));
+  RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kAdd));
+  return AddToDomainStats(txn, scope, in.doc_id,
+                          {0, existing ? 0 : 1, static_cast<int64_t>(in.text.size()) - old_size});
+}
+
+// Load, resolve, update the profile, store the object, trim to MaxProfileObjectCount: all in one
+// Write transaction, so a concurrent DeleteDomain or ingestion sees all of it or none.
 Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContext& ctx,
-                                      const json::object& in) {
-  std::string domain = GetStringOr(in, "DomainName", "");
-  std::string type_name = GetStringOr(in, "ObjectTypeName", "");
-  std::string text = GetStringOr(in, "Object", "");
-  ASSIGN_OR_RETURN(json::object object, ParseProfileObject(text));
-  std::string unique;
+                                      const json::object& request) {
+  std::string domain = GetStringOr(request, "DomainName", "");
+  Ingestion in;
+  in.type_name = GetStringOr(request, "ObjectTypeName", "");
+  in.text = GetStringOr(request, "Object", "");
+  ASSIGN_OR_RETURN(in.object, ParseProfileObject(in.text));
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
-    ASSIGN_OR_RETURN(json::object type, TypeForIngestion(txn, ctx, domain, type_name));
-    ASSIGN_OR_RETURN(std::vector<ObjectKeyValue> keys, ExtractKeyValues(type, object));
-    unique = UniqueKeyValue(keys);
-    std::string doc_id = ObjectDocId(type_name, unique);
-    ASSIGN_OR_RETURN(auto existing_body, txn.GetForUpdate(scope, kObjectKind, doc_id));
-    std::optional<json::object> existing;
-    if (existing_body) {
-      ASSIGN_OR_RETURN(existing, ParseStored(*existing_body));
-    }
-
-    // Resolution: candidate profiles per matching key, then the decision.
-    std::vector<ObjectKeyValue> order = MatchingOrder(keys);
-    auto lookup = [&]() -> Result<std::vector<KeyMatch>> {
-      std::vector<KeyMatch> matches;
-      for (const ObjectKeyValue& k : order) {
-        ASSIGN_OR_RETURN(auto ids, txn.IndexLookup(scope, std::string(kKeyIndexPrefix) + k.def.name,
-                                                   k.value, "", 2));
-        matches.push_back({k.def.name, k.value, std::move(ids)});
-      }
-      return matches;
-    };
-    bool allow_creation = GetBool(type, "AllowProfileCreation").value_or(false);
-    ASSIGN_OR_RETURN(std::vector<KeyMatch> matches, lookup());
-    Resolution resolution = ResolveProfile(matches, allow_creation);
-    if (resolution.kind == ResolutionKind::kCreate && !order.empty()) {
-      // Two objects with the same new email must not create two profiles. GetForUpdate locks
-      // each key value's (absent) lock document until commit (store.h), so a concurrent
-      // ingestion of the same values waits here for this commit; the lookup is then repeated,
-      // and sees the profile a transaction that won the race created. Nothing is written.
-      for (const ObjectKeyValue& k : order) {
-        ASSIGN_OR_RETURN(auto lock,
-                         txn.GetForUpdate(scope, kObjectLockKind, k.def.name + "\n" + k.value));
-        (void)lock;
-      }
-      ASSIGN_OR_RETURN(matches, lookup());
-      resolution = ResolveProfile(matches, allow_creation);
-    }
-    if (resolution.kind != ResolutionKind::kAttach && existing) {
-      // A replaced object that no key places elsewhere stays with its profile.
-      std::string previous = GetStringOr(*existing, "ProfileId", "");
-      // For update: the profile is loaded for update below, and a shared lock now would have to
-      // be upgraded then (a deadlock with a concurrent ingestion doing the same).
-      ASSIGN_OR_RETURN(auto still_there, txn.GetForUpdate(scope, kProfileKind, previous));
-      if (still_there) {
-        resolution.kind = ResolutionKind::kAttach;
-        resolution.profile_id = previous;
-      }
-    }
+    RETURN_IF_ERROR(LoadIngestion(txn, ctx, domain, in));
+    ASSIGN_OR_RETURN(Resolution resolution, ResolveObjectProfile(txn, scope, in));
     if (resolution.kind == ResolutionKind::kReject) {
-      std::string why = "No profile matches the object's keys";
-      if (!resolution.ambiguous.empty()) {
-        why += " (ambiguous, matching several profiles:";
-        for (const auto& k : resolution.ambiguous) why += " " + k;
-        why += ")";
-      }
-      return Error::BadRequest(why + " and object type " + type_name +
-                               " does not allow profile creation (AllowProfileCreation is "
-                               "false); the object was not stored");
+      return Error::BadRequest(RejectionMessage(resolution, in.type_name));
     }
-
     double now = env.clock->NowEpochSeconds();
-    bool created = resolution.kind == ResolutionKind::kCreate;
-    json::object profile;
-    std::optional<json::object> before;
-    if (created) {
-      profile["ProfileId"] = NewProfileId();
-    } else {
-      ASSIGN_OR_RETURN(before, LoadProfile(txn, scope, resolution.profile_id, /*for_update=*/true));
-      profile = *before;
-    }
-    std::string profile_id = GetStringOr(profile, "ProfileId", "");
-
-    ApplyIngestedFields(profile, MappedProfileFields(type, object), type_name,
-                        GetInt(type, "SourcePriority"));
-    for (const ObjectKeyValue& k : KeysToStore(keys, created)) {
-      AddCustomKey(profile, k.def.name, {k.value});
-    }
-    if (created) {
-      RETURN_IF_ERROR(AppendIngestedHistory(txn, scope, ctx, profile, "CREATED",
-                                            kProfileObjectTypeName, "", "", now));
-    }
-    RETURN_IF_ERROR(
-        AppendIngestedHistory(txn, scope, ctx, profile, "INGESTED", type_name, unique, text, now));
-    RETURN_IF_ERROR(SaveProfile(txn, scope, before ? &*before : nullptr, profile));
-
-    // The object itself, replacing any object with the same UNIQUE value.
-    json::object record;
-    record["ObjectTypeName"] = type_name;
-    record["ProfileObjectUniqueKey"] = unique;
-    record["ProfileId"] = profile_id;
-    record["Object"] = text;
-    record["Keys"] = KeysMember(keys);
-    record["Size"] = static_cast<int64_t>(text.size());
-    record["CreatedAt"] =
-        existing && existing->contains("CreatedAt") ? existing->at("CreatedAt") : json::value(now);
-    record["UpdatedAt"] = now;
-    int64_t old_size = 0;
-    if (existing) {
-      RETURN_IF_ERROR(EditObjectRows(txn, scope, *existing, RowEdit::kRemove));
-      old_size = GetInt(*existing, "Size").value_or(0);
-    }
-    RETURN_IF_ERROR(txn.Put(scope, kObjectKind, doc_id, Serialize(record)));
-    RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kAdd));
-    RETURN_IF_ERROR(AddToDomainStats(
-        txn, scope, doc_id, {0, existing ? 0 : 1, static_cast<int64_t>(text.size()) - old_size}));
-    return EnforceMaxCount(txn, scope, type, profile_id);
+    ASSIGN_OR_RETURN(std::string profile_id,
+                     IngestIntoProfile(txn, scope, ctx, resolution, in, now));
+    RETURN_IF_ERROR(StoreObject(txn, scope, in, profile_id, now));
+    return EnforceMaxCount(txn, scope, in.type, profile_id);
   }));
   json::object out;
-  out["ProfileObjectUniqueKey"] = unique;
+  out["ProfileObjectUniqueKey"] = in.unique;
   return out;
 }
 
@@ -288,30 +345,24 @@ Result<json::object> ListProfileObjects(const ServiceEnv& env, const RequestCont
     ASSIGN_OR_RETURN(auto profile, txn.Get(scope, kProfileKind, profile_id));
     if (!profile) return Error::NotFound(ProfileNotFoundMessage(profile_id, domain));
     json::array items;
-    std::string after = cursor, last;
+    std::string last;
     bool more = false;
-    while (!more) {
-      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, ObjectProfileIndex(type_name), profile_id,
-                                                  after, kBatch));
-      for (const auto& ref : refs) {
-        ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, ObjectDocId(type_name, ref)));
-        if (!body) continue;
-        ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
-        if (!MatchesFilter(record, filter)) continue;
-        if (items.size() == page) {
-          more = true;
-          break;
-        }
-        json::object item;
-        item["ObjectTypeName"] = type_name;
-        item["ProfileObjectUniqueKey"] = ref;
-        item["Object"] = record["Object"];
-        items.push_back(std::move(item));
-        last = ref;
-      }
-      if (refs.size() < kBatch) break;
-      after = refs.back();
-    }
+    RETURN_IF_ERROR(ForEachObjectOfProfile(
+        txn, scope, type_name, profile_id, cursor,
+        [&](const std::string& unique, json::object record) -> Result<WalkStep> {
+          if (!MatchesFilter(record, filter)) return WalkStep::kNext;
+          if (items.size() == page) {
+            more = true;
+            return WalkStep::kStop;
+          }
+          json::object item;
+          item["ObjectTypeName"] = type_name;
+          item["ProfileObjectUniqueKey"] = unique;
+          item["Object"] = record["Object"];
+          items.push_back(std::move(item));
+          last = unique;
+          return WalkStep::kNext;
+        }));
     out["Items"] = std::move(items);
     if (more) out["NextToken"] = EncodeToken(purpose, last);
     return OkStatus();
@@ -352,13 +403,11 @@ Result<std::set<std::string>> ObjectTypeNamesOfDomain(store::Txn& txn, store::Sc
   for (const json::object& t : ObjectTemplates()) {
     type_names.insert(GetStringOr(t, "TemplateId", ""));
   }
-  std::string after_type;
-  while (true) {
-    ASSIGN_OR_RETURN(auto types, txn.Scan(scope, kObjectTypeKind, "", after_type, kBatch));
-    for (const auto& type : types) type_names.insert(type.id);
-    if (types.size() < kBatch) break;
-    after_type = types.back().id;
-  }
+  RETURN_IF_ERROR(ForEachDocument(txn, scope, kObjectTypeKind, "", "",
+                                  [&](const store::Document& type) -> Status {
+                                    type_names.insert(type.id);
+                                    return OkStatus();
+                                  }));
   return type_names;
 }
 
@@ -368,18 +417,12 @@ Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::stri
                            std::string_view type) {
   store::Scope scope = DomainScope(ctx, domain);
   std::string prefix = std::string(type) + "/";
-  std::string after;
-  while (true) {
-    ASSIGN_OR_RETURN(auto docs, txn.Scan(scope, kObjectKind, prefix, after, kBatch));
-    for (const auto& doc : docs) {
-      ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
-      RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
-      RETURN_IF_ERROR(
-          AddToDomainStats(txn, scope, doc.id, {0, -1, -GetInt(record, "Size").value_or(0)}));
-    }
-    if (docs.size() < kBatch) break;
-    after = docs.back().id;
-  }
+  RETURN_IF_ERROR(ForEachDocument(
+      txn, scope, kObjectKind, prefix, "", [&](const store::Document& doc) -> Status {
+        ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
+        RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
+        return AddToDomainStats(txn, scope, doc.id, {0, -1, -GetInt(record, "Size").value_or(0)});
+      }));
   ASSIGN_OR_RETURN(int64_t removed, txn.DeleteKind(scope, kObjectKind, prefix));
   (void)removed;
   return OkStatus();
@@ -391,20 +434,15 @@ Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::s
   ASSIGN_OR_RETURN(std::set<std::string> type_names, ObjectTypeNamesOfDomain(txn, scope));
   for (const std::string& type : type_names) {
     std::string index = ObjectProfileIndex(type);
-    // Each erase removes its own index row, so the lookup always restarts from the front.
-    while (true) {
-      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, index, profile_id, "", kBatch));
-      for (const auto& unique : refs) {
-        ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, ObjectDocId(type, unique)));
-        if (!body) {
-          RETURN_IF_ERROR(txn.IndexRemove(scope, index, profile_id, unique));
-          continue;
-        }
-        ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
-        RETURN_IF_ERROR(EraseObject(txn, scope, record));
-      }
-      if (refs.size() < kBatch) break;
-    }
+    // Every visit removes the row it is given: EraseObject with the object's rows, or the row
+    // alone when its document is gone.
+    RETURN_IF_ERROR(
+        DrainIndexRefs(txn, scope, index, profile_id, [&](const std::string& unique) -> Status {
+          ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, ObjectDocId(type, unique)));
+          if (!body) return txn.IndexRemove(scope, index, profile_id, unique);
+          ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+          return EraseObject(txn, scope, record);
+        }));
   }
   return OkStatus();
 }
@@ -415,21 +453,18 @@ Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::str
   ASSIGN_OR_RETURN(std::set<std::string> type_names, ObjectTypeNamesOfDomain(txn, scope));
   for (const std::string& type : type_names) {
     std::string index = ObjectProfileIndex(type);
-    // Each move removes its own row under `from`, so the lookup always restarts from the front.
-    while (true) {
-      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, index, from, "", kBatch));
-      for (const auto& unique : refs) {
-        std::string doc_id = ObjectDocId(type, unique);
-        RETURN_IF_ERROR(txn.IndexRemove(scope, index, from, unique));
-        ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kObjectKind, doc_id));
-        if (!body) continue;
-        ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
-        record["ProfileId"] = to;
-        RETURN_IF_ERROR(txn.Put(scope, kObjectKind, doc_id, Serialize(record)));
-        RETURN_IF_ERROR(txn.IndexAdd(scope, index, to, unique));
-      }
-      if (refs.size() < kBatch) break;
-    }
+    // Each move removes its own row under `from`.
+    RETURN_IF_ERROR(
+        DrainIndexRefs(txn, scope, index, from, [&](const std::string& unique) -> Status {
+          std::string doc_id = ObjectDocId(type, unique);
+          RETURN_IF_ERROR(txn.IndexRemove(scope, index, from, unique));
+          ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kObjectKind, doc_id));
+          if (!body) return OkStatus();
+          ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+          record["ProfileId"] = to;
+          RETURN_IF_ERROR(txn.Put(scope, kObjectKind, doc_id, Serialize(record)));
+          return txn.IndexAdd(scope, index, to, unique);
+        }));
   }
   return OkStatus();
 }

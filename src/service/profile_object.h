@@ -15,6 +15,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,7 @@
 #include "common/result.h"
 #include "service/object_type.h"
 #include "service/registry.h"
+#include "service/store_walk.h"
 #include "store/store.h"
 
 namespace profiled::service {
@@ -114,7 +116,35 @@ std::vector<std::string> ApplyIngestedFields(boost::json::object& profile,
                                              std::string_view type_name,
                                              std::optional<int64_t> source_priority);
 
+// The parts of an object record that PutProfileObject computes (see the layout above).
+// Keys as stored: {"KeyName": ["value", ...]}, each value once, in `keys` order.
+boost::json::object ObjectKeysMember(const std::vector<ObjectKeyValue>& keys);
+// The record stored for an object: ObjectTypeName, ProfileObjectUniqueKey, ProfileId, Object,
+// Keys, Size (bytes of `text`), CreatedAt (kept from `existing`, the record it replaces, if that
+// has one; else `now`) and UpdatedAt = `now`.
+boost::json::object NewObjectRecord(std::string_view type_name, std::string_view unique,
+                                    std::string_view profile_id, std::string_view text,
+                                    const std::vector<ObjectKeyValue>& keys,
+                                    const boost::json::object* existing, double now);
+
+// The BadRequest message for a kReject resolution of an object of `type_name`.
+std::string RejectionMessage(const Resolution& resolution, std::string_view type_name);
+
+// The records to drop so that at most `max` remain (MaxProfileObjectCount): the oldest by
+// UpdatedAt (a record without one counts as oldest). None when `max` < 1 (no limit).
+std::vector<boost::json::object> ObjectsOverLimit(std::vector<boost::json::object> records,
+                                                  int64_t max);
+
 // ---- Store helpers -----------------------------------------------------------------------------
+
+// Calls `visit(unique, record)` for each stored object of `type_name` on the profile whose unique
+// key sorts after `after`, in unique-key order (a row whose document is gone is passed over).
+// `visit` returns WalkStep::kStop to end the walk early.
+Status ForEachObjectOfProfile(
+    store::Txn& txn, store::Scope scope, std::string_view type_name, std::string_view profile_id,
+    std::string_view after,
+    const std::function<Result<WalkStep>(const std::string& unique, boost::json::object record)>&
+        visit);
 
 // Deletes every object of `type` with its index rows (DeleteProfileObjectType).
 Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
