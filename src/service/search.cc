@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <cstdint>
+#include <optional>
 #include <set>
+#include <string>
+#include <utility>
 
 #include "service/common.h"
 #include "service/profile_ops.h"
@@ -15,7 +18,121 @@ namespace {
 
 constexpr std::string_view kSearchPurpose = "SearchProfiles";
 
-SearchPair PairFrom(const json::object& o) {
+// One candidate stream: the index rows of one (KeyName, value).
+using Stream = std::pair<std::string, std::string>;  // index name, value
+
+std::vector<Stream> StreamsOf(const SearchPair& pair) {
+  std::vector<Stream> out;
+  for (const auto& v : pair.values) {
+    out.emplace_back(std::string(kKeyIndexPrefix) + pair.key_name, v);
+  }
+  return out;
+}
+
+// The streams that propose candidates: every pair for OR. For AND one pair suffices, since a
+// match must have it: the one with the fewest rows after the cursor (counted up to one batch),
+// so that a rare key drives and a common one is only checked.
+Result<std::vector<Stream>> CandidateStreams(store::Txn& txn, store::Scope scope,
+                                             const SearchRequest& request, std::string_view cursor,
+                                             size_t batch) {
+  std::vector<Stream> streams;
+  if (!request.all) {
+    for (const auto& pair : request.pairs) {
+      auto s = StreamsOf(pair);
+      streams.insert(streams.end(), s.begin(), s.end());
+    }
+    return streams;
+  }
+  size_t best_rows = SIZE_MAX;
+  for (const auto& pair : request.pairs) {
+    size_t rows = 0;
+    for (const auto& [name, value] : StreamsOf(pair)) {
+      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, name, value, cursor, batch));
+      rows += refs.size();
+    }
+    if (rows < best_rows) {
+      best_rows = rows;
+      streams = StreamsOf(pair);
+    }
+  }
+  return streams;
+}
+
+// One page of results.
+struct SearchPage {
+  boost::json::array items;
+  bool more = false;          // another page exists
+  std::string last_returned;  // the cursor of the next page
+};
+
+// Merges the streams in ref order a batch at a time after `cursor` and keeps the candidates
+// that match, until the page is full (and one more match shows there is another page) or the
+// streams end.
+Result<SearchPage> CollectPage(store::Txn& txn, store::Scope scope, const SearchRequest& request,
+                               const std::vector<Stream>& streams, std::string_view cursor,
+                               size_t batch) {
+  SearchPage page;
+  std::string after(cursor);
+  while (!page.more) {
+    std::set<std::string> merged;
+    bool streams_exhausted = true;
+    for (const auto& [name, value] : streams) {
+      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, name, value, after, batch));
+      if (refs.size() == batch) streams_exhausted = false;
+      merged.insert(refs.begin(), refs.end());
+    }
+    // Only the smallest `batch` refs of the union are surely complete: a larger one may be
+    // preceded by refs a stream did not return yet.
+    size_t taken = 0;
+    for (const std::string& id : merged) {
+      if (taken == batch) {
+        streams_exhausted = false;
+        break;
+      }
+      ++taken;
+      after = id;
+      ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, id));
+      if (!body) continue;
+      ASSIGN_OR_RETURN(json::object profile, ParseStored(*body));
+      std::optional<json::object> view = SearchResultView(profile, request);
+      if (!view) continue;
+      if (page.items.size() == request.page_size) {
+        page.more = true;
+        break;
+      }
+      page.items.emplace_back(std::move(*view));
+      page.last_returned = id;
+    }
+    if (streams_exhausted) break;
+  }
+  return page;
+}
+
+// Finds the profiles through the key index (search.h says how), in one snapshot.
+Result<json::object> SearchProfiles(const ServiceEnv& env, const RequestContext& ctx,
+                                    const json::object& in) {
+  std::string domain = GetStringOr(in, "DomainName", "");
+  ASSIGN_OR_RETURN(SearchRequest request, ParseSearchRequest(in));
+  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kSearchPurpose));
+  json::object out;
+  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
+    out.clear();
+    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    store::Scope scope = DomainScope(ctx, domain);
+    const size_t batch = SearchBatchSize(request);
+    ASSIGN_OR_RETURN(std::vector<Stream> streams,
+                     CandidateStreams(txn, scope, request, cursor, batch));
+    ASSIGN_OR_RETURN(SearchPage page, CollectPage(txn, scope, request, streams, cursor, batch));
+    out["Items"] = std::move(page.items);
+    if (page.more) out["NextToken"] = EncodeToken(kSearchPurpose, page.last_returned);
+    return OkStatus();
+  }));
+  return out;
+}
+
+}  // namespace
+
+SearchPair SearchPairFrom(const json::object& o) {
   SearchPair p;
   p.key_name = GetStringOr(o, "KeyName", "");
   if (const json::array* values = GetArray(o, "Values")) {
@@ -30,104 +147,35 @@ SearchPair PairFrom(const json::object& o) {
   return p;
 }
 
-Result<json::object> SearchProfiles(const ServiceEnv& env, const RequestContext& ctx,
-                                    const json::object& in) {
-  std::string domain = GetStringOr(in, "DomainName", "");
-  std::vector<SearchPair> pairs{PairFrom(in)};
+Result<SearchRequest> ParseSearchRequest(const json::object& in) {
+  SearchRequest request;
+  request.pairs.push_back(SearchPairFrom(in));
   if (const json::array* more = GetArray(in, "AdditionalSearchKeys")) {
     for (const json::value& v : *more) {
-      if (v.is_object()) pairs.push_back(PairFrom(v.get_object()));
+      if (v.is_object()) request.pairs.push_back(SearchPairFrom(v.get_object()));
     }
   }
-  if (pairs.size() > 5) {
+  if (request.pairs.size() > kMaxSearchPairs) {
     return Error::BadRequest("SearchProfiles accepts at most 5 search keys, " +
-                             std::to_string(pairs.size()) + " were given");
+                             std::to_string(request.pairs.size()) + " were given");
   }
-  bool all = GetStringOr(in, "LogicalOperator", "OR") == "AND";
-  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kSearchPurpose));
-  size_t page = PageSize(in, 20, 100);
-
-  json::object out;
-  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
-    out.clear();
-    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
-    store::Scope scope = DomainScope(ctx, domain);
-    const size_t batch = all ? std::max<size_t>(page + 1, 100) : page + 1;
-    auto streams_of = [&](const SearchPair& pair) {
-      std::vector<std::pair<std::string, std::string>> out;
-      for (const auto& v : pair.values) {
-        out.emplace_back(std::string(kKeyIndexPrefix) + pair.key_name, v);
-      }
-      return out;
-    };
-    // The streams that propose candidates: every pair for OR. For AND one pair suffices, since
-    // a match must have it: the one with the fewest rows after the cursor (counted up to one
-    // batch), so that a rare key drives and a common one is only checked.
-    std::vector<std::pair<std::string, std::string>> streams;
-    if (!all) {
-      for (const auto& pair : pairs) {
-        auto s = streams_of(pair);
-        streams.insert(streams.end(), s.begin(), s.end());
-      }
-    } else {
-      size_t best_rows = SIZE_MAX;
-      for (const auto& pair : pairs) {
-        size_t rows = 0;
-        for (const auto& [name, value] : streams_of(pair)) {
-          ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, name, value, cursor, batch));
-          rows += refs.size();
-        }
-        if (rows < best_rows) {
-          best_rows = rows;
-          streams = streams_of(pair);
-        }
-      }
-    }
-    json::array items;
-    std::string after = cursor, last_returned;
-    bool more = false;
-    while (!more) {
-      std::set<std::string> merged;
-      bool streams_exhausted = true;
-      for (const auto& [name, value] : streams) {
-        ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, name, value, after, batch));
-        if (refs.size() == batch) streams_exhausted = false;
-        merged.insert(refs.begin(), refs.end());
-      }
-      // Only the smallest `batch` refs of the union are surely complete: a larger one may be
-      // preceded by refs a stream did not return yet.
-      size_t taken = 0;
-      for (const std::string& id : merged) {
-        if (taken == batch) {
-          streams_exhausted = false;
-          break;
-        }
-        ++taken;
-        after = id;
-        ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, id));
-        if (!body) continue;
-        ASSIGN_OR_RETURN(json::object profile, ParseStored(*body));
-        json::array found = FoundByItems(DeriveSearchKeys(profile), pairs);
-        if (found.empty() || (all && found.size() != pairs.size())) continue;
-        if (items.size() == page) {
-          more = true;
-          break;
-        }
-        json::object view = PublicProfile(profile);
-        view["FoundByItems"] = std::move(found);
-        items.emplace_back(std::move(view));
-        last_returned = id;
-      }
-      if (streams_exhausted) break;
-    }
-    out["Items"] = std::move(items);
-    if (more) out["NextToken"] = EncodeToken(kSearchPurpose, last_returned);
-    return OkStatus();
-  }));
-  return out;
+  request.all = GetStringOr(in, "LogicalOperator", "OR") == "AND";
+  request.page_size = PageSize(in, 20, 100);
+  return request;
 }
 
-}  // namespace
+size_t SearchBatchSize(const SearchRequest& request) {
+  return request.all ? std::max<size_t>(request.page_size + 1, 100) : request.page_size + 1;
+}
+
+std::optional<json::object> SearchResultView(const json::object& profile,
+                                             const SearchRequest& request) {
+  json::array found = FoundByItems(DeriveSearchKeys(profile), request.pairs);
+  if (found.empty() || (request.all && found.size() != request.pairs.size())) return std::nullopt;
+  json::object view = PublicProfile(profile);
+  view["FoundByItems"] = std::move(found);
+  return view;
+}
 
 json::array FoundByItems(const std::vector<KeyRow>& keys, const std::vector<SearchPair>& pairs) {
   json::array found;

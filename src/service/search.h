@@ -16,10 +16,14 @@
 // AND rejects, not on the size of the domain.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "service/search_keys.h"
 
 namespace profiled::service {
@@ -28,6 +32,31 @@ struct SearchPair {
   std::string key_name;
   std::vector<std::string> values;
 };
+
+// The (KeyName, Values) pair of a request object (the request itself or one of its
+// AdditionalSearchKeys): non-string values are dropped, repeated ones kept once, in order.
+SearchPair SearchPairFrom(const boost::json::object& o);
+
+inline constexpr size_t kMaxSearchPairs = 5;
+
+// What a SearchProfiles request asks, NextToken aside.
+struct SearchRequest {
+  std::vector<SearchPair> pairs;  // KeyName/Values first, then AdditionalSearchKeys
+  bool all = false;               // LogicalOperator AND
+  size_t page_size = 20;          // MaxResults clamped to [1, 100]
+};
+// BadRequest when more than kMaxSearchPairs pairs are given.
+Result<SearchRequest> ParseSearchRequest(const boost::json::object& in);
+
+// How many refs each index lookup asks for: one more than a page, so a page and the knowledge
+// that another exists come from one batch; at least 100 for AND, whose candidates are often
+// rejected.
+size_t SearchBatchSize(const SearchRequest& request);
+
+// The item SearchProfiles returns for `profile` (its public view with FoundByItems), or nullopt
+// when the profile does not match the request (no pair; for AND, not every pair).
+std::optional<boost::json::object> SearchResultView(const boost::json::object& profile,
+                                                    const SearchRequest& request);
 
 // FoundByItems for a profile whose derived keys are `keys` (sorted): one entry per pair it
 // matches, with the matching values in request order. Empty when it matches none.
