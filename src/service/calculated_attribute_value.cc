@@ -8,10 +8,14 @@
 // object is ordered by the time it was ingested (its record's CreatedAt). Conditions.Range
 // (DAYS) keeps objects ingested in the last Value days, Conditions.ObjectCount the latest N.
 // Conditions.Threshold is not applied (see docs/resources.md).
+#include "service/calculated_attribute_value.h"
+
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,8 +32,6 @@
 namespace profiled::service {
 namespace json = boost::json;
 namespace {
-
-constexpr std::string_view kListPurpose = "ListCalculatedAttributesForProfile";
 
 // A tiny recursive-descent evaluator over the expression with attribute values bound.
 class ExpressionEval {
@@ -106,25 +108,7 @@ class ExpressionEval {
   size_t pos_ = 0;
 };
 
-std::string FormatNumber(double v) {
-  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
-    return std::to_string(static_cast<int64_t>(v));
-  }
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.10g", v);
-  return buf;
-}
-
-struct ObjectValue {
-  double at = 0;     // ingestion time
-  std::string text;  // the expression's value as text (a single term may be non-numeric)
-  std::optional<double> number;
-};
-
-struct Computed {
-  std::optional<std::string> value;
-  std::optional<double> last_object_timestamp;
-};
+constexpr std::string_view kListPurpose = "ListCalculatedAttributesForProfile";
 
 // The attribute's value in one object: the type's field of that name, else a top-level member.
 std::optional<std::string> AttributeValue(const json::object& type, const json::object& object,
@@ -137,75 +121,79 @@ std::optional<std::string> AttributeValue(const json::object& type, const json::
   return EvaluateSource("_source." + attribute, object);
 }
 
-Result<Computed> Compute(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
-                         const json::object& def, std::string_view profile_id, double now) {
+}  // namespace
+
+std::optional<double> EvaluateExpression(std::string_view expression,
+                                         const std::map<std::string, double>& values) {
+  return ExpressionEval(expression, values).Run();
+}
+
+std::string FormatNumber(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
+    return std::to_string(static_cast<int64_t>(v));
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.10g", v);
+  return buf;
+}
+
+Result<AttributeDefinition> ParseAttributeDefinition(const json::object& def) {
   const json::object* details = GetObject(def, "AttributeDetails");
   if (!details) return Error::Internal("stored calculated attribute has no AttributeDetails");
-  ASSIGN_OR_RETURN(std::vector<ExpressionTerm> terms, ParseAttributeDetails(*details));
-  std::string type_name = terms.front().object_type;
-  std::string expression = GetStringOr(*details, "Expression", "");
-  json::object type;
-  {
-    auto loaded = LoadObjectType(txn, ctx, domain, type_name);
-    if (loaded.ok()) type = std::move(*loaded);  // a deleted type has no objects left either
-  }
-  store::Scope scope = DomainScope(ctx, domain);
-  std::vector<ObjectValue> values;
-  std::string after;
-  while (true) {
-    ASSIGN_OR_RETURN(auto refs,
-                     txn.IndexLookup(scope, ObjectProfileIndex(type_name), profile_id, after, 500));
-    for (const std::string& unique : refs) {
-      ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, ObjectDocId(type_name, unique)));
-      if (!body) continue;
-      ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
-      boost::system::error_code ec;
-      json::value parsed = json::parse(GetStringOr(record, "Object", ""), ec);
-      if (ec || !parsed.is_object()) continue;
-      ObjectValue ov;
-      auto at = record.find("CreatedAt");
-      ov.at = at != record.end() && at->value().is_number() ? at->value().to_number<double>() : 0;
-      std::map<std::string, double> bound;
-      bool complete = true;
-      for (const ExpressionTerm& term : terms) {
-        auto v = AttributeValue(type, parsed.as_object(), term.attribute);
-        if (!v) {
-          complete = false;
-          break;
-        }
-        if (terms.size() == 1 &&
-            expression == "{" + term.object_type + "." + term.attribute + "}") {
-          ov.text = *v;
-        }
-        char* end = nullptr;
-        double d = std::strtod(v->c_str(), &end);
-        if (end && *end == '\0' && !v->empty()) bound[term.object_type + "." + term.attribute] = d;
-      }
-      if (!complete) continue;
-      ov.number = ExpressionEval(expression, bound).Run();
-      if (ov.text.empty() && ov.number) ov.text = FormatNumber(*ov.number);
-      if (ov.text.empty()) continue;
-      values.push_back(std::move(ov));
-    }
-    if (refs.size() < 500) break;
-    after = refs.back();
-  }
-  std::stable_sort(values.begin(), values.end(),
-                   [](const ObjectValue& a, const ObjectValue& b) { return a.at < b.at; });
+  AttributeDefinition out;
+  ASSIGN_OR_RETURN(out.terms, ParseAttributeDetails(*details));
+  out.object_type = out.terms.front().object_type;
+  out.expression = GetStringOr(*details, "Expression", "");
+  out.statistic = GetStringOr(def, "Statistic", "");
   if (const json::object* conditions = GetObject(def, "Conditions")) {
     if (const json::object* range = GetObject(*conditions, "Range")) {
-      if (auto days = GetInt(*range, "Value")) {
-        double since = now - static_cast<double>(*days) * 86400;
-        std::erase_if(values, [&](const ObjectValue& v) { return v.at < since; });
-      }
+      out.range_days = GetInt(*range, "Value");
     }
-    if (auto count = GetInt(*conditions, "ObjectCount");
-        count && values.size() > static_cast<size_t>(*count)) {
-      values.erase(values.begin(), values.end() - *count);
-    }
+    out.object_count = GetInt(*conditions, "ObjectCount");
   }
+  return out;
+}
+
+std::optional<ObjectValue> ObjectValueOf(const AttributeDefinition& def, const json::object& type,
+                                         const json::object& record) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(GetStringOr(record, "Object", ""), ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  ObjectValue ov;
+  auto at = record.find("CreatedAt");
+  ov.at = at != record.end() && at->value().is_number() ? at->value().to_number<double>() : 0;
+  std::map<std::string, double> bound;
+  for (const ExpressionTerm& term : def.terms) {
+    auto v = AttributeValue(type, parsed.as_object(), term.attribute);
+    if (!v) return std::nullopt;
+    if (def.terms.size() == 1 &&
+        def.expression == "{" + term.object_type + "." + term.attribute + "}") {
+      ov.text = *v;
+    }
+    char* end = nullptr;
+    double d = std::strtod(v->c_str(), &end);
+    if (end && *end == '\0' && !v->empty()) bound[term.object_type + "." + term.attribute] = d;
+  }
+  ov.number = EvaluateExpression(def.expression, bound);
+  if (ov.text.empty() && ov.number) ov.text = FormatNumber(*ov.number);
+  if (ov.text.empty()) return std::nullopt;
+  return ov;
+}
+
+void ApplyConditions(const AttributeDefinition& def, double now, std::vector<ObjectValue>& values) {
+  std::stable_sort(values.begin(), values.end(),
+                   [](const ObjectValue& a, const ObjectValue& b) { return a.at < b.at; });
+  if (def.range_days) {
+    double since = now - static_cast<double>(*def.range_days) * 86400;
+    std::erase_if(values, [&](const ObjectValue& v) { return v.at < since; });
+  }
+  if (def.object_count && values.size() > static_cast<size_t>(*def.object_count)) {
+    values.erase(values.begin(), values.end() - *def.object_count);
+  }
+}
+
+Computed Summarize(std::string_view statistic, const std::vector<ObjectValue>& values) {
   Computed out;
-  std::string statistic = GetStringOr(def, "Statistic", "");
   if (statistic == "COUNT") out.value = std::to_string(values.size());
   if (values.empty()) return out;
   out.last_object_timestamp = values.back().at;
@@ -227,11 +215,37 @@ Result<Computed> Compute(store::Txn& txn, const RequestContext& ctx, std::string
   for (double n : numbers) sum += n;
   if (statistic == "SUM") out.value = FormatNumber(sum);
   if (statistic == "AVERAGE") out.value = FormatNumber(sum / static_cast<double>(numbers.size()));
-  if (statistic == "MINIMUM")
+  if (statistic == "MINIMUM") {
     out.value = FormatNumber(*std::min_element(numbers.begin(), numbers.end()));
-  if (statistic == "MAXIMUM")
+  }
+  if (statistic == "MAXIMUM") {
     out.value = FormatNumber(*std::max_element(numbers.begin(), numbers.end()));
+  }
   return out;
+}
+
+namespace {
+
+// The definition's value for the profile: every stored object of the definition's type on the
+// profile, valued, filtered by the conditions and summarised.
+Result<Computed> Compute(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                         const json::object& stored_def, std::string_view profile_id, double now) {
+  ASSIGN_OR_RETURN(AttributeDefinition def, ParseAttributeDefinition(stored_def));
+  json::object type;
+  {
+    auto loaded = LoadObjectType(txn, ctx, domain, def.object_type);
+    if (loaded.ok()) type = std::move(*loaded);  // a deleted type has no objects left either
+  }
+  std::vector<ObjectValue> values;
+  RETURN_IF_ERROR(
+      ForEachObjectOfProfile(txn, DomainScope(ctx, domain), def.object_type, profile_id, "",
+                             [&](const std::string&, json::object record) -> Result<WalkStep> {
+                               if (auto v = ObjectValueOf(def, type, record))
+                                 values.push_back(std::move(*v));
+                               return WalkStep::kNext;
+                             }));
+  ApplyConditions(def, now, values);
+  return Summarize(def.statistic, values);
 }
 
 json::object Item(std::string_view name, const json::object& def, const Computed& c) {
