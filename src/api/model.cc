@@ -149,6 +149,175 @@ bool Flag(const json::object& o, std::string_view key) {
   return v && v->is_bool() && v->get_bool();
 }
 
+// Finds a declared shape by name (every shape is declared before any is parsed, so references
+// may point forward and shapes may be recursive).
+using ShapeFinder = std::function<const Shape*(std::string_view)>;
+
+Result<const Shape*> ShapeRef(const ShapeFinder& find, const json::value& ref,
+                              std::string_view where) {
+  const Shape* s = find(ref.as_object().at("shape").as_string());
+  if (!s) return Error::Internal("model: " + std::string(where) + " refers to a missing shape");
+  return s;
+}
+
+// The traits of any shape: type, length or range, sensitivity, error, timestamp format, pattern
+// and enum values.
+Status ParseShapeTraits(const json::object& s, Shape& shape) {
+  ASSIGN_OR_RETURN(shape.type, ParseType(s.at("type").as_string()));
+  shape.min = Number(s, "min");
+  shape.max = Number(s, "max");
+  shape.sensitive = Flag(s, "sensitive");
+  shape.is_union = Flag(s, "union");
+  shape.is_error = Flag(s, "exception") || s.contains("error");
+  if (const json::value* e = s.if_contains("error")) {
+    if (auto code = Number(e->as_object(), "httpStatusCode")) {
+      shape.error_status = static_cast<int>(*code);
+    }
+  }
+  if (const json::value* f = s.if_contains("timestampFormat")) {
+    ASSIGN_OR_RETURN(shape.timestamp_format, ParseTimestampFormat(f->as_string()));
+  }
+  if (const json::value* p = s.if_contains("pattern")) {
+    shape.pattern = std::make_unique<Pattern>(Str(*p));
+    if (!shape.pattern->ok()) {
+      return Error::Internal("model: pattern of " + shape.name +
+                             " does not compile: " + shape.pattern->error());
+    }
+  }
+  if (const json::value* e = s.if_contains("enum")) {
+    shape.enum_text = "[";
+    for (const json::value& v : e->as_array()) {
+      if (shape.enum_values.size() > 0) shape.enum_text += ", ";
+      shape.enum_values.push_back(Str(v));
+      shape.enum_text += shape.enum_values.back();
+    }
+    shape.enum_text += "]";
+  }
+  return OkStatus();
+}
+
+// A list's member, a map's key and value.
+Status ParseContainerRefs(const json::object& s, const ShapeFinder& find, Shape& shape) {
+  if (const json::value* v = s.if_contains("member")) {
+    ASSIGN_OR_RETURN(shape.member, ShapeRef(find, *v, shape.name));
+  }
+  if (const json::value* v = s.if_contains("key")) {
+    ASSIGN_OR_RETURN(shape.key, ShapeRef(find, *v, shape.name));
+  }
+  if (const json::value* v = s.if_contains("value")) {
+    ASSIGN_OR_RETURN(shape.value, ShapeRef(find, *v, shape.name));
+  }
+  return OkStatus();
+}
+
+Result<Member> ParseMember(std::string_view name, const json::value& value, const ShapeFinder& find,
+                           std::string_view shape_name) {
+  const json::object& mo = value.as_object();
+  Member m;
+  m.name = std::string(name);
+  ASSIGN_OR_RETURN(m.shape, ShapeRef(find, value, std::string(shape_name) + "." + m.name));
+  if (const json::value* l = mo.if_contains("location")) {
+    ASSIGN_OR_RETURN(m.location, ParseLocation(l->as_string()));
+  }
+  m.location_name = mo.contains("locationName") ? Str(mo.at("locationName")) : m.name;
+  m.jsonvalue = Flag(mo, "jsonvalue");
+  m.idempotency_token = Flag(mo, "idempotencyToken");
+  if (const json::value* f = mo.if_contains("timestampFormat")) {
+    ASSIGN_OR_RETURN(m.timestamp_format, ParseTimestampFormat(f->as_string()));
+  }
+  return m;
+}
+
+// The lookups by model name and by JSON key, and the flags the binder and serializer branch on.
+// REQUIRES: shape.members is complete (the maps hold string_views into it).
+void IndexMembers(Shape& shape) {
+  for (size_t i = 0; i < shape.members.size(); ++i) {
+    const Member& m = shape.members[i];
+    shape.member_by_name.emplace(m.name, i);
+    if (m.location == Location::kBody) {
+      shape.body_member_by_wire_name.emplace(m.location_name, i);
+      if (m.location_name != m.name) shape.body_renames = true;
+    } else {
+      shape.has_non_body_members = true;
+    }
+  }
+}
+
+// A structure's members, which of them are required, and their indexes.
+Status ParseMembers(const json::object& s, const ShapeFinder& find, Shape& shape) {
+  const json::value* ms = s.if_contains("members");
+  if (!ms) return OkStatus();
+  for (const auto& [mname, mvalue] : ms->as_object()) {
+    ASSIGN_OR_RETURN(Member m, ParseMember(mname, mvalue, find, shape.name));
+    shape.members.push_back(std::move(m));
+  }
+  if (const json::value* req = s.if_contains("required")) {
+    for (const json::value& r : req->as_array()) {
+      bool found = false;
+      for (Member& m : shape.members) {
+        if (m.name == r.as_string()) m.required = found = true;
+      }
+      if (!found) {
+        return Error::Internal("model: " + shape.name + " requires an unknown member " + Str(r));
+      }
+    }
+  }
+  IndexMembers(shape);
+  return OkStatus();
+}
+
+Status ParseShape(const json::object& s, const ShapeFinder& find, Shape& shape) {
+  RETURN_IF_ERROR(ParseShapeTraits(s, shape));
+  RETURN_IF_ERROR(ParseContainerRefs(s, find, shape));
+  return ParseMembers(s, find, shape);
+}
+
+// Sets contains_timestamp on every shape from which a timestamp is reachable, to a fixed point
+// (shapes may be recursive).
+template <typename ShapeMap>
+void MarkShapesContainingTimestamps(ShapeMap& shapes) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (auto& [_, shape] : shapes) {
+      if (shape->contains_timestamp) continue;
+      bool t = shape->type == ShapeType::kTimestamp ||
+               (shape->member && shape->member->contains_timestamp) ||
+               (shape->value && shape->value->contains_timestamp);
+      for (const Member& m : shape->members) t = t || m.shape->contains_timestamp;
+      if (t) shape->contains_timestamp = changed = true;
+    }
+  }
+}
+
+Result<Operation> ParseOperation(std::string_view name, const json::object& o,
+                                 const ShapeFinder& find) {
+  Operation op;
+  op.name = std::string(name);
+  const json::object& http = o.at("http").as_object();
+  op.method = Str(http.at("method"));
+  op.request_uri = Str(http.at("requestUri"));
+  if (auto code = Number(http, "responseCode")) op.response_code = static_cast<int>(*code);
+  if (const json::value* v = o.if_contains("input")) {
+    op.input = find(v->as_string());
+    if (!op.input) return Error::Internal("model: missing input shape of " + op.name);
+  }
+  if (const json::value* v = o.if_contains("output")) {
+    op.output = find(v->as_string());
+    if (!op.output) return Error::Internal("model: missing output shape of " + op.name);
+  }
+  if (const json::value* v = o.if_contains("errors")) {
+    for (const json::value& e : v->as_array()) {
+      const Shape* s = find(e.as_string());
+      if (!s) return Error::Internal("model: missing error shape of " + op.name);
+      op.errors.push_back(s);
+    }
+  }
+  op.idempotent = Flag(o, "idempotent");
+  op.readonly = Flag(o, "readonly");
+  return op;
+}
+
 }  // namespace
 
 Model::~Model() = default;
@@ -176,148 +345,30 @@ Result<std::unique_ptr<Model>> Model::Parse(std::string_view text) {
   if (ec || !root.is_object()) return Error::Internal("model: not a JSON object: " + ec.message());
   std::unique_ptr<Model> model(new Model());
   const json::object& top = root.as_object();
+  ShapeFinder find = [&model](std::string_view name) { return model->FindShape(name); };
   try {
     if (const json::value* meta = top.if_contains("metadata")) {
       if (const json::value* v = meta->as_object().if_contains("apiVersion")) {
         model->api_version_ = Str(*v);
       }
     }
+    // Declared first, parsed second: references may point forward.
     const json::object& shapes = top.at("shapes").as_object();
     for (const auto& [name, _] : shapes) {
       auto shape = std::make_unique<Shape>();
       shape->name = std::string(name);
       model->shapes_.emplace(std::string(name), std::move(shape));
     }
-    auto ref = [&](const json::value& r, std::string_view where) -> Result<const Shape*> {
-      const Shape* s = model->FindShape(r.as_object().at("shape").as_string());
-      if (!s) return Error::Internal("model: " + std::string(where) + " refers to a missing shape");
-      return s;
-    };
     for (const auto& [name, value] : shapes) {
       Shape& shape = *model->shapes_.find(std::string_view(name))->second;
-      const json::object& s = value.as_object();
-      ASSIGN_OR_RETURN(shape.type, ParseType(s.at("type").as_string()));
-      shape.min = Number(s, "min");
-      shape.max = Number(s, "max");
-      shape.sensitive = Flag(s, "sensitive");
-      shape.is_union = Flag(s, "union");
-      shape.is_error = Flag(s, "exception") || s.contains("error");
-      if (const json::value* e = s.if_contains("error")) {
-        if (auto code = Number(e->as_object(), "httpStatusCode")) {
-          shape.error_status = static_cast<int>(*code);
-        }
-      }
-      if (const json::value* f = s.if_contains("timestampFormat")) {
-        ASSIGN_OR_RETURN(shape.timestamp_format, ParseTimestampFormat(f->as_string()));
-      }
-      if (const json::value* p = s.if_contains("pattern")) {
-        shape.pattern = std::make_unique<Pattern>(Str(*p));
-        if (!shape.pattern->ok()) {
-          return Error::Internal("model: pattern of " + shape.name +
-                                 " does not compile: " + shape.pattern->error());
-        }
-      }
-      if (const json::value* e = s.if_contains("enum")) {
-        shape.enum_text = "[";
-        for (const json::value& v : e->as_array()) {
-          if (shape.enum_values.size() > 0) shape.enum_text += ", ";
-          shape.enum_values.push_back(Str(v));
-          shape.enum_text += shape.enum_values.back();
-        }
-        shape.enum_text += "]";
-      }
-      if (const json::value* v = s.if_contains("member")) {
-        ASSIGN_OR_RETURN(shape.member, ref(*v, shape.name));
-      }
-      if (const json::value* v = s.if_contains("key")) {
-        ASSIGN_OR_RETURN(shape.key, ref(*v, shape.name));
-      }
-      if (const json::value* v = s.if_contains("value")) {
-        ASSIGN_OR_RETURN(shape.value, ref(*v, shape.name));
-      }
-      if (const json::value* ms = s.if_contains("members")) {
-        for (const auto& [mname, mvalue] : ms->as_object()) {
-          const json::object& mo = mvalue.as_object();
-          Member m;
-          m.name = std::string(mname);
-          ASSIGN_OR_RETURN(m.shape, ref(mvalue, shape.name + "." + m.name));
-          if (const json::value* l = mo.if_contains("location")) {
-            ASSIGN_OR_RETURN(m.location, ParseLocation(l->as_string()));
-          }
-          m.location_name = mo.contains("locationName") ? Str(mo.at("locationName")) : m.name;
-          m.jsonvalue = Flag(mo, "jsonvalue");
-          m.idempotency_token = Flag(mo, "idempotencyToken");
-          if (const json::value* f = mo.if_contains("timestampFormat")) {
-            ASSIGN_OR_RETURN(m.timestamp_format, ParseTimestampFormat(f->as_string()));
-          }
-          shape.members.push_back(std::move(m));
-        }
-        if (const json::value* req = s.if_contains("required")) {
-          for (const json::value& r : req->as_array()) {
-            bool found = false;
-            for (Member& m : shape.members) {
-              if (m.name == r.as_string()) m.required = found = true;
-            }
-            if (!found) {
-              return Error::Internal("model: " + shape.name + " requires an unknown member " +
-                                     Str(r));
-            }
-          }
-        }
-        // The vector is complete: string_views into it stay valid.
-        for (size_t i = 0; i < shape.members.size(); ++i) {
-          const Member& m = shape.members[i];
-          shape.member_by_name.emplace(m.name, i);
-          if (m.location == Location::kBody) {
-            shape.body_member_by_wire_name.emplace(m.location_name, i);
-            if (m.location_name != m.name) shape.body_renames = true;
-          } else {
-            shape.has_non_body_members = true;
-          }
-        }
-      }
+      RETURN_IF_ERROR(ParseShape(value.as_object(), find, shape));
     }
-    // contains_timestamp, to a fixed point (shapes may be recursive).
-    bool changed = true;
-    while (changed) {
-      changed = false;
-      for (auto& [_, shape] : model->shapes_) {
-        if (shape->contains_timestamp) continue;
-        bool t = shape->type == ShapeType::kTimestamp ||
-                 (shape->member && shape->member->contains_timestamp) ||
-                 (shape->value && shape->value->contains_timestamp);
-        for (const Member& m : shape->members) t = t || m.shape->contains_timestamp;
-        if (t) shape->contains_timestamp = changed = true;
-      }
-    }
+    MarkShapesContainingTimestamps(model->shapes_);
 
     const json::object& ops = top.at("operations").as_object();
     model->operations_.reserve(ops.size());
     for (const auto& [name, value] : ops) {
-      const json::object& o = value.as_object();
-      Operation op;
-      op.name = std::string(name);
-      const json::object& http = o.at("http").as_object();
-      op.method = Str(http.at("method"));
-      op.request_uri = Str(http.at("requestUri"));
-      if (auto code = Number(http, "responseCode")) op.response_code = static_cast<int>(*code);
-      if (const json::value* v = o.if_contains("input")) {
-        op.input = model->FindShape(v->as_string());
-        if (!op.input) return Error::Internal("model: missing input shape of " + op.name);
-      }
-      if (const json::value* v = o.if_contains("output")) {
-        op.output = model->FindShape(v->as_string());
-        if (!op.output) return Error::Internal("model: missing output shape of " + op.name);
-      }
-      if (const json::value* v = o.if_contains("errors")) {
-        for (const json::value& e : v->as_array()) {
-          const Shape* s = model->FindShape(e.as_string());
-          if (!s) return Error::Internal("model: missing error shape of " + op.name);
-          op.errors.push_back(s);
-        }
-      }
-      op.idempotent = Flag(o, "idempotent");
-      op.readonly = Flag(o, "readonly");
+      ASSIGN_OR_RETURN(Operation op, ParseOperation(name, value.as_object(), find));
       model->operation_by_name_.emplace(op.name, model->operations_.size());
       model->operations_.push_back(std::move(op));
     }
