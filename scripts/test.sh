@@ -25,6 +25,9 @@ bash tools/format-check.sh || exit 1
 
 bash scripts/build.sh asan || exit 1
 bash scripts/build.sh release || exit 1
+# Clang's thread-safety analysis over the files that use common/mutex.h (seconds; it reads the
+# release build's compile_commands.json, so it runs after that build).
+bash tools/thread-safety-check.sh build || exit 1
 
 PROFILED_TEST_PG_URL=$(bash scripts/pg-cluster.sh start "$pgdir") || {
   echo "test: could not start PostgreSQL" >&2; cat "$pgdir"/*.log >&2; exit 1; }

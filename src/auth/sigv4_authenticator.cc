@@ -22,7 +22,7 @@ SigV4Authenticator::SigV4Authenticator(std::string path, CredentialSet credentia
       credentials_(std::make_shared<const CredentialSet>(std::move(credentials))) {}
 
 std::shared_ptr<const CredentialSet> SigV4Authenticator::Current() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   return credentials_;
 }
 
@@ -42,7 +42,7 @@ Status SigV4Authenticator::Reload() {
   auto fresh = std::make_shared<const CredentialSet>(std::move(loaded).value());
   size_t count = fresh->size();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     credentials_.swap(fresh);
   }
   // `fresh` now holds the old set; it is freed here or by the last request still using it.

@@ -4,13 +4,13 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "auth/authenticator.h"
 #include "auth/credentials.h"
 #include "auth/verifier.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/result.h"
 
 namespace profiled::auth {
@@ -30,19 +30,19 @@ class SigV4Authenticator final : public Authenticator {
   // Re-reads the file and swaps the new set in atomically: a request sees either the old set or
   // the new one, never a mix. If the new file is unreadable or invalid, the current set stays,
   // the reason is logged, and the error is returned. Thread-safe.
-  Status Reload();
+  Status Reload() EXCLUDES(mu_);
 
   size_t credential_count() const;
   const std::string& path() const { return path_; }
 
  private:
-  std::shared_ptr<const CredentialSet> Current() const;
+  std::shared_ptr<const CredentialSet> Current() const EXCLUDES(mu_);
 
   const std::string path_;
   const Clock& clock_;
   const VerifierOptions options_;
-  mutable std::mutex mu_;
-  std::shared_ptr<const CredentialSet> credentials_;  // GUARDED_BY(mu_); the set is immutable
+  mutable Mutex mu_;
+  std::shared_ptr<const CredentialSet> credentials_ GUARDED_BY(mu_);  // the set is immutable
 };
 
 }  // namespace profiled::auth

@@ -29,7 +29,6 @@
 #include <csignal>
 #include <cstdio>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -37,6 +36,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/mutex.h"
 #include "http/request_parser.h"
 
 namespace profiled::http {
@@ -99,21 +99,23 @@ class WorkerPool {
  public:
   explicit WorkerPool(int threads);
   ~WorkerPool();  // stops, drops queued tasks, joins
-  void Post(std::shared_ptr<Session> task);
+  void Post(std::shared_ptr<Session> task) EXCLUDES(mu_);
   // Lets the workers finish the queue, then joins them.
-  void Join();
+  void Join() EXCLUDES(mu_);
 
  private:
   struct Worker {
     std::condition_variable cv;
-    std::shared_ptr<Session> task;  // handed over directly when the worker was idle
+    // Handed over directly when the worker was idle; guarded by the pool's mu_ (which the
+    // analysis cannot name from here).
+    std::shared_ptr<Session> task;
   };
-  void Loop(Worker* self);
+  void Loop(Worker* self) EXCLUDES(mu_);
 
-  std::mutex mu_;
-  std::deque<std::shared_ptr<Session>> queue_;  // guarded by mu_
-  std::vector<Worker*> idle_;                   // guarded by mu_; a stack
-  bool stop_ = false;                           // guarded by mu_
+  Mutex mu_;
+  std::deque<std::shared_ptr<Session>> queue_ GUARDED_BY(mu_);
+  std::vector<Worker*> idle_ GUARDED_BY(mu_);  // a stack
+  bool stop_ GUARDED_BY(mu_) = false;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::thread> threads_;
 };
@@ -232,13 +234,15 @@ class ServerImpl final : public Server {
       threads.emplace_back([ioc] { ioc->run(); });
     }
 
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return stop_requested_; });
+    MutexLock lock(mu_);
+    while (!stop_requested_) lock.Wait(cv_);
     // Stop() has closed the acceptor and asked every session to finish; wait for them, bounded.
     auto drain_until = Clock::now() + options_.drain_timeout;
-    cv_.wait_until(lock, drain_until, [this] { return sessions_.empty(); });
+    while (!sessions_.empty()) {
+      if (!lock.WaitUntil(cv_, drain_until)) break;
+    }
     size_t left = sessions_.size();
-    lock.unlock();
+    lock.Unlock();
     if (left > 0) {
       log::Warn("http: " + std::to_string(left) +
                 " connection(s) still open after the drain timeout");
@@ -265,7 +269,7 @@ class ServerImpl final : public Server {
     });
     std::vector<std::shared_ptr<Session>> live;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stop_requested_ = true;
       for (auto& [id, weak] : sessions_) {
         if (auto s = weak.lock()) live.push_back(std::move(s));
@@ -284,15 +288,15 @@ class ServerImpl final : public Server {
   const ErrorResponder& on_error() const { return on_error_; }
   WorkerPool& pool() { return *pool_; }
 
-  void Register(const std::shared_ptr<Session>& s) {
-    std::lock_guard lock(mu_);
+  void Register(const std::shared_ptr<Session>& s) EXCLUDES(mu_) {
+    MutexLock lock(mu_);
     sessions_.emplace(s->id(), s);
   }
-  void Unregister(uint64_t id) {
+  void Unregister(uint64_t id) EXCLUDES(mu_) {
     connections_.fetch_sub(1, std::memory_order_relaxed);
     bool notify;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       sessions_.erase(id);
       notify = stop_requested_ && sessions_.empty();
     }
@@ -346,10 +350,10 @@ class ServerImpl final : public Server {
   std::atomic<size_t> connections_{0};
   std::atomic<bool> stopping_{false};
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  bool stop_requested_ = false;                                    // guarded by mu_
-  std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions_;  // guarded by mu_
+  bool stop_requested_ GUARDED_BY(mu_) = false;
+  std::unordered_map<uint64_t, std::weak_ptr<Session>> sessions_ GUARDED_BY(mu_);
 };
 
 // ---------------------------------------------------------------- Session
@@ -690,7 +694,7 @@ WorkerPool::WorkerPool(int threads) {
 WorkerPool::~WorkerPool() {
   std::deque<std::shared_ptr<Session>> dropped;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
     dropped.swap(queue_);
   }
@@ -698,12 +702,12 @@ WorkerPool::~WorkerPool() {
 }
 
 void WorkerPool::Post(std::shared_ptr<Session> task) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   if (!idle_.empty()) {
     Worker* w = idle_.back();
     idle_.pop_back();
     w->task = std::move(task);
-    lock.unlock();
+    lock.Unlock();
     w->cv.notify_one();
     return;
   }
@@ -712,7 +716,7 @@ void WorkerPool::Post(std::shared_ptr<Session> task) {
 
 void WorkerPool::Join() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stop_ = true;
     for (Worker* w : idle_) w->cv.notify_one();
   }
@@ -722,7 +726,7 @@ void WorkerPool::Join() {
 }
 
 void WorkerPool::Loop(Worker* self) {
-  std::unique_lock lock(mu_);
+  MutexLock lock(mu_);
   for (;;) {
     std::shared_ptr<Session> task;
     if (!queue_.empty()) {
@@ -732,7 +736,7 @@ void WorkerPool::Loop(Worker* self) {
       return;
     } else {
       idle_.push_back(self);
-      self->cv.wait(lock, [&] { return self->task != nullptr || stop_; });
+      while (self->task == nullptr && !stop_) lock.Wait(self->cv);
       if (!self->task) {
         // Stopping; leave the idle stack so no task is handed to a worker that is gone.
         idle_.erase(std::find(idle_.begin(), idle_.end(), self));
@@ -740,10 +744,10 @@ void WorkerPool::Loop(Worker* self) {
       }
       task = std::move(self->task);
     }
-    lock.unlock();
+    lock.Unlock();
     task->RunHandler();
     task.reset();  // may destroy the session; not under mu_
-    lock.lock();
+    lock.Lock();
   }
 }
 

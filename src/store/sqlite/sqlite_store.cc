@@ -16,13 +16,14 @@
 // Checkpoints never run on the writer's path. Automatic checkpoints would run inside COMMIT and
 // delay every caller of that batch, so they are off; a checkpointer thread with its own
 // connection copies the WAL into the database (PASSIVE: it never waits for the writer or the
-// readers) whenever kCheckpointPages frames are waiting. Under back-to-back commits such
-// checkpoints never reach the WAL's last frame, and SQLite restarts the WAL from its beginning
-// only when a write transaction starts with every frame copied; so once the WAL holds
-// kRestartPages frames, the writer waits before its next batch for one checkpoint that covers
-// its last commit (only the frames written since the checkpointer's previous pass are left to
-// copy: a few milliseconds), and the next batch restarts the WAL. Closing checkpoints with
-// TRUNCATE.
+// readers) whenever SqliteOptions::checkpoint_pages frames are waiting. Under back-to-back commits
+// such checkpoints never reach the WAL's last frame, and SQLite restarts the WAL from its
+// beginning only when a write transaction starts with every frame copied; so once the WAL holds
+// SqliteOptions::wal_restart_pages frames, the writer waits before its next batch for one
+// checkpoint that covers its last commit (only the frames written since the checkpointer's
+// previous pass are left to copy: a few milliseconds), and the next batch restarts the WAL; it
+// waits longer when the checkpointer cannot keep up at all (see MaybeCheckpoint). Closing
+// checkpoints with TRUNCATE.
 #include "store/sqlite/sqlite_store.h"
 
 #include <algorithm>
@@ -37,6 +38,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/thread_annotations.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_txn.h"
@@ -109,7 +111,7 @@ class Checkpointer {
     thread_.join();
   }
 
-  void Request() {
+  void Request() EXCLUDES(mu_) {
     {
       std::lock_guard lock(mu_);
       ++requested_;
@@ -118,7 +120,7 @@ class Checkpointer {
   }
 
   // Returns whether a pass that started after this call copied every frame of the WAL.
-  bool CatchUp(std::chrono::milliseconds wait) {
+  bool CatchUp(std::chrono::milliseconds wait) EXCLUDES(mu_) {
     std::unique_lock lock(mu_);
     const uint64_t ticket = ++requested_;
     cv_.notify_all();
@@ -127,7 +129,7 @@ class Checkpointer {
   }
 
   // The WAL frame up to which the last finished pass copied.
-  int Backfilled() {
+  int Backfilled() EXCLUDES(mu_) {
     std::lock_guard lock(mu_);
     return backfilled_;
   }
@@ -153,13 +155,15 @@ class Checkpointer {
   }
 
   std::unique_ptr<Connection> conn_;  // checkpointer thread only
+  // GUARDED_BY below states the rule; the analysis checks it once mu_ is a profiled::Mutex
+  // (common/mutex.h), which std::mutex is not.
   std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t requested_ = 0;  // guarded by mu_
-  uint64_t completed_ = 0;  // guarded by mu_: the last request a finished pass covered
-  bool complete_ = false;   // guarded by mu_: that pass copied every frame
-  int backfilled_ = 0;      // guarded by mu_: frames the last successful pass had copied
-  bool stopping_ = false;   // guarded by mu_
+  uint64_t requested_ GUARDED_BY(mu_) = 0;
+  uint64_t completed_ GUARDED_BY(mu_) = 0;  // the last request a finished pass covered
+  bool complete_ GUARDED_BY(mu_) = false;   // that pass copied every frame
+  int backfilled_ GUARDED_BY(mu_) = 0;      // frames the last successful pass had copied
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 
@@ -191,7 +195,7 @@ class SqliteStore final : public Store {
     sqlite3_wal_checkpoint_v2(writer_->db(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
   }
 
-  Status Write(const TxnFn& fn) override {
+  Status Write(const TxnFn& fn) EXCLUDES(mu_) override {
     if (std::this_thread::get_id() == writer_thread_.get_id()) {
       return Error::Internal("Store::Write called from inside a Write function");
     }
@@ -232,7 +236,7 @@ class SqliteStore final : public Store {
 
   static Status CallFn(const TxnFn& fn, Txn& txn) { return CallTxnFn(fn, txn); }
 
-  Connection* AcquireReader() {
+  Connection* AcquireReader() EXCLUDES(readers_mu_) {
     std::unique_lock lock(readers_mu_);
     readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });
     Connection* conn = idle_readers_.back();
@@ -240,7 +244,7 @@ class SqliteStore final : public Store {
     return conn;
   }
 
-  void ReleaseReader(Connection* conn) {
+  void ReleaseReader(Connection* conn) EXCLUDES(readers_mu_) {
     {
       std::lock_guard lock(readers_mu_);
       idle_readers_.push_back(conn);
@@ -265,7 +269,7 @@ class SqliteStore final : public Store {
     }
   }
 
-  void WriterLoop() {
+  void WriterLoop() EXCLUDES(mu_) {
     std::vector<Request> batch;
     while (true) {
       {
@@ -361,15 +365,16 @@ class SqliteStore final : public Store {
   int restart_tried_at_ = 0;  // writer thread only: no restart attempt below this frame count
   std::unique_ptr<Checkpointer> checkpointer_;
 
+  // As in Checkpointer: GUARDED_BY is checked once these are profiled::Mutex.
   std::mutex mu_;
   std::condition_variable queue_cv_;
-  std::deque<Request> queue_;  // guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
+  std::deque<Request> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread writer_thread_;
 
   std::mutex readers_mu_;
   std::condition_variable readers_cv_;
-  std::vector<Connection*> idle_readers_;  // guarded by readers_mu_
+  std::vector<Connection*> idle_readers_ GUARDED_BY(readers_mu_);
 };
 
 }  // namespace
