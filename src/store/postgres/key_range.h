@@ -1,16 +1,13 @@
 // File: key_range.h
-// Prefix queries as half-open bytewise ranges [prefix, upper), so that PostgreSQL answers them
-// from the primary key (bytea compares like memcmp) instead of LIKE.
+// The key bounds of store/key_range.h, by the names the PostgreSQL store uses: prefix queries
+// become half-open bytewise ranges [prefix, upper) that PostgreSQL answers from the primary key
+// (bytea compares like memcmp) instead of LIKE.
 #pragma once
 
-#include <optional>
-#include <string>
-#include <string_view>
+#include "store/key_range.h"
 
 namespace profiled::store::postgres {
 
-// The smallest key greater than every key that starts with `prefix`, or std::nullopt when there
-// is none (an empty prefix, or one made only of 0xFF bytes): then the range has no upper end.
-std::optional<std::string> PrefixUpperBound(std::string_view prefix);
+using store::PrefixUpperBound;
 
 }  // namespace profiled::store::postgres

@@ -1,36 +1,13 @@
 // File: key_range.h
-// Bytewise key bounds, so that prefix and "after" queries become primary-key range seeks
-// (`id >= lower AND id < upper`) instead of LIKE, which SQLite cannot run on an index for BLOBs.
+// The key bounds of store/key_range.h, by the names the SQLite store (and code written against
+// it) uses.
 #pragma once
 
-#include <optional>
-#include <string>
-#include <string_view>
+#include "store/key_range.h"
 
 namespace profiled::store::sqlite {
 
-// The smallest key greater than every key that starts with `prefix`, or nullopt when there is
-// none (an empty prefix, or one made only of 0xFF bytes): then the range is unbounded above.
-inline std::optional<std::string> PrefixUpperBound(std::string_view prefix) {
-  std::string upper(prefix);
-  while (!upper.empty()) {
-    auto last = static_cast<unsigned char>(upper.back());
-    if (last != 0xFF) {
-      upper.back() = static_cast<char>(last + 1);
-      return upper;
-    }
-    upper.pop_back();
-  }
-  return std::nullopt;
-}
-
-// The smallest key that is >= `prefix` and strictly after `after` ("" means no `after`):
-// the key just after `after` is `after` + '\0'.
-inline std::string LowerBound(std::string_view prefix, std::string_view after) {
-  if (after.empty()) return std::string(prefix);
-  std::string next(after);
-  next.push_back('\0');
-  return next < prefix ? std::string(prefix) : next;
-}
+using store::LowerBound;
+using store::PrefixUpperBound;
 
 }  // namespace profiled::store::sqlite
