@@ -27,6 +27,9 @@
 #ifdef PROFILED_WITH_POSTGRES
 #include "store/postgres/postgres_store.h"
 #endif
+#ifdef PROFILED_WITH_ROCKSDB
+#include "store/rocksdb/rocksdb_store.h"
+#endif
 
 #ifndef PROFILED_VERSION
 #define PROFILED_VERSION "0.1.0"
@@ -59,7 +62,8 @@ bool IsPostgresUrl(const std::string& s) {
   return s.rfind("postgresql://", 0) == 0 || s.rfind("postgres://", 0) == 0;
 }
 
-// `bulk`: a writer page cache large enough for import's 2,000-profile transactions.
+// `bulk`: a writer page cache large enough for import's 2,000-profile transactions (SQLite); no
+// compactions until the load is done (RocksDB).
 Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bulk = false) {
   if (IsPostgresUrl(flags.store)) {
 #ifdef PROFILED_WITH_POSTGRES
@@ -71,14 +75,24 @@ Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bu
     return Error::BadRequest("this build of profiled has no PostgreSQL store");
 #endif
   }
-  if (flags.store != "sqlite") {
-    return Error::BadRequest("--store must be 'sqlite' or a postgresql:// URL, not '" +
+  if (flags.store != "sqlite" && flags.store != "rocksdb") {
+    return Error::BadRequest("--store must be 'sqlite', 'rocksdb' or a postgresql:// URL, not '" +
                              flags.store + "'");
   }
   std::error_code ec;
   std::filesystem::create_directories(flags.data_dir, ec);
   if (ec)
     return Error::Internal("cannot create --data-dir " + flags.data_dir + ": " + ec.message());
+  if (flags.store == "rocksdb") {
+#ifdef PROFILED_WITH_ROCKSDB
+    store::rocks::RocksdbOptions options;
+    options.path = (std::filesystem::path(flags.data_dir) / "profiled.rocksdb").string();
+    options.bulk_load = bulk;
+    return store::rocks::OpenRocksdbStore(options);
+#else
+    return Error::BadRequest("this build of profiled has no RocksDB store");
+#endif
+  }
   store::sqlite::SqliteOptions options;
   options.path = (std::filesystem::path(flags.data_dir) / "profiled.db").string();
   if (bulk) options.writer_cache_kib = 256 * 1024;
@@ -226,7 +240,10 @@ int main(int argc, char** argv) {
   serve->add_option("--data-dir", flags.data_dir, "Directory of the embedded store")
       ->envname("PROFILED_DATA_DIR")
       ->capture_default_str();
-  serve->add_option("--store", flags.store, "'sqlite' (embedded) or postgresql://user@host:port/db")
+  serve
+      ->add_option(
+          "--store", flags.store,
+          "'sqlite' (embedded), 'rocksdb' (embedded LSM) or postgresql://user@host:port/db")
       ->envname("PROFILED_STORE")
       ->capture_default_str();
   serve->add_option("--region", flags.region, "Region named in ARNs")

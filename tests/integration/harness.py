@@ -12,8 +12,8 @@
 - raw_request(): http.client with a genuine SigV4 signature, for bodies no SDK would send.
 - ServerTestCase: one server per test class; the log tail is printed when a test fails.
 
-Environment: PROFILED_BIN (the binary), PROFILED_TEST_STORE (sqlite|postgres), PROFILED_TEST_PG_URL,
-PROFILED_REQUIRE_PG, PROFILED_TEST_LOG_LEVEL (default warn).
+Environment: PROFILED_BIN (the binary), PROFILED_TEST_STORE (sqlite|rocksdb|postgres),
+PROFILED_TEST_PG_URL, PROFILED_REQUIRE_PG, PROFILED_TEST_LOG_LEVEL (default warn).
 """
 
 import datetime
@@ -114,8 +114,11 @@ class StoreFixture:
             self.db_name = "profiled_it_" + uuid.uuid4().hex[:16]
             self._psql(f'CREATE DATABASE "{self.db_name}"')
             self.store_url = self._url_for(self.db_name)
+        elif self.kind == "rocksdb":
+            self.store_url = "rocksdb"  # `--store rocksdb`, in data_dir like SQLite
         elif self.kind != "sqlite":
-            raise RuntimeError(f"PROFILED_TEST_STORE must be sqlite or postgres, not {self.kind!r}")
+            raise RuntimeError(
+                f"PROFILED_TEST_STORE must be sqlite, rocksdb or postgres, not {self.kind!r}")
 
     def _url_for(self, db):
         parts = urllib.parse.urlsplit(self.pg_admin_url)

@@ -3,10 +3,11 @@
 // registry holding every operation over it, and helpers that call an operation by name, create a
 // profile and search profiles in domain "d".
 //
-// The store is SQLite in a per-test temporary directory, or, when PROFILED_TEST_STORE=postgres
-// (ctest runs the binary both ways, see tests/CMakeLists.txt), a fresh PostgreSQL database on
-// PROFILED_TEST_PG_URL (tests/store/postgres_test_db.h): every test then skips if that is unset,
-// or fails if PROFILED_REQUIRE_PG=1.
+// The store is SQLite (or RocksDB when PROFILED_TEST_STORE=rocksdb) in a per-test temporary
+// directory, or, when PROFILED_TEST_STORE=postgres (ctest runs the binary each way, see
+// tests/CMakeLists.txt), a fresh PostgreSQL database on PROFILED_TEST_PG_URL
+// (tests/store/postgres_test_db.h): every test then skips if that is unset, or fails if
+// PROFILED_REQUIRE_PG=1.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -30,6 +31,9 @@
 #include "store/postgres/postgres_store.h"
 #include "store/postgres_test_db.h"
 #endif
+#ifdef PROFILED_WITH_ROCKSDB
+#include "store/rocksdb/rocksdb_store.h"
+#endif
 
 namespace profiled::service::fixture {
 namespace json = boost::json;
@@ -40,6 +44,12 @@ inline json::object Obj(std::string_view text) { return json::parse(text).as_obj
 inline bool OnPostgres() {
   const char* s = std::getenv("PROFILED_TEST_STORE");
   return s && std::string_view(s) == "postgres";
+}
+
+// Whether this run is the RocksDB one (PROFILED_TEST_STORE=rocksdb).
+inline bool OnRocksdb() {
+  const char* s = std::getenv("PROFILED_TEST_STORE");
+  return s && std::string_view(s) == "rocksdb";
 }
 
 // On the PostgreSQL run without a server no test of the binary runs (those that need no store
@@ -85,6 +95,13 @@ class ServiceTest : public ::testing::Test {
     if (OnPostgres()) {
       ASSERT_NO_FATAL_FAILURE(OpenPostgres(&skip));
     }
+#ifdef PROFILED_WITH_ROCKSDB
+    if (OnRocksdb()) {
+      auto store = store::rocks::OpenRocksdbStore({.path = (dir_ / "rocksdb").string()});
+      ASSERT_TRUE(store.ok()) << store.error().message();
+      store_ = std::move(store).value();
+    }
+#endif
     if (!store_) {
       // SQLite, or a stand-in while the test is skipped: a derived SetUp goes on after this
       // returns, and must find a working registry even though the body will not run.
