@@ -155,9 +155,9 @@ Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::s
                               std::string_view profile_id);
 
 // Moves every object attached to profile `from` (of every stored type, and of every template
-// used as a type name) to profile `to`
-// (MergeProfiles): rewrites each object's ProfileId and moves its "objprof/{type}" row. Sizes and
-// key rows do not change. REQUIRES: a Write transaction.
+// used as a type name) to profile `to` (MergeProfiles): rewrites each object's ProfileId and
+// moves its "objprof/{type}" row. Sizes and key rows do not change. REQUIRES: a Write
+// transaction.
 Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                             std::string_view from, std::string_view to);
 
