@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "api/conform.h"
 #include "api/uri.h"
 #include "common/ascii.h"
 
@@ -159,61 +160,6 @@ std::optional<double> ParseTimestamp(std::string_view text) {
 
 namespace {
 
-bool NeedsDescent(const Shape& s) {
-  return s.type == ShapeType::kStructure || s.type == ShapeType::kTimestamp ||
-         (s.type == ShapeType::kList && s.member && NeedsDescent(*s.member)) ||
-         (s.type == ShapeType::kMap && s.value && NeedsDescent(*s.value));
-}
-
-void Normalize(const Shape& shape, json::value& value, int depth);
-
-// Drops nulls, unknown members and (at the top) members bound elsewhere; renames wire keys to
-// member names.
-void NormalizeStructure(const Shape& shape, json::object& obj, int depth) {
-  std::vector<std::pair<std::string, json::value>> renamed;
-  for (auto it = obj.begin(); it != obj.end();) {
-    const Member* m = shape.FindBodyMember(it->key());
-    if (!m || it->value().is_null()) {
-      it = obj.erase(it);
-      continue;
-    }
-    if (NeedsDescent(*m->shape)) Normalize(*m->shape, it->value(), depth + 1);
-    if (m->name != it->key()) {
-      renamed.emplace_back(m->name, std::move(it->value()));
-      it = obj.erase(it);
-      continue;
-    }
-    ++it;
-  }
-  for (auto& [k, v] : renamed) obj[k] = std::move(v);
-}
-
-void Normalize(const Shape& shape, json::value& value, int depth) {
-  if (depth > 64) return;  // deeper than any model shape; the validator rejects it
-  switch (shape.type) {
-    case ShapeType::kStructure:
-      if (value.is_object()) NormalizeStructure(shape, value.get_object(), depth);
-      break;
-    case ShapeType::kList:
-      if (value.is_array() && shape.member && NeedsDescent(*shape.member)) {
-        for (json::value& v : value.get_array()) Normalize(*shape.member, v, depth + 1);
-      }
-      break;
-    case ShapeType::kMap:
-      if (value.is_object() && shape.value && NeedsDescent(*shape.value)) {
-        for (auto& kv : value.get_object()) Normalize(*shape.value, kv.value(), depth + 1);
-      }
-      break;
-    case ShapeType::kTimestamp:
-      if (value.is_string()) {
-        if (auto t = ParseTimestamp(value.get_string())) value = *t;
-      }
-      break;
-    default:
-      break;
-  }
-}
-
 Error TypeError(std::string_view text, std::string_view member, const Shape& shape) {
   std::string value = shape.sensitive ? "Value" : "Value '" + std::string(text) + "'";
   return Error::BadRequest("1 validation error detected: " + value + " at '" + std::string(member) +
@@ -287,34 +233,6 @@ bool IsBlank(std::string_view s) {
 
 }  // namespace
 
-void NormalizeTimestamps(const Shape& shape, json::value& value) {
-  if (!shape.contains_timestamp) return;
-  switch (shape.type) {
-    case ShapeType::kStructure:
-      if (!value.is_object()) return;
-      for (auto& kv : value.get_object()) {
-        if (const Member* m = shape.FindMember(kv.key()))
-          NormalizeTimestamps(*m->shape, kv.value());
-      }
-      return;
-    case ShapeType::kList:
-      if (!value.is_array()) return;
-      for (json::value& v : value.get_array()) NormalizeTimestamps(*shape.member, v);
-      return;
-    case ShapeType::kMap:
-      if (!value.is_object()) return;
-      for (auto& kv : value.get_object()) NormalizeTimestamps(*shape.value, kv.value());
-      return;
-    case ShapeType::kTimestamp:
-      if (value.is_string()) {
-        if (auto t = ParseTimestamp(value.get_string())) value = *t;
-      }
-      return;
-    default:
-      return;
-  }
-}
-
 Result<json::object> Bind(const Operation& op, const RouteMatch& route, std::string_view query,
                           const HttpRequest& request) {
   const Shape* shape = op.input;
@@ -326,7 +244,7 @@ Result<json::object> Bind(const Operation& op, const RouteMatch& route, std::str
     body = json::parse(request.body, ec);
     if (ec) return Error::BadRequest("The request body is not valid JSON: " + ec.message());
     if (!body.is_object()) return Error::BadRequest("The request body must be a JSON object");
-    NormalizeStructure(*shape, body.get_object(), 0);
+    ConformStructure(*shape, body.get_object(), Direction::kRequest);
   }
   json::object input = body.is_object() ? std::move(body.get_object()) : json::object();
   if (!shape->has_non_body_members) return input;

@@ -3,8 +3,8 @@
 // header members and the JSON body (every member without a location), keyed by the model's
 // member names. Values are converted to their model types (query and header text to numbers
 // and booleans; every timestamp to epoch seconds), JSON nulls are dropped (AWS reads them as
-// absent) and unknown body members are dropped (AWS ignores them). Constraints are the
-// validator's job; the binder fails only on input it cannot read.
+// absent) and unknown body members are dropped (AWS ignores them; api/conform.h). Constraints are
+// the validator's job; the binder fails only on input it cannot read.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -28,9 +28,5 @@ Result<boost::json::object> Bind(const Operation& op, const RouteMatch& route,
 // ("2023-11-14T22:13:20Z", "...20.5+01:00") or RFC 822 / HTTP date ("Tue, 14 Nov 2023 22:13:20
 // GMT"). Returns epoch seconds.
 std::optional<double> ParseTimestamp(std::string_view text);
-
-// Rewrites, in place, every timestamp reachable from `shape` in `value` that is a string into
-// epoch seconds. Values of other kinds are left for the validator to report.
-void NormalizeTimestamps(const Shape& shape, boost::json::value& value);
 
 }  // namespace profiled::api

@@ -6,7 +6,7 @@
 #include <ctime>
 #include <string>
 
-#include "api/binder.h"
+#include "api/conform.h"
 
 namespace profiled::api {
 
@@ -47,6 +47,20 @@ std::string HeaderText(const Member& m, const json::value& v) {
   return json::serialize(v);
 }
 
+// A member outside the body: the status code, a header, or a map of prefixed headers.
+void WriteNonBodyMember(const Member& m, const json::value& v, HttpResponse& response) {
+  if (m.location == Location::kStatusCode && v.is_int64()) {
+    response.status = static_cast<int>(v.get_int64());
+  } else if (m.location == Location::kHeader && !v.is_null()) {
+    response.headers.emplace_back(m.location_name, HeaderText(m, v));
+  } else if (m.location == Location::kHeaders && v.is_object()) {
+    for (const auto& kv : v.get_object()) {
+      response.headers.emplace_back(m.location_name + std::string(kv.key()),
+                                    HeaderText(m, kv.value()));
+    }
+  }
+}
+
 }  // namespace
 
 HttpResponse Serialize(const Operation& op, json::object output, std::string_view request_id) {
@@ -56,32 +70,18 @@ HttpResponse Serialize(const Operation& op, json::object output, std::string_vie
   response.headers.reserve(4);
   response.headers.emplace_back("Content-Type", "application/json");
   response.headers.emplace_back("x-amzn-RequestId", std::string(request_id));
-  if (const Shape* shape = op.output) {
+  const Shape* shape = op.output;
+  if (!shape) {
+    output.clear();  // nothing is declared (every operation of our model has an output shape)
+  } else {
     if (shape->has_non_body_members) {
       for (const Member& m : shape->members) {
         if (m.location == Location::kBody) continue;
-        auto it = output.find(m.name);
-        if (it == output.end()) continue;
-        const json::value& v = it->value();
-        if (m.location == Location::kStatusCode && v.is_int64()) {
-          response.status = static_cast<int>(v.get_int64());
-        } else if (m.location == Location::kHeader && !v.is_null()) {
-          response.headers.emplace_back(m.location_name, HeaderText(m, v));
-        } else if (m.location == Location::kHeaders && v.is_object()) {
-          for (const auto& kv : v.get_object()) {
-            response.headers.emplace_back(m.location_name + std::string(kv.key()),
-                                          HeaderText(m, kv.value()));
-          }
-        }
-        output.erase(it);
+        if (const json::value* v = output.if_contains(m.name)) WriteNonBodyMember(m, *v, response);
       }
     }
-    if (shape->contains_timestamp) {
-      // Services write epoch seconds already; this catches an ISO string slipping through.
-      json::value wrapped(std::move(output));
-      NormalizeTimestamps(*shape, wrapped);
-      output = std::move(wrapped.get_object());
-    }
+    // Drops the members written above and every member the shape does not declare.
+    ConformStructure(*shape, output, Direction::kResponse);
   }
   response.body = json::serialize(output);
   return response;

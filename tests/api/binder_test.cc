@@ -116,14 +116,5 @@ TEST(Binder, ParsesEveryTimestampForm) {
   EXPECT_FALSE(ParseTimestamp("").has_value());
 }
 
-TEST(Binder, NormalizeTimestampsInNestedOutputs) {
-  const Shape* shape = Model::Get().FindShape("ListDomainsResponse");
-  json::value v = json::parse(
-      R"({"Items":[{"DomainName":"d","CreatedAt":"2023-11-14T22:13:20Z","LastUpdatedAt":5}]})");
-  NormalizeTimestamps(*shape, v);
-  EXPECT_EQ(v.at("Items").at(0).at("CreatedAt").to_number<double>(), 1700000000);
-  EXPECT_EQ(v.at("Items").at(0).at("LastUpdatedAt"), 5);
-}
-
 }  // namespace
 }  // namespace profiled::api
