@@ -356,12 +356,9 @@ Result<json::object> BatchGetForProfile(const ServiceEnv& env, const RequestCont
 }  // namespace
 
 void RegisterCalculatedAttributeValueOperations(Registry& registry, const ServiceEnv& env) {
-  auto bind = [&env](auto fn) {
-    return [env, fn](const RequestContext& ctx, json::object in) { return fn(env, ctx, in); };
-  };
-  registry.Register("GetCalculatedAttributeForProfile", bind(GetForProfile));
-  registry.Register("ListCalculatedAttributesForProfile", bind(ListForProfile));
-  registry.Register("BatchGetCalculatedAttributeForProfile", bind(BatchGetForProfile));
+  registry.Register("GetCalculatedAttributeForProfile", WithEnv(env, GetForProfile));
+  registry.Register("ListCalculatedAttributesForProfile", WithEnv(env, ListForProfile));
+  registry.Register("BatchGetCalculatedAttributeForProfile", WithEnv(env, BatchGetForProfile));
 }
 
 }  // namespace profiled::service

@@ -32,6 +32,13 @@ inline store::Scope DomainScope(const RequestContext& ctx, std::string_view doma
   return {ctx.account_id, domain};
 }
 
+// A registry Handler that calls `fn(env, ctx, input)`: how a service file registers its
+// operations, e.g. registry.Register("PutProfileObject", WithEnv(env, PutProfileObject)).
+template <typename Fn>
+Handler WithEnv(const ServiceEnv& env, Fn fn) {
+  return [env, fn](const RequestContext& ctx, boost::json::object in) { return fn(env, ctx, in); };
+}
+
 // arn:aws:profile:{region}:{account}:{resource}, e.g. resource "domains/d1".
 std::string Arn(const RequestContext& ctx, std::string_view resource);
 inline std::string DomainArn(const RequestContext& ctx, std::string_view domain) {

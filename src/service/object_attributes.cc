@@ -223,12 +223,10 @@ Result<json::object> GetObjectTypeAttributeStatistics(const ServiceEnv& env,
 }  // namespace
 
 void RegisterObjectAttributeOps(Registry& registry, const ServiceEnv& env) {
-  auto bind = [&env](auto fn) {
-    return [env, fn](const RequestContext& ctx, json::object in) { return fn(env, ctx, in); };
-  };
-  registry.Register("ListObjectTypeAttributes", bind(ListObjectTypeAttributes));
-  registry.Register("ListObjectTypeAttributeValues", bind(ListObjectTypeAttributeValues));
-  registry.Register("GetObjectTypeAttributeStatistics", bind(GetObjectTypeAttributeStatistics));
+  registry.Register("ListObjectTypeAttributes", WithEnv(env, ListObjectTypeAttributes));
+  registry.Register("ListObjectTypeAttributeValues", WithEnv(env, ListObjectTypeAttributeValues));
+  registry.Register("GetObjectTypeAttributeStatistics",
+                    WithEnv(env, GetObjectTypeAttributeStatistics));
 }
 
 }  // namespace profiled::service

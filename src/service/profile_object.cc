@@ -476,12 +476,9 @@ Result<ObjectStats> CountObjects(store::Txn& txn, const RequestContext& ctx,
 }
 
 void RegisterProfileObjectOps(Registry& registry, const ServiceEnv& env) {
-  auto bind = [&env](auto fn) {
-    return [env, fn](const RequestContext& ctx, json::object in) { return fn(env, ctx, in); };
-  };
-  registry.Register("PutProfileObject", bind(PutProfileObject));
-  registry.Register("ListProfileObjects", bind(ListProfileObjects));
-  registry.Register("DeleteProfileObject", bind(DeleteProfileObject));
+  registry.Register("PutProfileObject", WithEnv(env, PutProfileObject));
+  registry.Register("ListProfileObjects", WithEnv(env, ListProfileObjects));
+  registry.Register("DeleteProfileObject", WithEnv(env, DeleteProfileObject));
 }
 
 }  // namespace profiled::service

@@ -196,9 +196,7 @@ json::array FoundByItems(const std::vector<KeyRow>& keys, const std::vector<Sear
 }
 
 void RegisterSearchOperations(Registry& registry, const ServiceEnv& env) {
-  registry.Register("SearchProfiles", [env](const RequestContext& ctx, json::object in) {
-    return SearchProfiles(env, ctx, in);
-  });
+  registry.Register("SearchProfiles", WithEnv(env, SearchProfiles));
 }
 
 }  // namespace profiled::service
