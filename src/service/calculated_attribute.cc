@@ -72,6 +72,7 @@ Status PrepareDefinition(store::Txn& txn, const RequestContext& ctx, std::string
   return OkStatus();
 }
 
+// Computed, not stored: a definition is complete the moment it is stored (nothing precomputes).
 void DeriveDefinition(json::object& view) {
   view["Status"] = "COMPLETED";
   json::object readiness;
@@ -82,19 +83,6 @@ void DeriveDefinition(json::object& view) {
 }  // namespace
 
 void RegisterCalculatedAttributeOperations(Registry& registry, const ServiceEnv& env) {
-  std::vector<std::string_view> full = {"CalculatedAttributeName",
-                                        "DisplayName",
-                                        "Description",
-                                        "AttributeDetails",
-                                        "Conditions",
-                                        "Filter",
-                                        "Statistic",
-                                        "CreatedAt",
-                                        "LastUpdatedAt",
-                                        "UseHistoricalData",
-                                        "Status",
-                                        "Readiness",
-                                        "Tags"};
   ResourceSpec spec;
   spec.kind = kCalculatedAttributeKind;
   spec.collection = "calculated-attributes";
@@ -103,14 +91,6 @@ void RegisterCalculatedAttributeOperations(Registry& registry, const ServiceEnv&
   spec.create_members = {"DisplayName", "Description", "AttributeDetails", "Conditions",
                          "Filter",      "Statistic",   "UseHistoricalData"};
   spec.update_members = {"DisplayName", "Description", "Conditions"};
-  spec.create_output = full;
-  spec.get_output = full;
-  // UpdateCalculatedAttributeDefinitionResponse has no Filter.
-  spec.update_output = {"CalculatedAttributeName", "DisplayName", "Description", "CreatedAt",
-                        "LastUpdatedAt",           "Statistic",   "Conditions",  "AttributeDetails",
-                        "UseHistoricalData",       "Status",      "Readiness",   "Tags"};
-  spec.list_output = {"CalculatedAttributeName", "DisplayName",       "Description", "CreatedAt",
-                      "LastUpdatedAt",           "UseHistoricalData", "Status",      "Tags"};
   spec.prepare = PrepareDefinition;
   spec.derive = DeriveDefinition;
   RegisterResource(registry, env, spec,

@@ -29,10 +29,6 @@ Status PrepareLayout(store::Txn&, const RequestContext&, std::string_view, json:
 void RegisterDomainLayoutOperations(Registry& registry, const ServiceEnv& env) {
   std::vector<std::string_view> members = {"Description", "DisplayName", "IsDefault", "LayoutType",
                                            "Layout"};
-  std::vector<std::string_view> full = {
-      "LayoutDefinitionName", "Description", "DisplayName", "IsDefault",
-      "LayoutType",           "Layout",      "Version",     "CreatedAt",
-      "LastUpdatedAt",        "Tags"};
   ResourceSpec spec;
   spec.kind = kDomainLayoutKind;
   spec.collection = "layouts";
@@ -40,12 +36,6 @@ void RegisterDomainLayoutOperations(Registry& registry, const ServiceEnv& env) {
   spec.name_member = "LayoutDefinitionName";
   spec.create_members = members;
   spec.update_members = members;
-  spec.create_output = full;
-  spec.get_output = full;
-  spec.update_output = full;
-  spec.list_output = {"LayoutDefinitionName", "Description", "DisplayName", "IsDefault",
-                      "LayoutType",           "Tags",        "CreatedAt",   "LastUpdatedAt"};
-  spec.delete_message = true;
   spec.prepare = PrepareLayout;
   RegisterResource(registry, env, spec,
                    {.create = "CreateDomainLayout",

@@ -30,9 +30,6 @@ Status PrepareDomainObjectType(store::Txn& txn, const RequestContext& ctx, std::
 }  // namespace
 
 void RegisterDomainObjectTypeOperations(Registry& registry, const ServiceEnv& env) {
-  std::vector<std::string_view> full = {
-      "ObjectTypeName", "Description",   "EncryptionKey", "Fields",
-      "CreatedAt",      "LastUpdatedAt", "Tags"};
   ResourceSpec spec;
   spec.kind = kDomainObjectTypeKind;
   spec.collection = "domain-object-types";
@@ -40,9 +37,6 @@ void RegisterDomainObjectTypeOperations(Registry& registry, const ServiceEnv& en
   spec.name_member = "ObjectTypeName";
   spec.create_members = {"Description", "EncryptionKey", "Fields"};
   spec.upsert = true;
-  spec.create_output = full;
-  spec.get_output = full;
-  spec.list_output = {"ObjectTypeName", "Description", "CreatedAt", "LastUpdatedAt", "Tags"};
   spec.prepare = PrepareDomainObjectType;
   RegisterResource(registry, env, spec,
                    {.create = "PutDomainObjectType",

@@ -154,12 +154,8 @@ Result<json::object> ListDomains(const ServiceEnv& env, const RequestContext& ct
     json::array items;
     for (const auto& doc : docs) {
       ASSIGN_OR_RETURN(json::object domain, ParseStored(doc.body));
-      json::object item;
-      item["DomainName"] = doc.id;
-      item["CreatedAt"] = domain["CreatedAt"];
-      item["LastUpdatedAt"] = domain["LastUpdatedAt"];
-      ASSIGN_OR_RETURN(json::object tags, LoadTags(txn, ctx, DomainArn(ctx, doc.id)));
-      if (!tags.empty()) item["Tags"] = std::move(tags);
+      // The serializer keeps ListDomainItem's members: name, timestamps and tags.
+      ASSIGN_OR_RETURN(json::object item, DomainView(txn, ctx, domain));
       items.push_back(std::move(item));
     }
     out["Items"] = std::move(items);

@@ -29,15 +29,6 @@ void RegisterEventTriggerOperations(Registry& registry, const ServiceEnv& env) {
   std::vector<std::string_view> members = {"ObjectTypeName", "Description",
                                            "EventTriggerConditions", "SegmentFilter",
                                            "EventTriggerLimits"};
-  std::vector<std::string_view> full = {"EventTriggerName",
-                                        "ObjectTypeName",
-                                        "Description",
-                                        "EventTriggerConditions",
-                                        "SegmentFilter",
-                                        "EventTriggerLimits",
-                                        "CreatedAt",
-                                        "LastUpdatedAt",
-                                        "Tags"};
   ResourceSpec spec;
   spec.kind = kEventTriggerKind;
   spec.collection = "event-triggers";
@@ -45,12 +36,6 @@ void RegisterEventTriggerOperations(Registry& registry, const ServiceEnv& env) {
   spec.name_member = "EventTriggerName";
   spec.create_members = members;
   spec.update_members = members;
-  spec.create_output = full;
-  spec.get_output = full;
-  spec.update_output = full;
-  spec.list_output = {"ObjectTypeName", "EventTriggerName", "Description",
-                      "CreatedAt",      "LastUpdatedAt",    "Tags"};
-  spec.delete_message = true;
   spec.prepare = PrepareTrigger;
   RegisterResource(registry, env, spec,
                    {.create = "CreateEventTrigger",

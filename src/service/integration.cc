@@ -22,10 +22,6 @@ namespace {
 constexpr std::string_view kAccountIndex = "integrations/uri";
 constexpr std::string_view kListAccountPurpose = "ListAccountIntegrations";
 
-const std::vector<std::string_view> kOutput = {
-    "DomainName",      "Uri",        "ObjectTypeName", "CreatedAt", "LastUpdatedAt",     "Tags",
-    "ObjectTypeNames", "WorkflowId", "IsUnstructured", "RoleArn",   "EventTriggerNames", "Scope"};
-
 Status PrepareIntegration(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                           json::object& doc, const json::object*) {
   auto type_name = GetString(doc, "ObjectTypeName");
@@ -65,10 +61,6 @@ ResourceSpec IntegrationSpec() {
   spec.create_members = {"ObjectTypeName", "ObjectTypeNames",   "FlowDefinition",
                          "RoleArn",        "EventTriggerNames", "Scope"};
   spec.upsert = true;
-  spec.create_output = kOutput;
-  spec.get_output = kOutput;
-  spec.list_output = kOutput;
-  spec.delete_message = true;
   spec.prepare = PrepareIntegration;
   spec.after_put = [](store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                       std::string_view uri) {
@@ -109,7 +101,7 @@ Result<json::object> ListAccountIntegrations(const ServiceEnv& env, const Reques
         ASSIGN_OR_RETURN(json::object tags,
                          LoadTags(txn, ctx, ResourceArn(ctx, domain, "integrations", uri)));
         if (!tags.empty()) doc["Tags"] = std::move(tags);
-        items.push_back(PickMembers(doc, kOutput));
+        items.push_back(std::move(doc));  // the serializer keeps the item shape's members
         last = domain;
       }
       if (domains.size() < page + 1) break;

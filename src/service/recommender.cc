@@ -136,28 +136,9 @@ void RegisterRecommenders(Registry& registry, const ServiceEnv& env) {
   spec.create_members = {"RecommenderRecipeName", "RecommenderConfig", "Description",
                          "RecommenderSchemaName"};
   spec.update_members = {"Description", "RecommenderConfig"};
-  spec.create_output = {"RecommenderArn", "Tags"};
-  spec.get_output = {"RecommenderName",
-                     "RecommenderRecipeName",
-                     "RecommenderSchemaName",
-                     "RecommenderConfig",
-                     "Description",
-                     "Status",
-                     "LastUpdatedAt",
-                     "CreatedAt",
-                     "Tags"};
-  spec.update_output = {"RecommenderName"};
-  spec.list_output = {"RecommenderName",
-                      "RecipeName",
-                      "RecommenderSchemaName",
-                      "RecommenderConfig",
-                      "CreatedAt",
-                      "Description",
-                      "Status",
-                      "LastUpdatedAt",
-                      "Tags"};
   spec.prepare = PrepareRecommender;
-  // The summary names the recipe RecipeName.
+  // Computed: ListRecommenders' summary names the recipe RecipeName where GetRecommender says
+  // RecommenderRecipeName (each shape keeps its own).
   spec.derive = [](json::object& view) {
     if (auto it = view.find("RecommenderRecipeName"); it != view.end()) {
       // Copy before inserting: the insertion may rehash and free what `it` points at.
@@ -189,16 +170,6 @@ void RegisterFilters(Registry& registry, const ServiceEnv& env) {
   spec.arn_member = "RecommenderFilterArn";
   spec.list_member = "RecommenderFilters";
   spec.create_members = {"RecommenderFilterExpression", "RecommenderSchemaName", "Description"};
-  spec.create_output = {"RecommenderFilterArn", "Tags"};
-  spec.get_output = {"RecommenderFilterName",
-                     "RecommenderFilterExpression",
-                     "RecommenderSchemaName",
-                     "CreatedAt",
-                     "Status",
-                     "Description",
-                     "Tags"};
-  spec.list_output = spec.get_output;
-  spec.delete_message = true;
   spec.prepare = PrepareFilter;
   // GetRecommenderFilter's Tags are required: an untagged filter shows an empty map.
   spec.derive = [](json::object& view) {
@@ -221,10 +192,6 @@ void RegisterSchemas(Registry& registry, const ServiceEnv& env) {
   spec.arn_member = "RecommenderSchemaArn";
   spec.list_member = "RecommenderSchemas";
   spec.create_members = {"Fields"};
-  spec.create_output = {
-      "RecommenderSchemaArn", "RecommenderSchemaName", "Fields", "CreatedAt", "Status", "Tags"};
-  spec.get_output = {"RecommenderSchemaName", "Fields", "CreatedAt", "Status"};
-  spec.list_output = spec.get_output;
   spec.prepare = PrepareSchema;
   spec.after_delete = RefuseSchemaInUse;
   RegisterResource(registry, env, spec,

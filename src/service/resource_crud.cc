@@ -105,7 +105,7 @@ struct Call {
   store::Scope scope() const { return DomainScope(ctx, domain); }
   std::string arn(std::string_view n) const { return ResourceArn(ctx, domain, spec.collection, n); }
 
-  // The stored document as the response shapes see it.
+  // The stored document as the response shapes see it (the serializer keeps each shape's part).
   Result<json::object> View(store::Txn& txn, std::string_view n, json::object doc) const {
     doc["DomainName"] = domain;
     std::string resource_arn = arn(n);
@@ -149,8 +149,7 @@ Result<json::object> Create(const ServiceEnv& env, const RequestContext& ctx,
     if (const json::object* tags = GetObject(in, "Tags")) {
       RETURN_IF_ERROR(MergeTags(txn, ctx, call.arn(call.name), *tags));
     }
-    ASSIGN_OR_RETURN(json::object view, call.View(txn, call.name, std::move(doc)));
-    out = PickMembers(view, spec.create_output);
+    ASSIGN_OR_RETURN(out, call.View(txn, call.name, std::move(doc)));
     return OkStatus();
   }));
   return out;
@@ -163,8 +162,7 @@ Result<json::object> Get(const ServiceEnv& env, const RequestContext& ctx, const
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, ctx, call.domain));
     ASSIGN_OR_RETURN(json::object doc, LoadResource(txn, ctx, call.domain, spec, call.name));
-    ASSIGN_OR_RETURN(json::object view, call.View(txn, call.name, std::move(doc)));
-    out = PickMembers(view, spec.get_output);
+    ASSIGN_OR_RETURN(out, call.View(txn, call.name, std::move(doc)));
     return OkStatus();
   }));
   return out;
@@ -183,8 +181,7 @@ Result<json::object> Update(const ServiceEnv& env, const RequestContext& ctx,
     for (const auto& [k, v] : PickMembers(in, spec.update_members)) doc[k] = v;
     doc["LastUpdatedAt"] = env.clock->NowEpochSeconds();
     RETURN_IF_ERROR(call.Write(txn, doc, &previous));
-    ASSIGN_OR_RETURN(json::object view, call.View(txn, call.name, std::move(doc)));
-    out = PickMembers(view, spec.update_output);
+    ASSIGN_OR_RETURN(out, call.View(txn, call.name, std::move(doc)));
     return OkStatus();
   }));
   return out;
@@ -207,7 +204,7 @@ Result<json::object> List(const ServiceEnv& env, const RequestContext& ctx,
     for (const auto& d : docs) {
       ASSIGN_OR_RETURN(json::object doc, ParseStored(d.body));
       ASSIGN_OR_RETURN(json::object view, call.View(txn, d.id, std::move(doc)));
-      items.push_back(PickMembers(view, spec.list_output));
+      items.push_back(std::move(view));
     }
     out[spec.list_member] = std::move(items);
     if (more) out["NextToken"] = EncodeToken(purpose, docs.back().id);
@@ -228,10 +225,9 @@ Result<json::object> Delete(const ServiceEnv& env, const RequestContext& ctx,
     RETURN_IF_ERROR(txn.Delete(AccountScope(ctx), kTagsKind, call.arn(call.name)));
     return OkStatus();
   }));
+  // Dropped by the serializer where the output shape has no Message (e.g. DeleteEventStream).
   json::object out;
-  if (spec.delete_message) {
-    out["Message"] = std::string(spec.label) + " " + call.name + " was deleted.";
-  }
+  out["Message"] = std::string(spec.label) + " " + call.name + " was deleted.";
   return out;
 }
 

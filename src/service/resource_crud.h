@@ -4,8 +4,12 @@
 // document per name in the domain's scope, with CreatedAt/LastUpdatedAt, an ARN
 // arn:…:domains/{domain}/{collection}/{name} whose tags live with the tags service, and the same
 // create / get / update / list / delete behaviour. A ResourceSpec says what differs (the store
-// kind, the ARN collection, which members each operation copies and returns, and a few hooks),
-// and RegisterResource serves the operations; the resource files only declare their spec.
+// kind, the ARN collection, which members create and update copy, and a few hooks), and
+// RegisterResource serves the operations; the resource files only declare their spec.
+//
+// Every operation answers with the whole view of the resource (below); the serializer writes
+// only the members of the operation's output shape (api/serializer.h), so e.g. CreateEventStream
+// answers EventStreamArn and Tags while GetEventStream answers its State and destination.
 //
 // Because the documents live in the domain's scope, DeleteDomain removes them with the domain.
 #pragma once
@@ -51,18 +55,15 @@ struct ResourceSpec {
   // answering BadRequest.
   bool upsert = false;
 
-  // Members of each response shape, picked from the view: the stored document plus DomainName,
-  // the ARN member, Tags (when any) and whatever `derive` adds. An empty list means an empty
-  // response; delete_message adds Message "{label} {name} was deleted."
-  std::vector<std::string_view> create_output, get_output, update_output, list_output;
-  bool delete_message = false;
-
   // Checks and completes a document about to be written (create or update): references to other
   // resources exist, computed members. `previous` is the stored document being replaced, if any.
   std::function<Status(store::Txn&, const RequestContext&, std::string_view domain,
                        boost::json::object& doc, const boost::json::object* previous)>
       prepare;
-  // Adds members computed at read time (e.g. an event stream's State) to a view.
+  // Adds members computed at read time, which the stored document does not hold (e.g. an event
+  // stream's State), to a view: the stored document plus DomainName, the ARN member and Tags
+  // (when any). Create, Get, Update and each List item answer with the view; Delete answers
+  // Message "{label} {name} was deleted." (where the output shape has a Message).
   std::function<void(boost::json::object& view)> derive;
   // Called in the same transaction after a document is written / deleted (account indexes).
   std::function<Status(store::Txn&, const RequestContext&, std::string_view domain,
@@ -96,7 +97,7 @@ Status RequireResourceOfKind(store::Txn& txn, const RequestContext& ctx, std::st
 Result<bool> SubResourceExists(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                                std::string_view rest);
 
-// Copies the listed members of `from` that are present.
+// Copies the listed members of `from` that are present and not null.
 boost::json::object PickMembers(const boost::json::object& from,
                                 const std::vector<std::string_view>& members);
 

@@ -35,19 +35,6 @@ void RegisterSegmentOperations(Registry& registry, const ServiceEnv& env) {
   spec.max_page = 500;
   spec.create_members = {"DisplayName", "Description", "SegmentGroups", "SegmentSqlQuery",
                          "SegmentSort"};
-  spec.create_output = {"SegmentDefinitionName", "DisplayName", "Description", "CreatedAt",
-                        "SegmentDefinitionArn",  "Tags"};
-  spec.get_output = {
-      "SegmentDefinitionName", "DisplayName", "Description", "SegmentGroups",   "SegmentSort",
-      "SegmentDefinitionArn",  "CreatedAt",   "Tags",        "SegmentSqlQuery", "SegmentType"};
-  spec.list_output = {"SegmentDefinitionName",
-                      "DisplayName",
-                      "Description",
-                      "SegmentDefinitionArn",
-                      "CreatedAt",
-                      "Tags",
-                      "SegmentType"};
-  spec.delete_message = true;
   spec.prepare = PrepareSegment;
   RegisterResource(registry, env, spec,
                    {.create = "CreateSegmentDefinition",

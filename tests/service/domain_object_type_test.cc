@@ -1,6 +1,7 @@
 // Domain object types through the registry on a real SQLite store: PutDomainObjectType creates
 // or replaces, needs the domain's data store, and Get / List / Delete answer as AWS does.
 #include "service/common.h"
+#include "service/response_shape.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
@@ -14,6 +15,10 @@ constexpr std::string_view kPut = R"({"DomainName": "d", "ObjectTypeName": "Orde
 
 class DomainObjectTypeTest : public fixture::ServiceTest {
  protected:
+  // What the operation answers a client (the output shape's members).
+  json::object Ok(std::string_view op, std::string_view in) {
+    return fixture::AsResponse(op, ServiceTest::Ok(op, in));
+  }
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(OpenStore());
     Ok("CreateDomain", R"({"DomainName": "d", "DataStore": {"Enabled": true}})");

@@ -1,6 +1,7 @@
 // Recommender configuration through the registry on a real SQLite store: the recipe catalogue,
 // recommenders with their status transitions, filters and schemas (and their references).
 #include "service/common.h"
+#include "service/response_shape.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
@@ -10,6 +11,10 @@ using fixture::Obj;
 
 class RecommenderTest : public fixture::ServiceTest {
  protected:
+  // What the operation answers a client (the output shape's members).
+  json::object Ok(std::string_view op, std::string_view in) {
+    return fixture::AsResponse(op, ServiceTest::Ok(op, in));
+  }
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(OpenStore());
     Ok("CreateDomain", R"({"DomainName": "d"})");
