@@ -62,17 +62,6 @@ Status ValidateField(std::string_view name, const json::object& field) {
              std::string(*target));
 }
 
-json::object ListItem(const json::object& type) {
-  json::object item;
-  for (std::string_view m :
-       {"ObjectTypeName", "Description", "CreatedAt", "LastUpdatedAt", "MaxProfileObjectCount",
-        "MaxAvailableProfileObjectCount", "SourcePriority"}) {
-    auto it = type.find(m);
-    if (it != type.end()) item[m] = it->value();
-  }
-  return item;
-}
-
 }  // namespace
 
 bool KeyDef::Has(std::string_view identifier) const {
@@ -276,7 +265,8 @@ Result<json::object> ListProfileObjectTypes(const ServiceEnv& env, const Request
     json::array items;
     for (const auto& doc : docs) {
       ASSIGN_OR_RETURN(json::object type, ParseStored(doc.body));
-      ASSIGN_OR_RETURN(json::object item, WithTags(txn, ctx, domain, ListItem(type)));
+      // The serializer keeps ListProfileObjectTypeItem's members of the stored type.
+      ASSIGN_OR_RETURN(json::object item, WithTags(txn, ctx, domain, std::move(type)));
       items.push_back(std::move(item));
     }
     out["Items"] = std::move(items);
