@@ -23,6 +23,7 @@
 #include <deque>
 #include <future>
 #include <iterator>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -134,8 +135,36 @@ class RocksStore final : public Store {
       if (!fatal.ok()) return FailGroup(group, fatal);
     }
     if (batch_.GetWriteBatch()->Count() == 0) return;  // nothing written: nothing to commit
-    rocksdb::Status s = db_->Write(write_options_, batch_.GetWriteBatch());
+    rocksdb::Status s = SortedBatch(&sorted_);
+    if (s.ok()) s = db_->Write(write_options_, &sorted_);
     if (!s.ok()) return FailGroup(group, RocksError(s, "commit"));
+  }
+
+  // The group's writes in key order, the last write of each key only (the batch's index keeps
+  // one entry per key). The memtable is a skip list that remembers where its last insert went,
+  // so keys in order are cheap to insert, where the batch's own order (each transaction's keys
+  // one after another, all over the key space) cost a full descent each: 2 of every 5 cycles of
+  // a bulk import went there. A key written by several transactions of a group (a domain's
+  // statistics shard under concurrent creates) is written, logged and kept once.
+  rocksdb::Status SortedBatch(rocksdb::WriteBatch* out) {
+    out->Clear();
+    std::unique_ptr<rocksdb::WBWIIterator> it(batch_.NewIterator());
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const rocksdb::WriteEntry entry = it->Entry();
+      rocksdb::Status s;
+      switch (entry.type) {
+        case rocksdb::kPutRecord:
+          s = out->Put(entry.key, entry.value);
+          break;
+        case rocksdb::kDeleteRecord:
+          s = out->Delete(entry.key);
+          break;
+        default:  // RocksTxn writes only puts and deletes
+          return rocksdb::Status::NotSupported("unexpected write batch entry type");
+      }
+      if (!s.ok()) return s;
+    }
+    return it->status();
   }
 
   // Runs one function between a save point and its release. Its own error goes to its caller
@@ -163,6 +192,7 @@ class RocksStore final : public Store {
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions write_options_;
   rocksdb::WriteBatchWithIndex batch_;  // writer thread only
+  rocksdb::WriteBatch sorted_;          // writer thread only: batch_ in key order, committed
 
   std::mutex mu_;
   std::condition_variable queue_cv_;
