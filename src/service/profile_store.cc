@@ -1,5 +1,8 @@
 #include "service/profile_store.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "service/attribute_values.h"
 #include "service/common.h"
 #include "service/domain_stats.h"
@@ -9,33 +12,32 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-Status ApplyRows(store::Txn& txn, store::Scope scope, std::string_view prefix,
-                 std::string_view profile_id, const std::vector<KeyRow>& before,
-                 const std::vector<KeyRow>& after) {
-  RowDiff diff = DiffRows(before, after);
-  std::string name;
-  for (const auto& [key, value] : diff.removed) {
-    name.assign(prefix).append(key);
+using IndexRows = std::vector<std::pair<std::string, std::string>>;
+
+// (prefix + key name, value) rows of every index a profile derives: search keys, then attribute
+// values.
+IndexRows DerivedRows(const json::object* profile) {
+  IndexRows rows;
+  if (profile == nullptr) return rows;
+  auto add = [&](std::string_view prefix, std::vector<KeyRow> derived) {
+    for (auto& [key, value] : derived) {
+      rows.emplace_back(std::string(prefix).append(key), std::move(value));
+    }
+  };
+  add(kKeyIndexPrefix, DeriveSearchKeys(*profile));
+  add(kAttributeIndexPrefix, DeriveAttributeValues(*profile));
+  return rows;
+}
+
+Status EditRows(store::Txn& txn, store::Scope scope, std::string_view profile_id,
+                const IndexRows& removed, const IndexRows& added) {
+  for (const auto& [name, value] : removed) {
     RETURN_IF_ERROR(txn.IndexRemove(scope, name, value, profile_id));
   }
-  for (const auto& [key, value] : diff.added) {
-    name.assign(prefix).append(key);
+  for (const auto& [name, value] : added) {
     RETURN_IF_ERROR(txn.IndexAdd(scope, name, value, profile_id));
   }
   return OkStatus();
-}
-
-Status MoveRows(store::Txn& txn, store::Scope scope, std::string_view profile_id,
-                const json::object* before, const json::object* after) {
-  auto keys = [](const json::object* p) {
-    return p ? DeriveSearchKeys(*p) : std::vector<KeyRow>{};
-  };
-  auto attributes = [](const json::object* p) {
-    return p ? DeriveAttributeValues(*p) : std::vector<KeyRow>{};
-  };
-  RETURN_IF_ERROR(ApplyRows(txn, scope, kKeyIndexPrefix, profile_id, keys(before), keys(after)));
-  return ApplyRows(txn, scope, kAttributeIndexPrefix, profile_id, attributes(before),
-                   attributes(after));
 }
 
 }  // namespace
@@ -60,22 +62,34 @@ Result<PreparedProfile> PrepareNewProfile(const json::object& profile) {
   PreparedProfile prepared;
   prepared.id = GetStringOr(profile, "ProfileId", "");
   if (prepared.id.empty()) return Error::Internal("profile document without ProfileId");
-  auto add_rows = [&](std::string_view prefix, std::vector<KeyRow> rows) {
-    for (auto& [key, value] : rows) {
-      prepared.index_rows.emplace_back(std::string(prefix).append(key), std::move(value));
-    }
-  };
-  add_rows(kKeyIndexPrefix, DeriveSearchKeys(profile));
-  add_rows(kAttributeIndexPrefix, DeriveAttributeValues(profile));
+  prepared.index_rows = DerivedRows(&profile);
   prepared.document = Serialize(profile);
   return prepared;
 }
 
 Status StoreNewProfile(store::Txn& txn, store::Scope scope, const PreparedProfile& profile) {
-  for (const auto& [name, value] : profile.index_rows) {
-    RETURN_IF_ERROR(txn.IndexAdd(scope, name, value, profile.id));
-  }
+  RETURN_IF_ERROR(EditRows(txn, scope, profile.id, {}, profile.index_rows));
   return txn.Put(scope, kProfileKind, profile.id, profile.document);
+}
+
+Result<PreparedChange> PrepareProfileChange(const json::object& before, const json::object& after) {
+  PreparedChange change;
+  change.id = GetStringOr(after, "ProfileId", "");
+  if (change.id.empty()) return Error::Internal("profile document without ProfileId");
+  IndexRows old_rows = DerivedRows(&before), new_rows = DerivedRows(&after);
+  std::sort(old_rows.begin(), old_rows.end());
+  std::sort(new_rows.begin(), new_rows.end());
+  std::set_difference(old_rows.begin(), old_rows.end(), new_rows.begin(), new_rows.end(),
+                      std::back_inserter(change.removed_rows));
+  std::set_difference(new_rows.begin(), new_rows.end(), old_rows.begin(), old_rows.end(),
+                      std::back_inserter(change.added_rows));
+  change.document = Serialize(after);
+  return change;
+}
+
+Status StoreProfileChange(store::Txn& txn, store::Scope scope, const PreparedChange& change) {
+  RETURN_IF_ERROR(EditRows(txn, scope, change.id, change.removed_rows, change.added_rows));
+  return txn.Put(scope, kProfileKind, change.id, change.document);
 }
 
 Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* before,
@@ -85,15 +99,13 @@ Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* befo
     RETURN_IF_ERROR(AddToDomainStats(txn, scope, prepared.id, {.profiles = 1}));
     return StoreNewProfile(txn, scope, prepared);
   }
-  std::string id = GetStringOr(after, "ProfileId", "");
-  if (id.empty()) return Error::Internal("profile document without ProfileId");
-  RETURN_IF_ERROR(MoveRows(txn, scope, id, before, &after));
-  return txn.Put(scope, kProfileKind, id, Serialize(after));
+  ASSIGN_OR_RETURN(PreparedChange change, PrepareProfileChange(*before, after));
+  return StoreProfileChange(txn, scope, change);
 }
 
 Status EraseProfile(store::Txn& txn, store::Scope scope, const json::object& before) {
   std::string id = GetStringOr(before, "ProfileId", "");
-  RETURN_IF_ERROR(MoveRows(txn, scope, id, &before, nullptr));
+  RETURN_IF_ERROR(EditRows(txn, scope, id, DerivedRows(&before), {}));
   ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kProfileKind, id));
   if (deleted) RETURN_IF_ERROR(AddToDomainStats(txn, scope, id, {.profiles = -1}));
   return OkStatus();

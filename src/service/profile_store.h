@@ -43,6 +43,18 @@ Result<PreparedProfile> PrepareNewProfile(const boost::json::object& profile);
 // (the caller does, e.g. with a DomainStatsBatch). REQUIRES: a Write transaction.
 Status StoreNewProfile(store::Txn& txn, store::Scope scope, const PreparedProfile& profile);
 
+// The writes that turn the stored document `before` into `after` (the index rows that move and
+// the new document), computed without a transaction.
+struct PreparedChange {
+  std::string id;
+  std::string document;
+  std::vector<std::pair<std::string, std::string>> removed_rows, added_rows;  // (index, value)
+};
+Result<PreparedChange> PrepareProfileChange(const boost::json::object& before,
+                                            const boost::json::object& after);
+// REQUIRES: a Write transaction in which the stored document is still `before`.
+Status StoreProfileChange(store::Txn& txn, store::Scope scope, const PreparedChange& change);
+
 // Deletes the profile's document and every index row it derives.
 Status EraseProfile(store::Txn& txn, store::Scope scope, const boost::json::object& before);
 

@@ -9,6 +9,7 @@
 
 #include "common/ids.h"
 #include "service/common.h"
+#include "service/domain_stats.h"
 #include "service/history.h"
 #include "service/operations.h"
 #include "service/profile_object.h"
@@ -40,18 +41,23 @@ std::string KeyContent(std::string_view key_name, const std::vector<std::string>
   return Serialize(content);
 }
 
+// Everything but the writes is prepared before the transaction: the profile's id is new, so
+// nothing read inside could change what is written.
 Result<json::object> CreateProfile(const ServiceEnv& env, const RequestContext& ctx,
                                    const json::object& in) {
   std::string domain = GetStringOr(in, "DomainName", "");
   std::string id = NewProfileId();
-  ASSIGN_OR_RETURN(json::object created, NewProfileFromCreate(in, id));
+  ASSIGN_OR_RETURN(json::object profile, NewProfileFromCreate(in, id));
+  ASSIGN_OR_RETURN(PreparedRecord record,
+                   PrepareProfileHistory(ctx, profile, "CREATED", Serialize(PublicProfile(profile)),
+                                         env.clock->NowEpochSeconds()));
+  ASSIGN_OR_RETURN(PreparedProfile prepared, PrepareNewProfile(profile));
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
-    json::object profile = created;
-    RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, profile, "CREATED",
-                                  Serialize(PublicProfile(profile)), env.clock->NowEpochSeconds()));
-    return SaveProfile(txn, scope, nullptr, profile);
+    RETURN_IF_ERROR(StorePreparedRecord(txn, scope, record));
+    RETURN_IF_ERROR(AddToDomainStats(txn, scope, id, {.profiles = 1}));
+    return StoreNewProfile(txn, scope, prepared);
   }));
   json::object out;
   out["ProfileId"] = id;
