@@ -17,6 +17,16 @@ constexpr int HexDigitValue(char c) {
   return -1;
 }
 
+// The value of up to 16 hex digits (AppendHex's inverse); a character that is not one counts as 0.
+constexpr uint64_t ParseHexValue(std::string_view digits) {
+  uint64_t v = 0;
+  for (char c : digits) {
+    int d = HexDigitValue(c);
+    v = (v << 4) | static_cast<uint64_t>(d < 0 ? 0 : d);
+  }
+  return v;
+}
+
 // Two lower-case hex digits per byte.
 std::string HexEncode(std::string_view bytes);
 

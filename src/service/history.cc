@@ -9,8 +9,10 @@
 #include "common/hex.h"
 #include "common/ids.h"
 #include "service/common.h"
+#include "service/history_record.h"
 #include "service/profile_ops.h"
 #include "service/profile_store.h"
+#include "service/store_walk.h"
 
 namespace profiled::service {
 namespace json = boost::json;
@@ -18,12 +20,6 @@ namespace {
 
 constexpr size_t kTimeHex = 12;
 constexpr size_t kCounterHex = 8;
-
-uint64_t ParseHex(std::string_view s) {
-  uint64_t v = 0;
-  for (char c : s) v = (v << 4) | static_cast<uint64_t>(std::max(0, HexDigitValue(c)));
-  return v;
-}
 
 // The legacy (schema 1) key of a record: under its profile, so one profile's records were a
 // prefix scan but every record landed at a random place of the b-tree.
@@ -85,17 +81,12 @@ Result<std::vector<json::object>> ProfileRecords(store::Txn& txn, store::Scope s
                                                  std::string_view profile_id) {
   ASSIGN_OR_RETURN(std::string head, ChainHead(txn, scope, profile_id));
   std::vector<json::object> records;
-  std::string prefix = std::string(profile_id) + "/";
-  std::string after;
-  while (true) {
-    ASSIGN_OR_RETURN(auto docs, txn.Scan(scope, kHistoryKind, prefix, after, 256));
-    for (const auto& doc : docs) {
-      ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
-      records.push_back(std::move(record));
-    }
-    if (docs.size() < 256) break;
-    after = docs.back().id;
-  }
+  RETURN_IF_ERROR(ForEachDocument(txn, scope, kHistoryKind, std::string(profile_id) + "/", "",
+                                  [&](const store::Document& doc) -> Status {
+                                    ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
+                                    records.push_back(std::move(record));
+                                    return OkStatus();
+                                  }));
   for (std::string id = head; !id.empty();) {
     ASSIGN_OR_RETURN(auto body, txn.Get(scope, kHistoryRecordKind, id));
     if (!body)
@@ -180,8 +171,8 @@ std::string NextHistoryId(json::object& profile, int64_t now_ms) {
   uint64_t counter = 0;
   if (auto last = GetString(profile, kHistoryLastMember);
       last && last->size() == kTimeHex + kCounterHex) {
-    uint64_t last_ms = ParseHex(last->substr(0, kTimeHex));
-    uint64_t last_counter = ParseHex(last->substr(kTimeHex));
+    uint64_t last_ms = ParseHexValue(last->substr(0, kTimeHex));
+    uint64_t last_counter = ParseHexValue(last->substr(kTimeHex));
     if (ms <= last_ms) {
       ms = last_ms;
       counter = last_counter + 1;
@@ -216,15 +207,12 @@ Result<PreparedRecord> PrepareHistoryRecord(json::object& profile, json::object 
 Result<PreparedRecord> PrepareProfileHistory(const RequestContext& ctx, json::object& profile,
                                              std::string_view action_type, std::string content,
                                              double now_seconds) {
-  json::object record;
-  record["Id"] = NextHistoryId(profile, static_cast<int64_t>(now_seconds * 1000.0 + 0.5));
-  record["ObjectTypeName"] = kProfileObjectTypeName;
-  record["CreatedAt"] = now_seconds;
-  record["LastUpdatedAt"] = now_seconds;
-  record["ActionType"] = action_type;
-  record["PerformedBy"] = PerformedBy(ctx);
-  record["Content"] = std::move(content);
-  return PrepareHistoryRecord(profile, std::move(record));
+  return PrepareHistoryRecord(profile, NewHistoryRecord(ctx, profile,
+                                                        {.action_type = action_type,
+                                                         .object_type_name = kProfileObjectTypeName,
+                                                         .unique_key = "",
+                                                         .content = std::move(content)},
+                                                        now_seconds));
 }
 
 Status StorePreparedRecord(store::Txn& txn, store::Scope scope, const PreparedRecord& record) {

@@ -21,6 +21,18 @@ TEST(Hex, EncodeIsLowerCaseTwoDigitsPerByte) {
   EXPECT_EQ(HexEncode("Hi"), "4869");
 }
 
+TEST(Hex, ParseHexValueReadsWhatAppendHexWrites) {
+  for (uint64_t v : {uint64_t{0}, uint64_t{0x19a2b3c4d5e}, ~uint64_t{0}}) {
+    std::string out;
+    AppendHex(out, v, 16);
+    EXPECT_EQ(ParseHexValue(out), v) << out;
+  }
+  EXPECT_EQ(ParseHexValue("00ff"), 255u);
+  EXPECT_EQ(ParseHexValue("FF"), 255u);
+  EXPECT_EQ(ParseHexValue("g1"), 1u);  // not a digit: 0
+  static_assert(ParseHexValue("10") == 16);
+}
+
 TEST(Hex, AppendHexPadsAndTruncatesToTheLowDigits) {
   std::string out = "x";
   AppendHex(out, 0xabc, 6);
