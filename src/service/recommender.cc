@@ -8,10 +8,16 @@
 // takes it to INACTIVE and StartRecommender back to ACTIVE at once (the STOPPING / STARTING steps
 // AWS passes through are never observable). No status means it can recommend:
 // GetProfileRecommendations is not served, and no TrainingMetrics are reported.
+#include <algorithm>
+#include <array>
+#include <iterator>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "service/common.h"
+#include "service/generated/model_members.h"
 #include "service/operations.h"
 #include "service/resource_crud.h"
 
@@ -19,8 +25,9 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-// The recipes of the model's RecommenderRecipeName enum, in name order (the listing's order).
-constexpr std::pair<std::string_view, std::string_view> kRecipes[] = {
+// What each recipe of the model's RecommenderRecipeName enum does (the model gives only the
+// names). recommender_test fails, naming the recipe, when the model gains one missing here.
+constexpr std::pair<std::string_view, std::string_view> kRecipeDescriptions[] = {
     {"frequently-paired-items", "Items frequently bought or used together with a given item."},
     {"personalized-ranking", "A given list of items ranked for a given profile."},
     {"popular-items", "The items most popular with all profiles."},
@@ -29,6 +36,22 @@ constexpr std::pair<std::string_view, std::string_view> kRecipes[] = {
     {"trending-now", "The items whose popularity is rising fastest."},
 };
 
+std::string_view RecipeDescription(std::string_view name) {
+  for (const auto& [recipe, description] : kRecipeDescriptions) {
+    if (recipe == name) return description;
+  }
+  return "";
+}
+
+// The model's recipes in name order: the listing's order, which its cursor relies on.
+constexpr auto kRecipeNames = [] {
+  std::array<std::string_view, std::size(model::kRecommenderRecipeName)> names{};
+  std::copy(std::begin(model::kRecommenderRecipeName), std::end(model::kRecommenderRecipeName),
+            names.begin());
+  std::sort(names.begin(), names.end());
+  return names;
+}();
+
 Result<json::object> ListRecipes(const json::object& in) {
   constexpr std::string_view kPurpose = "ListRecommenderRecipes";
   ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kPurpose));
@@ -36,13 +59,13 @@ Result<json::object> ListRecipes(const json::object& in) {
   json::array items;
   std::string last;
   bool more = false;
-  for (const auto& [name, description] : kRecipes) {
+  for (std::string_view name : kRecipeNames) {
     if (!cursor.empty() && name <= cursor) continue;
     if (items.size() == page) {
       more = true;
       break;
     }
-    items.push_back(json::object{{"name", name}, {"description", description}});
+    items.push_back(json::object{{"name", name}, {"description", RecipeDescription(name)}});
     last = name;
   }
   json::object out;
