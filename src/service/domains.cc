@@ -168,14 +168,11 @@ Result<json::object> ListDomains(const ServiceEnv& env, const RequestContext& ct
 }  // namespace
 
 void RegisterDomainOperations(Registry& registry, const ServiceEnv& env) {
-  auto bind = [&env](auto fn) {
-    return [env, fn](const RequestContext& ctx, json::object in) { return fn(env, ctx, in); };
-  };
-  registry.Register("CreateDomain", bind(CreateDomain));
-  registry.Register("GetDomain", bind(GetDomain));
-  registry.Register("UpdateDomain", bind(UpdateDomain));
-  registry.Register("DeleteDomain", bind(DeleteDomain));
-  registry.Register("ListDomains", bind(ListDomains));
+  registry.Register("CreateDomain", WithEnv(env, CreateDomain));
+  registry.Register("GetDomain", WithEnv(env, GetDomain));
+  registry.Register("UpdateDomain", WithEnv(env, UpdateDomain));
+  registry.Register("DeleteDomain", WithEnv(env, DeleteDomain));
+  registry.Register("ListDomains", WithEnv(env, ListDomains));
 }
 
 }  // namespace profiled::service

@@ -297,13 +297,10 @@ Result<json::object> DeleteProfileObjectType(const ServiceEnv& env, const Reques
 }  // namespace
 
 void RegisterObjectTypeOps(Registry& registry, const ServiceEnv& env) {
-  auto bind = [&env](auto fn) {
-    return [env, fn](const RequestContext& ctx, json::object in) { return fn(env, ctx, in); };
-  };
-  registry.Register("PutProfileObjectType", bind(PutProfileObjectType));
-  registry.Register("GetProfileObjectType", bind(GetProfileObjectType));
-  registry.Register("ListProfileObjectTypes", bind(ListProfileObjectTypes));
-  registry.Register("DeleteProfileObjectType", bind(DeleteProfileObjectType));
+  registry.Register("PutProfileObjectType", WithEnv(env, PutProfileObjectType));
+  registry.Register("GetProfileObjectType", WithEnv(env, GetProfileObjectType));
+  registry.Register("ListProfileObjectTypes", WithEnv(env, ListProfileObjectTypes));
+  registry.Register("DeleteProfileObjectType", WithEnv(env, DeleteProfileObjectType));
 }
 
 void RegisterObjectOperations(Registry& registry, const ServiceEnv& env) {
