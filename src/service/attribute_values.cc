@@ -7,6 +7,7 @@
 #include "service/operations.h"
 #include "service/profile_ops.h"
 #include "service/profile_patch.h"
+#include "service/store_walk.h"
 
 namespace profiled::service {
 namespace json = boost::json;
@@ -59,20 +60,13 @@ Result<json::object> ListProfileAttributeValues(const ServiceEnv& env, const Req
     items.clear();
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
     std::string index = std::string(kAttributeIndexPrefix) + attribute;
-    std::string after;
-    constexpr size_t kBatch = 1000;
-    for (;;) {
-      ASSIGN_OR_RETURN(auto values,
-                       txn.IndexValues(DomainScope(ctx, domain), index, after, kBatch));
-      for (const std::string& v : values) {
-        json::object item;
-        item["Value"] = v;
-        items.emplace_back(std::move(item));
-      }
-      if (values.size() < kBatch) break;
-      after = values.back();
-    }
-    return OkStatus();
+    return ForEachIndexValue(txn, DomainScope(ctx, domain), index, "",
+                             [&](const std::string& v) -> Status {
+                               json::object item;
+                               item["Value"] = v;
+                               items.emplace_back(std::move(item));
+                               return OkStatus();
+                             });
   }));
   json::object out;
   out["DomainName"] = domain;

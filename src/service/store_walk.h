@@ -1,6 +1,7 @@
 // File: store_walk.h
-// Walking every ref of an index entry, or every document of a kind, a batch per store call: the
-// loop that listings, deletions and computations over a profile's (or a type's) objects share.
+// Walking every ref of an index entry, every value of an index, or every document of a kind, a
+// batch per store call: the loop that listings, deletions and computations over a profile's (or
+// a type's) objects share.
 //
 //   RETURN_IF_ERROR(ForEachIndexRef(txn, scope, index, profile_id, "",
 //                                   [&](const std::string& ref) -> Status { ... }));
@@ -80,6 +81,17 @@ Status DrainIndexRefs(store::Txn& txn, store::Scope scope, std::string_view name
       "", batch,
       [&](const std::string& cursor) { return txn.IndexLookup(scope, name, value, cursor, batch); },
       [](const std::string&) { return std::string(); }, visit);
+}
+
+// Calls `visit(const std::string& value)` for every distinct value of the index `name` that sorts
+// strictly after `after`, in ascending order.
+template <typename Visit>
+Status ForEachIndexValue(store::Txn& txn, store::Scope scope, std::string_view name,
+                         std::string_view after, Visit&& visit, size_t batch = kWalkBatch) {
+  return walk_internal::Batches<std::string>(
+      after, batch,
+      [&](const std::string& cursor) { return txn.IndexValues(scope, name, cursor, batch); },
+      [](const std::string& value) { return value; }, visit);
 }
 
 // Calls `visit(const store::Document& doc)` for every document of `kind` whose id starts with

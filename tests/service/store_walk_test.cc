@@ -81,6 +81,40 @@ TEST_F(StoreWalkTest, AVisitorErrorEndsTheWalkAndIsReturned) {
   EXPECT_EQ(visits, 1);
 }
 
+TEST_F(StoreWalkTest, IndexValuesDistinctInOrderAcrossBatches) {
+  InWrite([&](store::Txn& txn) -> Status {
+    // Two refs under "b": a value is visited once, whatever rows it has.
+    for (std::string value : {"c", "a", "b", "e", "d"}) {
+      RETURN_IF_ERROR(txn.IndexAdd(scope(), "vals", value, "p1"));
+    }
+    return txn.IndexAdd(scope(), "vals", "b", "p2");
+  });
+  for (size_t batch : {1u, 2u, 5u, 500u}) {
+    std::vector<std::string> seen;
+    InWrite([&](store::Txn& txn) -> Status {
+      return ForEachIndexValue(
+          txn, scope(), "vals", "",
+          [&](const std::string& value) -> Status {
+            seen.push_back(value);
+            return OkStatus();
+          },
+          batch);
+    });
+    EXPECT_EQ(seen, (std::vector<std::string>{"a", "b", "c", "d", "e"})) << batch;
+  }
+  std::vector<std::string> after;
+  InWrite([&](store::Txn& txn) -> Status {
+    return ForEachIndexValue(
+        txn, scope(), "vals", "b",
+        [&](const std::string& value) -> Result<WalkStep> {
+          after.push_back(value);
+          return after.size() == 2 ? WalkStep::kStop : WalkStep::kNext;
+        },
+        1);
+  });
+  EXPECT_EQ(after, (std::vector<std::string>{"c", "d"}));
+}
+
 TEST_F(StoreWalkTest, DocumentsByPrefixAcrossBatches) {
   for (size_t batch : {1u, 2u, 4u, 500u}) {
     std::vector<std::string> seen;
