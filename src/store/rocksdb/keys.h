@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "store/sqlite/key_range.h"
+#include "store/key_range.h"
 #include "store/store.h"
 
 namespace profiled::store::rocks::keys {
@@ -50,9 +50,8 @@ std::string IndexKey(Scope scope, std::string_view name, std::string_view value,
 
 std::string MetaKey(std::string_view name);
 
-// The bytewise bounds of a prefix and of "strictly after", as the SQLite store computes them
-// (header-only, no SQLite in it).
-using sqlite::LowerBound;
-using sqlite::PrefixUpperBound;
+// The bytewise bounds of a prefix and of "strictly after" (store/key_range.h).
+using store::LowerBound;
+using store::PrefixUpperBound;
 
 }  // namespace profiled::store::rocks::keys
