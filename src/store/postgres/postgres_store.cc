@@ -9,7 +9,6 @@
 #include <deque>
 #include <exception>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "common/mutex.h"
 #include "common/thread_annotations.h"
 #include "store/postgres/key_range.h"
 #include "store/postgres/pg_connection.h"
@@ -481,7 +481,7 @@ class PostgresStore final : public Store {
   // pool is smaller than the number of concurrent requests no request waits for more than its
   // turn (with a condition variable and notify_all, some waited hundreds of milliseconds).
   Result<std::unique_ptr<PgConnection>> Acquire() EXCLUDES(mu_) {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     if (waiters_.empty() && !idle_.empty()) {
       std::unique_ptr<PgConnection> c = std::move(idle_.back());
       idle_.pop_back();
@@ -489,19 +489,22 @@ class PostgresStore final : public Store {
     }
     if (waiters_.empty() && open_ < options_.pool_size) {
       ++open_;
-      lock.unlock();
+      lock.Unlock();
       return Open();
     }
     Waiter w;
     waiters_.push_back(&w);
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::milliseconds(options_.pool_wait_milliseconds);
-    if (!w.cv.wait_until(lock, deadline, [&] { return w.served; })) {
+    while (!w.served) {
+      if (!lock.WaitUntil(w.cv, deadline)) break;
+    }
+    if (!w.served) {
       waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &w));
       return Error::Unavailable("postgres: no free connection in the pool");
     }
     if (w.conn) return std::move(w.conn);
-    lock.unlock();  // served with a free slot (open_ already counts it)
+    lock.Unlock();  // served with a free slot (open_ already counts it)
     return Open();
   }
 
@@ -521,7 +524,7 @@ class PostgresStore final : public Store {
     }
     if (!c.ok()) {
       {
-        std::lock_guard relock(mu_);
+        MutexLock relock(mu_);
         --open_;
         ServeWaitersLocked();
       }
@@ -554,7 +557,7 @@ class PostgresStore final : public Store {
   void Release(std::unique_ptr<PgConnection> conn, bool lost) EXCLUDES(mu_) {
     std::vector<std::unique_ptr<PgConnection>> discard;
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (conn->healthy()) {
         idle_.push_back(std::move(conn));
         ServeWaitersLocked();
@@ -590,9 +593,7 @@ class PostgresStore final : public Store {
     std::unique_ptr<PgConnection> conn;
   };
 
-  // GUARDED_BY states the rule; the analysis checks it once mu_ is a profiled::Mutex
-  // (common/mutex.h), which std::mutex is not.
-  std::mutex mu_;
+  Mutex mu_;
   std::deque<Waiter*> waiters_ GUARDED_BY(mu_);  // oldest first
   std::vector<std::unique_ptr<PgConnection>> idle_ GUARDED_BY(mu_);
   int open_ GUARDED_BY(mu_) = 0;  // idle + in use

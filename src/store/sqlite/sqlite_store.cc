@@ -34,10 +34,10 @@
 #include <exception>
 #include <future>
 #include <iterator>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/thread_annotations.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/schema.h"
@@ -104,7 +104,7 @@ class Checkpointer {
   }
   ~Checkpointer() {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
     }
     cv_.notify_all();
@@ -113,7 +113,7 @@ class Checkpointer {
 
   void Request() EXCLUDES(mu_) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       ++requested_;
     }
     cv_.notify_all();
@@ -121,32 +121,35 @@ class Checkpointer {
 
   // Returns whether a pass that started after this call copied every frame of the WAL.
   bool CatchUp(std::chrono::milliseconds wait) EXCLUDES(mu_) {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     const uint64_t ticket = ++requested_;
     cv_.notify_all();
-    return cv_.wait_for(lock, wait, [&] { return stopping_ || completed_ >= ticket; }) &&
-           !stopping_ && complete_;
+    const auto deadline = std::chrono::steady_clock::now() + wait;
+    while (!stopping_ && completed_ < ticket) {
+      if (!lock.WaitUntil(cv_, deadline)) break;
+    }
+    return !stopping_ && completed_ >= ticket && complete_;
   }
 
   // The WAL frame up to which the last finished pass copied.
   int Backfilled() EXCLUDES(mu_) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     return backfilled_;
   }
 
  private:
   void Loop() {
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     while (true) {
-      cv_.wait(lock, [&] { return stopping_ || requested_ > completed_; });
+      while (!stopping_ && requested_ <= completed_) lock.Wait(cv_);
       if (stopping_) return;
       const uint64_t ticket = requested_;
-      lock.unlock();
+      lock.Unlock();
       int log = 0;
       int done = 0;
       int rc =
           sqlite3_wal_checkpoint_v2(conn_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-      lock.lock();
+      lock.Lock();
       complete_ = rc == SQLITE_OK && done == log;
       if (rc == SQLITE_OK) backfilled_ = done;
       completed_ = ticket;
@@ -155,9 +158,7 @@ class Checkpointer {
   }
 
   std::unique_ptr<Connection> conn_;  // checkpointer thread only
-  // GUARDED_BY below states the rule; the analysis checks it once mu_ is a profiled::Mutex
-  // (common/mutex.h), which std::mutex is not.
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
   uint64_t requested_ GUARDED_BY(mu_) = 0;
   uint64_t completed_ GUARDED_BY(mu_) = 0;  // the last request a finished pass covered
@@ -183,7 +184,7 @@ class SqliteStore final : public Store {
 
   ~SqliteStore() override {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
     }
     queue_cv_.notify_one();
@@ -203,7 +204,7 @@ class SqliteStore final : public Store {
     request.fn = &fn;
     std::future<Status> done = request.done.get_future();
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (stopping_) return Error::Unavailable("sqlite store is closing");
       queue_.push_back(std::move(request));
     }
@@ -237,8 +238,8 @@ class SqliteStore final : public Store {
   static Status CallFn(const TxnFn& fn, Txn& txn) { return CallTxnFn(fn, txn); }
 
   Connection* AcquireReader() EXCLUDES(readers_mu_) {
-    std::unique_lock lock(readers_mu_);
-    readers_cv_.wait(lock, [&] { return !idle_readers_.empty(); });
+    MutexLock lock(readers_mu_);
+    while (idle_readers_.empty()) lock.Wait(readers_cv_);
     Connection* conn = idle_readers_.back();
     idle_readers_.pop_back();
     return conn;
@@ -246,7 +247,7 @@ class SqliteStore final : public Store {
 
   void ReleaseReader(Connection* conn) EXCLUDES(readers_mu_) {
     {
-      std::lock_guard lock(readers_mu_);
+      MutexLock lock(readers_mu_);
       idle_readers_.push_back(conn);
     }
     readers_cv_.notify_one();
@@ -273,8 +274,8 @@ class SqliteStore final : public Store {
     std::vector<Request> batch;
     while (true) {
       {
-        std::unique_lock lock(mu_);
-        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        MutexLock lock(mu_);
+        while (!stopping_ && queue_.empty()) lock.Wait(queue_cv_);
         if (queue_.empty()) return;  // stopping, and every caller has been answered
         size_t n = std::min(queue_.size(), static_cast<size_t>(std::max(1, options_.max_batch)));
         auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
@@ -365,14 +366,13 @@ class SqliteStore final : public Store {
   int restart_tried_at_ = 0;  // writer thread only: no restart attempt below this frame count
   std::unique_ptr<Checkpointer> checkpointer_;
 
-  // As in Checkpointer: GUARDED_BY is checked once these are profiled::Mutex.
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable queue_cv_;
   std::deque<Request> queue_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread writer_thread_;
 
-  std::mutex readers_mu_;
+  Mutex readers_mu_;
   std::condition_variable readers_cv_;
   std::vector<Connection*> idle_readers_ GUARDED_BY(readers_mu_);
 };
