@@ -24,10 +24,11 @@
 #include <future>
 #include <iterator>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "common/mutex.h"
+#include "common/thread_annotations.h"
 #include "store/rocksdb/db_options.h"
 #include "store/rocksdb/keys.h"
 #include "store/rocksdb/rocksdb_txn.h"
@@ -54,7 +55,7 @@ class RocksStore final : public Store {
 
   ~RocksStore() override {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       stopping_ = true;
     }
     queue_cv_.notify_one();
@@ -68,7 +69,7 @@ class RocksStore final : public Store {
     (void)db_->Close();
   }
 
-  Status Write(const TxnFn& fn) override {
+  Status Write(const TxnFn& fn) EXCLUDES(mu_) override {
     if (std::this_thread::get_id() == writer_thread_.get_id()) {
       return Error::Internal("Store::Write called from inside a Write function");
     }
@@ -76,7 +77,7 @@ class RocksStore final : public Store {
     request.fn = &fn;
     std::future<Status> done = request.done.get_future();
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (stopping_) return Error::Unavailable("rocksdb store is closing");
       queue_.push_back(std::move(request));
     }
@@ -109,12 +110,12 @@ class RocksStore final : public Store {
     std::promise<Status> done;
   };
 
-  void WriterLoop() {
+  void WriterLoop() EXCLUDES(mu_) {
     std::vector<Request> batch;
     while (true) {
       {
-        std::unique_lock lock(mu_);
-        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        MutexLock lock(mu_);
+        while (!stopping_ && queue_.empty()) lock.Wait(queue_cv_);
         if (queue_.empty()) return;  // stopping, and every caller has been answered
         size_t n = std::min(queue_.size(), static_cast<size_t>(std::max(1, options_.max_batch)));
         auto end = queue_.begin() + static_cast<std::ptrdiff_t>(n);
@@ -194,10 +195,10 @@ class RocksStore final : public Store {
   rocksdb::WriteBatchWithIndex batch_;  // writer thread only
   rocksdb::WriteBatch sorted_;          // writer thread only: batch_ in key order, committed
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable queue_cv_;
-  std::deque<Request> queue_;  // guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
+  std::deque<Request> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::thread writer_thread_;
 };
 
