@@ -100,7 +100,7 @@ class StoreFixture:
         self.log_path = os.path.join(self.tmpdir, "server.log")
         self.pg_admin_url = None
         self.db_name = None
-        self.store_url = None
+        self.store_url = "sqlite"  # explicit: the default (`auto`) picks RocksDB for a new dir
         if self.kind == "postgres":
             url = os.environ.get("PROFILED_TEST_PG_URL", "").strip()
             if not url:

@@ -3,15 +3,19 @@
 fixtures/v1-data holds a profiled.db made by the server at commit 5370e6a (history records keyed
 `{ProfileId}/{Id}`, random ProfileIds). The current server must serve every profile, key, object
 and history record in it, append new history after the old, and keep a deleted profile's history.
-Embedded store only: the file is a SQLite database.
+Embedded store only: the file is a SQLite database. The server starts without `--store`, as a
+user's existing start-up command would: the default (`auto`) must find profiled.db and open it with
+SQLite, not start an empty RocksDB store beside it; a new data directory gets RocksDB.
 """
 
 import json
 import os
 import shutil
+import subprocess
+import tempfile
 import unittest
 
-from harness import ServerProcess, StoreFixture
+from harness import ServerProcess, StoreFixture, profiled_bin
 
 FIXTURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "v1-data")
 
@@ -27,6 +31,7 @@ class UpgradeFromV1(unittest.TestCase):
         shutil.copy(os.path.join(FIXTURE, "profiled.db"), cls.store.data_dir)
         with open(os.path.join(FIXTURE, "ids.json")) as f:
             cls.ids = json.load(f)
+        cls.store.store_url = None  # the default, `--store auto`
         cls.server = ServerProcess(cls.store).start()
         cls.c = cls.server.client()
 
@@ -34,6 +39,10 @@ class UpgradeFromV1(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.stop()
         cls.store.cleanup()
+
+    def test_the_default_store_opens_the_existing_sqlite_file(self):
+        # (and the other tests find the v1 data in it)
+        self.assertFalse(os.path.exists(os.path.join(self.store.data_dir, "profiled.rocksdb")))
 
     def history(self, profile_id):
         return self.c.list_profile_history_records(
@@ -86,6 +95,38 @@ class UpgradeFromV1(unittest.TestCase):
         self.c.delete_profile(DomainName="v1", ProfileId=new_id)
         self.assertEqual([r["ActionType"] for r in self.history(new_id)],
                          ["CREATED", "DELETED_BY_CUSTOMER"])
+
+
+def built_with_rocksdb():
+    """Whether this binary has the RocksDB store (a build option, on by default)."""
+    with tempfile.TemporaryDirectory() as d:
+        r = subprocess.run([profiled_bin(), "export", "--store", "rocksdb", "--data-dir", d,
+                            "--domain-name", "none", os.devnull], capture_output=True, text=True)
+    return "no RocksDB store" not in r.stderr
+
+
+class NewDataDirectoryDefault(unittest.TestCase):
+    """Without `--store`, a new data directory gets the RocksDB store, and keeps it on restart."""
+
+    def test_a_new_directory_gets_rocksdb_and_keeps_it(self):
+        if not built_with_rocksdb():
+            self.skipTest("this build has no RocksDB store: the default is SQLite")
+        store = StoreFixture("default-new")
+        store.store_url = None
+        server = ServerProcess(store).start()
+        try:
+            c = server.client()
+            c.create_domain(DomainName="fresh", DefaultExpirationDays=30)
+            pid = c.create_profile(DomainName="fresh", FirstName="Di")["ProfileId"]
+            self.assertTrue(os.path.isdir(os.path.join(store.data_dir, "profiled.rocksdb")))
+            self.assertFalse(os.path.exists(os.path.join(store.data_dir, "profiled.db")))
+            server.restart()
+            found = server.client().search_profiles(DomainName="fresh", KeyName="_profileId",
+                                                    Values=[pid])["Items"]
+            self.assertEqual([p["FirstName"] for p in found], ["Di"])
+        finally:
+            server.stop()
+            store.cleanup()
 
 
 if __name__ == "__main__":
