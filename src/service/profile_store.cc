@@ -1,7 +1,7 @@
 #include "service/profile_store.h"
 
 #include <algorithm>
-#include <iterator>
+#include <utility>
 
 #include "service/attribute_values.h"
 #include "service/common.h"
@@ -12,20 +12,20 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-using IndexRows = std::vector<std::pair<std::string, std::string>>;
+// (index name, value) rows, the same pair type as search_keys.h's KeyRow.
+using IndexRows = std::vector<KeyRow>;
 
 // (prefix + key name, value) rows of every index a profile derives: search keys, then attribute
-// values.
-IndexRows DerivedRows(const json::object* profile) {
+// values. The prefixes differ, so sorting the result leaves no duplicate.
+IndexRows DerivedRows(const json::object& profile) {
   IndexRows rows;
-  if (profile == nullptr) return rows;
   auto add = [&](std::string_view prefix, std::vector<KeyRow> derived) {
     for (auto& [key, value] : derived) {
       rows.emplace_back(std::string(prefix).append(key), std::move(value));
     }
   };
-  add(kKeyIndexPrefix, DeriveSearchKeys(*profile));
-  add(kAttributeIndexPrefix, DeriveAttributeValues(*profile));
+  add(kKeyIndexPrefix, DeriveSearchKeys(profile));
+  add(kAttributeIndexPrefix, DeriveAttributeValues(profile));
   return rows;
 }
 
@@ -62,7 +62,7 @@ Result<PreparedProfile> PrepareNewProfile(const json::object& profile) {
   PreparedProfile prepared;
   prepared.id = GetStringOr(profile, "ProfileId", "");
   if (prepared.id.empty()) return Error::Internal("profile document without ProfileId");
-  prepared.index_rows = DerivedRows(&profile);
+  prepared.index_rows = DerivedRows(profile);
   prepared.document = Serialize(profile);
   return prepared;
 }
@@ -76,13 +76,12 @@ Result<PreparedChange> PrepareProfileChange(const json::object& before, const js
   PreparedChange change;
   change.id = GetStringOr(after, "ProfileId", "");
   if (change.id.empty()) return Error::Internal("profile document without ProfileId");
-  IndexRows old_rows = DerivedRows(&before), new_rows = DerivedRows(&after);
+  IndexRows old_rows = DerivedRows(before), new_rows = DerivedRows(after);
   std::sort(old_rows.begin(), old_rows.end());
   std::sort(new_rows.begin(), new_rows.end());
-  std::set_difference(old_rows.begin(), old_rows.end(), new_rows.begin(), new_rows.end(),
-                      std::back_inserter(change.removed_rows));
-  std::set_difference(new_rows.begin(), new_rows.end(), old_rows.begin(), old_rows.end(),
-                      std::back_inserter(change.added_rows));
+  RowDiff diff = DiffRows(old_rows, new_rows);
+  change.removed_rows = std::move(diff.removed);
+  change.added_rows = std::move(diff.added);
   change.document = Serialize(after);
   return change;
 }
@@ -105,7 +104,7 @@ Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* befo
 
 Status EraseProfile(store::Txn& txn, store::Scope scope, const json::object& before) {
   std::string id = GetStringOr(before, "ProfileId", "");
-  RETURN_IF_ERROR(EditRows(txn, scope, id, DerivedRows(&before), {}));
+  RETURN_IF_ERROR(EditRows(txn, scope, id, DerivedRows(before), {}));
   ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kProfileKind, id));
   if (deleted) RETURN_IF_ERROR(AddToDomainStats(txn, scope, id, {.profiles = -1}));
   return OkStatus();
