@@ -19,18 +19,17 @@ namespace {
 
 // One line, prepared as a new profile before its batch's transaction (see ImportBatch).
 struct ImportItem {
-  json::object profile;  // public members only
+  json::object stored;  // the new document: the line's members and the history chain's
   PreparedRecord created;
   PreparedProfile prepared;
 };
 
 Result<ImportItem> PrepareItem(const RequestContext& ctx, json::object profile, double now) {
   ImportItem item;
-  json::object stored = profile;
-  ASSIGN_OR_RETURN(item.created, PrepareProfileHistory(ctx, stored, "CREATED",
-                                                       Serialize(PublicProfile(stored)), now));
-  ASSIGN_OR_RETURN(item.prepared, PrepareNewProfile(stored));
-  item.profile = std::move(profile);
+  item.stored = std::move(profile);
+  ASSIGN_OR_RETURN(item.created, PrepareProfileHistory(ctx, item.stored, "CREATED",
+                                                       Serialize(PublicProfile(item.stored)), now));
+  ASSIGN_OR_RETURN(item.prepared, PrepareNewProfile(item.stored));
   return item;
 }
 
@@ -64,7 +63,7 @@ Status ImportBatch(store::Store& store, const Clock& clock, const ImportOptions&
     for (const ImportItem& item : batch) {
       ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileKind, item.prepared.id));
       if (body) {
-        RETURN_IF_ERROR(ReplaceProfile(txn, scope, ctx, item.profile, *body, now));
+        RETURN_IF_ERROR(ReplaceProfile(txn, scope, ctx, PublicProfile(item.stored), *body, now));
         ++*replaced;
         continue;
       }
