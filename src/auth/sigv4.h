@@ -41,6 +41,15 @@ std::string Sha256Hex(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
 // PercentDecode (without plus_as_space: '+' stays '+') and HexEncode are common/hex.h's.
 
+// The path and the query (without '?') of a raw request-target.
+inline std::string_view TargetPath(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+inline std::string_view TargetQuery(std::string_view target) {
+  size_t q = target.find('?');
+  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
+}
+
 // ---- Canonical request (AWS step 1) ---------------------------------------------------------
 
 // The canonical URI of a raw (still percent-encoded, as received) request path: dot segments

@@ -21,13 +21,6 @@ constexpr std::string_view kSignatureMismatch =
     "The request signature we calculated does not match the signature you provided. Check your "
     "AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
-std::string_view PathOf(std::string_view target) { return target.substr(0, target.find('?')); }
-
-std::string_view QueryOf(std::string_view target) {
-  size_t q = target.find('?');
-  return q == std::string_view::npos ? std::string_view() : target.substr(q + 1);
-}
-
 Error BadDate(std::string_view got) {
   return Invalid("Date must be in ISO-8601 'basic format'. Got '" + std::string(got) +
                  "'. See http://en.wikipedia.org/wiki/ISO_8601");
@@ -133,18 +126,19 @@ Result<std::string> PayloadHash(const HttpRequest& request) {
 
 std::string BuildCanonicalRequest(const HttpRequest& request, const SignatureClaim& claim,
                                   std::string_view payload_hash) {
-  return sigv4::CanonicalRequest(
-      request.method, sigv4::CanonicalUri(PathOf(request.target)),
-      sigv4::CanonicalQueryString(QueryOf(request.target), /*drop_signature=*/claim.presigned),
-      sigv4::CanonicalHeaders(request.headers, claim.signed_headers), claim.signed_headers_text,
-      payload_hash);
+  return sigv4::CanonicalRequest(request.method,
+                                 sigv4::CanonicalUri(sigv4::TargetPath(request.target)),
+                                 sigv4::CanonicalQueryString(sigv4::TargetQuery(request.target),
+                                                             /*drop_signature=*/claim.presigned),
+                                 sigv4::CanonicalHeaders(request.headers, claim.signed_headers),
+                                 claim.signed_headers_text, payload_hash);
 }
 
 Result<Identity> VerifySigV4(const HttpRequest& request, const CredentialSet& credentials,
                              const VerifierOptions& options,
                              std::chrono::system_clock::time_point now) {
   const std::string* authorization = FindHeader(request.headers, "authorization");
-  const bool presigned = sigv4::HasPresignedQuery(QueryOf(request.target));
+  const bool presigned = sigv4::HasPresignedQuery(sigv4::TargetQuery(request.target));
   if (authorization != nullptr && presigned) {
     return Invalid(
         "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter "
@@ -153,9 +147,9 @@ Result<Identity> VerifySigV4(const HttpRequest& request, const CredentialSet& cr
   if (authorization == nullptr && !presigned) {
     return Error(ErrorCode::kMissingAuthenticationToken, "Missing Authentication Token");
   }
-  ASSIGN_OR_RETURN(SignatureClaim claim, presigned
-                                             ? sigv4::ParsePresignedQuery(QueryOf(request.target))
-                                             : sigv4::ParseAuthorizationHeader(*authorization));
+  ASSIGN_OR_RETURN(SignatureClaim claim,
+                   presigned ? sigv4::ParsePresignedQuery(sigv4::TargetQuery(request.target))
+                             : sigv4::ParseAuthorizationHeader(*authorization));
   ASSIGN_OR_RETURN(ClaimedDate date, DateOf(request, claim));
   RETURN_IF_ERROR(CheckScope(claim, date, options));
   RETURN_IF_ERROR(CheckTime(claim, date, options, now));
