@@ -9,8 +9,10 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/errors.h"
+#include "api/extensions.h"
 #include "api/model.h"
 #include "api/pipeline.h"
 #include "auth/authenticator.h"
@@ -21,6 +23,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "http/server.h"
+#include "service/background.h"
 #include "service/profile_import_export.h"
 #include "service/registry.h"
 #include "store/sqlite/sqlite_store.h"
@@ -160,9 +163,14 @@ int Serve(const ServeFlags& flags) {
     std::fprintf(stderr, "profiled: cannot open store: %s\n", store.error().message().c_str());
     return 1;
   }
-  // Only the model's operations, each once: a registration that breaks this aborts here.
-  service::Registry registry(api::Model::Get().OperationNames());
-  service::RegisterAll(registry, service::ServiceEnv{store->get(), &clock});
+  // Declared after the store, so destroyed (every task stopped) before the store closes.
+  service::Background background;
+  // Only the model's operations and Profiled's extensions (api/extensions.h), each once: a
+  // registration that breaks this aborts here.
+  std::vector<std::string> operations = api::Model::Get().OperationNames();
+  for (auto& name : api::ExtensionOperationNames()) operations.push_back(std::move(name));
+  service::Registry registry(std::move(operations));
+  service::RegisterAll(registry, service::ServiceEnv{store->get(), &clock, &background});
   api::Pipeline pipeline(registry, *authenticator, api::PipelineOptions{flags.region});
 
   http::ServerOptions options;

@@ -1,11 +1,13 @@
 #include "api/pipeline.h"
 
+#include <boost/json/serialize.hpp>
 #include <exception>
 #include <string>
 #include <utility>
 
 #include "api/binder.h"
 #include "api/errors.h"
+#include "api/extensions.h"
 #include "api/router.h"
 #include "api/serializer.h"
 #include "api/uri.h"
@@ -40,11 +42,21 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) const {
     return response;
   };
   try {
-    auto identity = authenticator_.Authenticate(request);
-    if (!identity.ok()) return fail(identity.error());
-
     std::string_view path, query;
     SplitTarget(request.target, &path, &query);
+    if (IsExtensionPath(path)) {
+      auto bound = BindExtension(request, path, query);
+      if (!bound.ok()) {
+        // Only a caller who may call anything learns which paths are not served.
+        auto identity = authenticator_.Authenticate(request);
+        return fail(identity.ok() ? bound.error() : identity.error());
+      }
+      operation = bound->operation->name;
+      return HandleExtension(request, *bound->operation, std::move(bound->input), request_id);
+    }
+
+    auto identity = authenticator_.Authenticate(request);
+    if (!identity.ok()) return fail(identity.error());
     auto route = Router::Default().Match(request.method, path, query);
     if (!route.ok()) return fail(route.error());
     const Operation& op = *route->operation;
@@ -75,6 +87,35 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) const {
                "): unhandled non-standard exception");
   }
   return fail(Error::Internal("An internal error occurred. Request id: " + request_id));
+}
+
+HttpResponse Pipeline::HandleExtension(const HttpRequest& request, const ExtensionOperation& op,
+                                       boost::json::object input,
+                                       const std::string& request_id) const {
+  auto fail = [&](const Error& error) {
+    HttpResponse response = ErrorResponse(error, request_id);
+    response.operation = std::string(op.name);
+    return response;
+  };
+  service::RequestContext context{"", options_.region, request_id};
+  if (op.sigv4) {
+    auto identity = authenticator_.Authenticate(request);
+    if (!identity.ok()) return fail(identity.error());
+    context.account_id = identity->account_id;
+  }
+  const service::Handler* handler = registry_.Find(op.name);
+  if (!handler) {
+    return fail(Error::NotImplemented("Profiled does not implement the operation " +
+                                      std::string(op.name) + " yet"));
+  }
+  auto output = (*handler)(context, std::move(input));
+  if (!output.ok()) return fail(output.error());
+  HttpResponse response;
+  response.operation = std::string(op.name);
+  response.headers.emplace_back("Content-Type", "application/json");
+  response.headers.emplace_back("x-amzn-RequestId", request_id);
+  response.body = boost::json::serialize(*output);
+  return response;
 }
 
 }  // namespace profiled::api

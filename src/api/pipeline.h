@@ -1,11 +1,13 @@
 // File: pipeline.h
 // The whole request pipeline as one pure function (Beast's handle_request idea): no sockets here.
 // Stages, in order (see pipeline.cc): authenticate -> route -> bind -> validate -> dispatch ->
-// serialize. Any failure becomes an AWS-style error response; nothing throws out of Handle.
+// serialize; a path under /_profiled/ is one of Profiled's extension operations instead. Any
+// failure becomes an AWS-style error response; nothing throws out of Handle.
 #pragma once
 
 #include <string>
 
+#include "api/extensions.h"
 #include "auth/authenticator.h"
 #include "common/http_types.h"
 #include "service/registry.h"
@@ -27,6 +29,11 @@ class Pipeline {
   bool IsQuickRead(const HttpRequest& request) const;
 
  private:
+  // An extension operation (api/extensions.h): authenticated unless it authorises itself, served
+  // by the registry under its name, its output written as the JSON body.
+  HttpResponse HandleExtension(const HttpRequest& request, const ExtensionOperation& op,
+                               boost::json::object input, const std::string& request_id) const;
+
   const service::Registry& registry_;
   const auth::Authenticator& authenticator_;
   PipelineOptions options_;

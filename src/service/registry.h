@@ -28,6 +28,8 @@ class Store;
 
 namespace profiled::service {
 
+class Background;
+
 // Who is calling, and where: every resource is scoped by the caller's account.
 struct RequestContext {
   std::string account_id;
@@ -39,6 +41,9 @@ struct RequestContext {
 struct ServiceEnv {
   store::Store* store = nullptr;
   const Clock* clock = nullptr;
+  // Where a service starts a task that works beside the requests (service/background.h); null in
+  // tests that start none.
+  Background* background = nullptr;
 };
 
 using Handler =
