@@ -202,6 +202,8 @@ int Serve(const ServeFlags& flags) {
   std::fprintf(stdout, "listening port=%d\n", (*server)->port());
   std::fflush(stdout);
   (*server)->Run();
+  // Tasks may call the registry's handlers: stop them before the registry goes.
+  background.Stop();
   log::Info("stopped");
   return 0;  // the store closes here, after every in-flight request has drained
 }
