@@ -7,6 +7,7 @@
 #include "service/common.h"
 #include "service/domain_stats.h"
 #include "service/operations.h"
+#include "service/rule_match_index.h"
 #include "service/tags.h"
 
 namespace profiled::service {
@@ -20,12 +21,13 @@ constexpr std::string_view kPlainSettings[] = {"DefaultExpirationDays", "Default
 // Settings that UpdateDomain clears when given as "" (the API's own rule for these members).
 constexpr std::string_view kClearableSettings[] = {"DefaultEncryptionKey", "DeadLetterQueueUrl"};
 
-// RuleBasedMatchingResponse adds Status to the request's shape; matching runs inline here, so an
-// enabled configuration is ACTIVE at once.
-json::value RuleBasedMatchingResponse(const json::object& request) {
+// RuleBasedMatchingResponse adds Status to the request's shape: a new domain skips PENDING (AWS)
+// and is ACTIVE at once; an existing one is IN_PROGRESS until RebuildRuleMatches has evaluated
+// its profiles (rule_match_index.h).
+json::value RuleBasedMatchingResponse(const json::object& request, bool is_update) {
   json::object out = request;
   bool enabled = GetBool(request, "Enabled").value_or(false);
-  out["Status"] = enabled ? "ACTIVE" : "PENDING";
+  out["Status"] = !enabled ? "PENDING" : is_update ? "IN_PROGRESS" : "ACTIVE";
   return out;
 }
 
@@ -35,7 +37,7 @@ void ApplySettings(const json::object& in, json::object& domain, bool is_update)
     if (it != in.end()) domain[key] = it->value();
   }
   if (const json::object* rbm = GetObject(in, "RuleBasedMatching")) {
-    domain["RuleBasedMatching"] = RuleBasedMatchingResponse(*rbm);
+    domain["RuleBasedMatching"] = RuleBasedMatchingResponse(*rbm, is_update);
   }
   if (is_update) {
     for (std::string_view key : kClearableSettings) {
@@ -81,6 +83,9 @@ Result<json::object> SaveDomain(store::Txn& txn, const RequestContext& ctx,
 Result<json::object> CreateDomain(const ServiceEnv& env, const RequestContext& ctx,
                                   const json::object& in) {
   std::string name = GetStringOr(in, "DomainName", "");
+  if (const json::object* rbm = GetObject(in, "RuleBasedMatching")) {
+    RETURN_IF_ERROR(CheckRuleBasedMatching(*rbm));
+  }
   json::object out;
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(auto existing, txn.GetForUpdate(AccountScope(ctx), kDomainKind, name));
@@ -114,16 +119,25 @@ Result<json::object> GetDomain(const ServiceEnv& env, const RequestContext& ctx,
 Result<json::object> UpdateDomain(const ServiceEnv& env, const RequestContext& ctx,
                                   const json::object& in) {
   std::string name = GetStringOr(in, "DomainName", "");
+  const json::object* new_rbm = GetObject(in, "RuleBasedMatching");
+  if (new_rbm) RETURN_IF_ERROR(CheckRuleBasedMatching(*new_rbm));
   json::object out;
+  std::optional<json::object> old_rbm;
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(AccountScope(ctx), kDomainKind, name));
     if (!body) return DomainNotFound(name);
     ASSIGN_OR_RETURN(json::object domain, ParseStored(*body));
+    old_rbm.reset();
+    if (const json::object* rbm = GetObject(domain, "RuleBasedMatching")) old_rbm = *rbm;
     ApplySettings(in, domain, /*is_update=*/true);
     domain["LastUpdatedAt"] = env.clock->NowEpochSeconds();
     ASSIGN_OR_RETURN(out, SaveDomain(txn, ctx, domain, in));
     return OkStatus();
   }));
+  if (new_rbm) {
+    ASSIGN_OR_RETURN(out["RuleBasedMatching"],
+                     RebuildRuleMatches(env, ctx, name, old_rbm ? &*old_rbm : nullptr));
+  }
   return out;
 }
 

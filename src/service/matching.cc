@@ -13,6 +13,15 @@ bool MatchingEnabled(const json::object& domain) {
   return matching && GetBool(*matching, "Enabled").value_or(false);
 }
 
+Status RequireMatchingEnabled(store::Txn& txn, const RequestContext& ctx, std::string_view domain) {
+  ASSIGN_OR_RETURN(json::object stored, LoadDomain(txn, ctx, domain));
+  if (!MatchingEnabled(stored)) {
+    return Error::BadRequest("Matching is not enabled for domain " + std::string(domain) +
+                             "; enable it with UpdateDomain (Matching.Enabled = true)");
+  }
+  return OkStatus();
+}
+
 namespace {
 
 constexpr std::string_view kGetMatchesPurpose = "GetMatches";
@@ -25,14 +34,8 @@ Result<json::object> GetMatches(const ServiceEnv& env, const RequestContext& ctx
   ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kGetMatchesPurpose));
   (void)cursor;
   json::object out;
-  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(json::object stored, LoadDomain(txn, ctx, domain));
-    if (!MatchingEnabled(stored)) {
-      return Error::BadRequest("Matching is not enabled for domain " + domain +
-                               "; enable it with UpdateDomain (Matching.Enabled = true)");
-    }
-    return OkStatus();
-  }));
+  RETURN_IF_ERROR(env.store->Read(
+      [&](store::Txn& txn) -> Status { return RequireMatchingEnabled(txn, ctx, domain); }));
   out["Matches"] = json::array();
   out["PotentialMatches"] = 0;
   return out;
@@ -44,6 +47,7 @@ void RegisterMatchingOperations(Registry& registry, const ServiceEnv& env) {
   registry.Register("GetMatches", [env](const RequestContext& ctx, json::object in) {
     return GetMatches(env, ctx, in);
   });
+  RegisterRuleMatchOperations(registry, env);
 }
 
 }  // namespace profiled::service

@@ -5,20 +5,24 @@
 // no MatchGenerationDate, PotentialMatches 0 and no Matches. A domain without Matching enabled is
 // BadRequest naming the domain (AWS documents that Matching must be enabled "before calling this
 // API"; the exact message of its refusal is not documented).
-// ListRuleBasedMatches stays unserved (501): rule-based matching runs on AWS as profiles are
-// written, so an always-empty MatchIds list would claim that no profiles match the domain's rules
-// when Profiled has simply not evaluated them.
+// Rule-based matching (ListRuleBasedMatches, GetSimilarProfiles) is rule_match_ops.cc's;
+// RegisterMatchingOperations registers it too.
 #pragma once
 
 #include <boost/json/object.hpp>
 
 #include "service/registry.h"
+#include "store/store.h"
 
 namespace profiled::service {
 
 // Whether the stored domain document has Matching.Enabled set.
 bool MatchingEnabled(const boost::json::object& domain);
+// NotFound for an unknown domain, BadRequest naming it when Matching is not enabled.
+Status RequireMatchingEnabled(store::Txn& txn, const RequestContext& ctx, std::string_view domain);
 
 void RegisterMatchingOperations(Registry& registry, const ServiceEnv& env);
+// ListRuleBasedMatches and GetSimilarProfiles (rule_match_ops.cc).
+void RegisterRuleMatchOperations(Registry& registry, const ServiceEnv& env);
 
 }  // namespace profiled::service

@@ -14,6 +14,7 @@
 #include "service/profile_object.h"
 #include "service/profile_patch.h"
 #include "service/profile_store.h"
+#include "service/rule_match_index.h"
 #include "service/search_keys.h"
 
 namespace profiled::service {
@@ -239,6 +240,54 @@ Result<json::object> MergeProfileDocuments(const json::object& main,
   return merge.Take();
 }
 
+Status MergeProfilesInTxn(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                          DomainMatching& matching, const std::string& main_id,
+                          const std::vector<std::string>& merged_ids,
+                          const json::object* field_sources, double now) {
+  store::Scope scope = DomainScope(ctx, domain);
+  // Every profile is locked before anything changes, in id order, so that two merges (or a
+  // merge and an update) touching the same profiles cannot deadlock or lose a write.
+  std::vector<std::string> lock_order = merged_ids;
+  lock_order.push_back(main_id);
+  std::sort(lock_order.begin(), lock_order.end());
+  std::map<std::string, json::object> loaded;
+  std::vector<std::string> missing;
+  for (const std::string& id : lock_order) {
+    auto profile = LoadProfile(txn, scope, id, /*for_update=*/true);
+    if (profile.ok()) {
+      loaded.emplace(id, std::move(profile).value());
+    } else if (profile.error().code() == ErrorCode::kNotFound) {
+      missing.push_back(id);
+    } else {
+      return profile.error();
+    }
+  }
+  if (missing.size() == 1) return Error::NotFound(ProfileNotFoundMessage(missing[0], domain));
+  if (!missing.empty()) {
+    return Error::NotFound("Profiles " + JoinIds(missing) + " do not exist in domain " +
+                           std::string(domain));
+  }
+
+  const json::object& main_before = loaded.at(main_id);
+  std::vector<json::object> merged;
+  for (const std::string& id : merged_ids) merged.push_back(loaded.at(id));
+  ASSIGN_OR_RETURN(json::object after, MergeProfileDocuments(main_before, merged, field_sources));
+
+  for (const json::object& gone : merged) {
+    std::string id = GetStringOr(gone, "ProfileId", "");
+    json::object last = gone;
+    RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, last, "DELETED_BY_MERGE",
+                                  Serialize(PublicProfile(gone)), now));
+    RETURN_IF_ERROR(MoveObjectsToProfile(txn, ctx, domain, id, main_id));
+    RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, &gone, nullptr));
+    RETURN_IF_ERROR(EraseProfile(txn, scope, gone));
+  }
+  RETURN_IF_ERROR(
+      AppendHistory(txn, scope, ctx, after, "MERGED", Serialize(PublicProfile(after)), now));
+  RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, &main_before, &after));
+  return SaveProfile(txn, scope, &main_before, after);
+}
+
 namespace {
 
 std::vector<std::string> StringList(const json::object& o, std::string_view key) {
@@ -261,50 +310,13 @@ Result<json::object> MergeProfiles(const ServiceEnv& env, const RequestContext& 
   }
   RETURN_IF_ERROR(CheckMergeIds(main_id, merged_ids));
   const json::object* field_sources = GetObject(in, "FieldSourceProfileIds");
-
+  DomainMatching matching;
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
-    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
-    store::Scope scope = DomainScope(ctx, domain);
-    // Every profile is locked before anything changes, in id order, so that two merges (or a
-    // merge and an update) touching the same profiles cannot deadlock or lose a write.
-    std::vector<std::string> lock_order = merged_ids;
-    lock_order.push_back(main_id);
-    std::sort(lock_order.begin(), lock_order.end());
-    std::map<std::string, json::object> loaded;
-    std::vector<std::string> missing;
-    for (const std::string& id : lock_order) {
-      auto profile = LoadProfile(txn, scope, id, /*for_update=*/true);
-      if (profile.ok()) {
-        loaded.emplace(id, std::move(profile).value());
-      } else if (profile.error().code() == ErrorCode::kNotFound) {
-        missing.push_back(id);
-      } else {
-        return profile.error();
-      }
-    }
-    if (missing.size() == 1) return Error::NotFound(ProfileNotFoundMessage(missing[0], domain));
-    if (!missing.empty()) {
-      return Error::NotFound("Profiles " + JoinIds(missing) + " do not exist in domain " + domain);
-    }
-
-    const json::object& main_before = loaded.at(main_id);
-    std::vector<json::object> merged;
-    for (const std::string& id : merged_ids) merged.push_back(loaded.at(id));
-    ASSIGN_OR_RETURN(json::object after, MergeProfileDocuments(main_before, merged, field_sources));
-
-    double now = env.clock->NowEpochSeconds();
-    for (const json::object& gone : merged) {
-      std::string id = GetStringOr(gone, "ProfileId", "");
-      json::object last = gone;
-      RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, last, "DELETED_BY_MERGE",
-                                    Serialize(PublicProfile(gone)), now));
-      RETURN_IF_ERROR(MoveObjectsToProfile(txn, ctx, domain, id, main_id));
-      RETURN_IF_ERROR(EraseProfile(txn, scope, gone));
-    }
-    RETURN_IF_ERROR(
-        AppendHistory(txn, scope, ctx, after, "MERGED", Serialize(PublicProfile(after)), now));
-    return SaveProfile(txn, scope, &main_before, after);
+    ASSIGN_OR_RETURN(matching, LoadDomainMatching(txn, ctx, domain));
+    return MergeProfilesInTxn(txn, ctx, domain, matching, main_id, merged_ids, field_sources,
+                              env.clock->NowEpochSeconds());
   }));
+  RunAutoMerges(env, ctx, domain, matching);
   json::object out;
   out["Message"] = "Profiles " + JoinIds(merged_ids) + " were merged into profile " + main_id + ".";
   return out;

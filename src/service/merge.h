@@ -35,6 +35,7 @@
 
 #include "common/result.h"
 #include "service/registry.h"
+#include "store/store.h"
 
 namespace profiled::service {
 
@@ -70,6 +71,17 @@ boost::json::object MergedProvenance(const std::vector<const boost::json::object
 Result<boost::json::object> MergeProfileDocuments(const boost::json::object& main,
                                                   const std::vector<boost::json::object>& merged,
                                                   const boost::json::object* field_sources);
+
+struct DomainMatching;
+
+// The whole merge inside the caller's Write transaction (MergeProfiles, and automatic merging in
+// rule_match_index.cc): locks every profile in id order, NotFound naming the missing ones,
+// merges the documents, moves objects, appends history, deletes the merged profiles and keeps
+// their match rows current.
+Status MergeProfilesInTxn(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                          DomainMatching& matching, const std::string& main_id,
+                          const std::vector<std::string>& merged_ids,
+                          const boost::json::object* field_sources, double now);
 
 void RegisterMergeOperations(Registry& registry, const ServiceEnv& env);
 

@@ -17,6 +17,7 @@
 #include "service/history_record.h"
 #include "service/object_template.h"
 #include "service/profile_store.h"
+#include "service/rule_match_index.h"
 #include "service/search_keys.h"
 #include "service/store_walk.h"
 
@@ -239,7 +240,7 @@ Result<Resolution> ResolveObjectProfile(store::Txn& txn, store::Scope scope, con
 // fields and search keys into it, appends its history records and saves it. Returns its id.
 Result<std::string> IngestIntoProfile(store::Txn& txn, store::Scope scope,
                                       const RequestContext& ctx, const Resolution& resolution,
-                                      const Ingestion& in, double now) {
+                                      const Ingestion& in, double now, DomainMatching& matching) {
   bool created = resolution.kind == ResolutionKind::kCreate;
   json::object profile;
   std::optional<json::object> before;
@@ -264,6 +265,7 @@ Result<std::string> IngestIntoProfile(store::Txn& txn, store::Scope scope,
     RETURN_IF_ERROR(append({"CREATED", kProfileObjectTypeName, "", ""}));
   }
   RETURN_IF_ERROR(append({"INGESTED", in.type_name, in.unique, in.text}));
+  RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, before ? &*before : nullptr, &profile));
   RETURN_IF_ERROR(SaveProfile(txn, scope, before ? &*before : nullptr, profile));
   return profile_id;
 }
@@ -295,8 +297,9 @@ Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContex
   in.type_name = GetStringOr(request, "ObjectTypeName", "");
   in.text = GetStringOr(request, "Object", "");
   ASSIGN_OR_RETURN(in.object, ParseProfileObject(in.text));
+  DomainMatching matching;
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
-    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    ASSIGN_OR_RETURN(matching, LoadDomainMatching(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
     RETURN_IF_ERROR(LoadIngestion(txn, ctx, domain, in));
     ASSIGN_OR_RETURN(Resolution resolution, ResolveObjectProfile(txn, scope, in));
@@ -305,10 +308,11 @@ Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContex
     }
     double now = env.clock->NowEpochSeconds();
     ASSIGN_OR_RETURN(std::string profile_id,
-                     IngestIntoProfile(txn, scope, ctx, resolution, in, now));
+                     IngestIntoProfile(txn, scope, ctx, resolution, in, now, matching));
     RETURN_IF_ERROR(StoreObject(txn, scope, in, profile_id, now));
     return EnforceMaxCount(txn, scope, in.type, profile_id);
   }));
+  RunAutoMerges(env, ctx, domain, matching);
   json::object out;
   out["ProfileObjectUniqueKey"] = in.unique;
   return out;

@@ -16,6 +16,7 @@
 #include "service/profile_ops.h"
 #include "service/profile_patch.h"
 #include "service/profile_store.h"
+#include "service/rule_match_index.h"
 #include "service/search_keys.h"
 
 namespace profiled::service {
@@ -52,13 +53,16 @@ Result<json::object> CreateProfile(const ServiceEnv& env, const RequestContext& 
                    PrepareProfileHistory(ctx, profile, "CREATED", Serialize(PublicProfile(profile)),
                                          env.clock->NowEpochSeconds()));
   ASSIGN_OR_RETURN(PreparedProfile prepared, PrepareNewProfile(profile));
+  DomainMatching matching;
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
-    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    ASSIGN_OR_RETURN(matching, LoadDomainMatching(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
     RETURN_IF_ERROR(StorePreparedRecord(txn, scope, record));
     RETURN_IF_ERROR(AddToDomainStats(txn, scope, id, {.profiles = 1}));
+    RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, nullptr, &profile));
     return StoreNewProfile(txn, scope, prepared);
   }));
+  RunAutoMerges(env, ctx, domain, matching);
   json::object out;
   out["ProfileId"] = id;
   return out;
@@ -68,15 +72,18 @@ Result<json::object> UpdateProfile(const ServiceEnv& env, const RequestContext& 
                                    const json::object& in) {
   std::string domain = GetStringOr(in, "DomainName", "");
   std::string id = GetStringOr(in, "ProfileId", "");
+  DomainMatching matching;
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
-    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    ASSIGN_OR_RETURN(matching, LoadDomainMatching(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
     ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, scope, id, /*for_update=*/true));
     json::object after = ApplyProfileUpdate(before, in);
     RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, after, "UPDATED",
                                   Serialize(PublicProfile(after)), env.clock->NowEpochSeconds()));
+    RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, &before, &after));
     return SaveProfile(txn, scope, &before, after);
   }));
+  RunAutoMerges(env, ctx, domain, matching);
   json::object out;
   out["ProfileId"] = id;
   return out;
@@ -87,9 +94,10 @@ Result<json::object> DeleteProfile(const ServiceEnv& env, const RequestContext& 
   std::string domain = GetStringOr(in, "DomainName", "");
   std::string id = GetStringOr(in, "ProfileId", "");
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
-    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    ASSIGN_OR_RETURN(DomainMatching matching, LoadDomainMatching(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
     ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, scope, id, /*for_update=*/true));
+    RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, &before, nullptr));
     json::object last = before;
     RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, last, "DELETED_BY_CUSTOMER",
                                   Serialize(PublicProfile(before)), env.clock->NowEpochSeconds()));
