@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
-# Builds profiled. Usage: scripts/build.sh [release|asan] [extra cmake args...]
+# Builds profiled. Usage: scripts/build.sh [release|asan|serve] [extra cmake args...]
 #   release -> build/       (the server and every test)
 #   asan    -> build-asan/  (unit tests under AddressSanitizer + UndefinedBehaviorSanitizer)
+#   serve   -> build/       (the `profiled` binary alone: what scripts/serve.sh needs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavor="${1:-release}"
 shift || true
+target=()
 case "$flavor" in
-  release) dir=build; args=(-DCMAKE_BUILD_TYPE=Release) ;;
+  release) dir=build; args=(-DCMAKE_BUILD_TYPE=Release -DPROFILED_BUILD_TESTS=ON) ;;
   asan) dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DPROFILED_SANITIZE=ON) ;;
-  *) echo "usage: scripts/build.sh [release|asan]" >&2; exit 2 ;;
+  serve)
+    # A first start compiles the server and nothing else (no test binaries, and GoogleTest need
+    # not be installed). A build/ that scripts/test.sh configured keeps its tests configured.
+    dir=build; args=(-DCMAKE_BUILD_TYPE=Release); target=(--target profiled)
+    [[ -f build/CMakeCache.txt ]] || args+=(-DPROFILED_BUILD_TESTS=OFF) ;;
+  *) echo "usage: scripts/build.sh [release|asan|serve]" >&2; exit 2 ;;
 esac
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/profiled-ccache}"
 cmake -S . -B "$dir" -G Ninja "${args[@]}" "$@" >/dev/null
-cmake --build "$dir" -j "$(nproc)"
+cmake --build "$dir" -j "$(nproc)" "${target[@]}"
