@@ -130,7 +130,7 @@ std::vector<AttributeGroup> LevelGroups(const RuleMatchingConfig& config,
       bool phone = a == "PhoneNumber";
       for (const std::string& member : phone ? config.phone_types : config.email_types) {
         std::string v = MemberValue(profile, member);
-        add(member, phone ? NormalizePhone(v) : NormalizeMatchValue(v));
+        add(member, phone ? PhoneDigits(v) : NormalizeMatchValue(v));
       }
     } else if (a.starts_with(kCustomPrefix)) {
       const json::object* attrs = GetObject(profile, "Attributes");
@@ -189,7 +189,7 @@ std::string NormalizeMatchValue(std::string_view value) {
   return out;
 }
 
-std::string NormalizePhone(std::string_view value) {
+std::string PhoneDigits(std::string_view value) {
   std::string out;
   for (char c : value) {
     if (c >= '0' && c <= '9') out += c;

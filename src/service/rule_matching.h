@@ -73,7 +73,7 @@ RuleMatchingConfig ParseRuleMatching(const boost::json::object& rbm);
 
 // Lower-case, trimmed, inner white space collapsed; phone numbers: digits only.
 std::string NormalizeMatchValue(std::string_view value);
-std::string NormalizePhone(std::string_view value);
+std::string PhoneDigits(std::string_view value);
 
 // One key of a profile at a level: the digest (32 hex) and the attribute values it was made of
 // (attribute name, normalised value), for the low-cardinality rule.

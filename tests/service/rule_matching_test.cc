@@ -33,8 +33,8 @@ bool Share(const RuleMatchingConfig& c, std::string_view a, std::string_view b, 
 TEST(RuleMatching, NormalisesCaseSpaceAndPhones) {
   EXPECT_EQ(NormalizeMatchValue("  John \t  DOE "), "john doe");
   EXPECT_EQ(NormalizeMatchValue("Ann@Example.COM"), "ann@example.com");
-  EXPECT_EQ(NormalizePhone("+1 (555) 010-0000"), "15550100000");
-  EXPECT_EQ(NormalizePhone("1.555.010.0000"), "15550100000");
+  EXPECT_EQ(PhoneDigits("+1 (555) 010-0000"), "15550100000");
+  EXPECT_EQ(PhoneDigits("1.555.010.0000"), "15550100000");
   auto c =
       ParseRuleMatching(Obj(R"({"Enabled": true, "MatchingRules": [{"Rule": ["PhoneNumber"]}]})"));
   EXPECT_TRUE(
