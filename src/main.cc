@@ -19,11 +19,15 @@
 #include "auth/loopback.h"
 #include "auth/reload_signal.h"
 #include "auth/sigv4_authenticator.h"
+#include "aws/config.h"
+#include "aws/kinesis_client.h"
+#include "aws/s3_client.h"
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "http/server.h"
 #include "service/background.h"
+#include "service/destinations.h"
 #include "service/profile_import_export.h"
 #include "service/registry.h"
 #include "store/sqlite/sqlite_store.h"
@@ -46,6 +50,10 @@ struct ServeFlags {
   std::string data_dir = "./profiled-data";
   std::string store = "auto";
   std::string region = "us-east-1";
+  // Where S3 and Kinesis are (aws/config.h): "" reads AWS_ENDPOINT_URL_S3 /
+  // AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL, else AWS itself.
+  std::string s3_endpoint;
+  std::string kinesis_endpoint;
   std::string log_level = "info";
   std::string account_id = "123456789012";
   std::string credentials;  // AWS shared-credentials file; empty: open loopback mode
@@ -163,6 +171,15 @@ int Serve(const ServeFlags& flags) {
     std::fprintf(stderr, "profiled: cannot open store: %s\n", store.error().message().c_str());
     return 1;
   }
+  // S3 and Kinesis, for segment snapshots and event streams (service/destinations.h).
+  auto aws_config = aws::LoadAwsConfig(flags.region, flags.s3_endpoint, flags.kinesis_endpoint);
+  if (!aws_config.ok()) {
+    std::fprintf(stderr, "profiled: %s\n", aws_config.error().message().c_str());
+    return 2;
+  }
+  aws::S3Client s3(*aws_config, clock);
+  aws::KinesisClient kinesis(*aws_config, clock);
+  service::Destinations destinations{&s3, &kinesis};
   // Declared after the store, so destroyed (every task stopped) before the store closes.
   service::Background background;
   // Only the model's operations and Profiled's extensions (api/extensions.h), each once: a
@@ -170,7 +187,9 @@ int Serve(const ServeFlags& flags) {
   std::vector<std::string> operations = api::Model::Get().OperationNames();
   for (auto& name : api::ExtensionOperationNames()) operations.push_back(std::move(name));
   service::Registry registry(std::move(operations));
-  service::RegisterAll(registry, service::ServiceEnv{store->get(), &clock, &background});
+  service::ServiceEnv env{store->get(), &clock, &background};
+  env.destinations = &destinations;
+  service::RegisterAll(registry, env);
   api::Pipeline pipeline(registry, *authenticator, api::PipelineOptions{flags.region});
 
   http::ServerOptions options;
@@ -278,6 +297,16 @@ int main(int argc, char** argv) {
   serve->add_option("--region", flags.region, "Region named in ARNs")
       ->envname("PROFILED_REGION")
       ->capture_default_str();
+  serve
+      ->add_option("--s3-endpoint", flags.s3_endpoint,
+                   "S3-compatible endpoint URL for s3:// destinations (default: "
+                   "AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS)")
+      ->envname("AWS_ENDPOINT_URL_S3");
+  serve
+      ->add_option("--kinesis-endpoint", flags.kinesis_endpoint,
+                   "Kinesis-compatible endpoint URL for event streams (default: "
+                   "AWS_ENDPOINT_URL_KINESIS, AWS_ENDPOINT_URL, else AWS)")
+      ->envname("AWS_ENDPOINT_URL_KINESIS");
   serve->add_option("--log-level", flags.log_level, "debug, info, warn, error or off")
       ->envname("PROFILED_LOG_LEVEL")
       ->capture_default_str();

@@ -58,8 +58,10 @@ ResourceSpec IntegrationSpec() {
   spec.collection = "integrations";
   spec.label = "Integration";
   spec.name_member = "Uri";
-  spec.create_members = {"ObjectTypeName", "ObjectTypeNames",   "FlowDefinition",
-                         "RoleArn",        "EventTriggerNames", "Scope"};
+  // WorkflowId is not a member of PutIntegration's input (the binder drops it from a request):
+  // only a completing integration workflow (workflow.h) sets it.
+  spec.create_members = {"ObjectTypeName",    "ObjectTypeNames", "FlowDefinition", "RoleArn",
+                         "EventTriggerNames", "Scope",           "WorkflowId"};
   spec.upsert = true;
   spec.prepare = PrepareIntegration;
   spec.after_put = [](store::Txn& txn, const RequestContext& ctx, std::string_view domain,

@@ -1,4 +1,5 @@
 #include "service/operations.h"
+#include "service/workflow.h"
 
 namespace profiled::service {
 
@@ -17,6 +18,8 @@ void RegisterAll(Registry& registry, const ServiceEnv& env) {
   RegisterSegmentOperations(registry, env);
   RegisterDomainObjectTypeOperations(registry, env);
   RegisterRecommenderOperations(registry, env);
+  // Last: its runner ingests through PutProfileObject's and PutIntegration's handlers.
+  RegisterWorkflowOperations(registry, env);
 }
 
 }  // namespace profiled::service

@@ -29,6 +29,7 @@ class Store;
 namespace profiled::service {
 
 class Background;
+struct Destinations;
 
 // Who is calling, and where: every resource is scoped by the caller's account.
 struct RequestContext {
@@ -44,6 +45,8 @@ struct ServiceEnv {
   // Where a service starts a task that works beside the requests (service/background.h); null in
   // tests that start none.
   Background* background = nullptr;
+  // S3 and Kinesis (service/destinations.h); null in tests that send nothing.
+  const Destinations* destinations = nullptr;
 };
 
 using Handler =
