@@ -415,14 +415,21 @@ Result<json::object> CreateWorkflow(const ServiceEnv& env, const RequestContext&
   return json::object{{"WorkflowId", id}, {"Message", "Workflow created: ingestion starts now"}};
 }
 
-Result<json::object> GetWorkflow(const ServiceEnv& env, const RequestContext& ctx,
-                                 const json::object& in) {
+// The workflow the request names (DomainName, WorkflowId), read in a transaction of its own.
+Result<json::object> ReadWorkflow(const ServiceEnv& env, const RequestContext& ctx,
+                                  const json::object& in) {
   json::object w;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(w, LoadWorkflow(txn, ctx, GetStringOr(in, "DomainName", ""),
                                      GetStringOr(in, "WorkflowId", ""), false));
     return OkStatus();
   }));
+  return w;
+}
+
+Result<json::object> GetWorkflow(const ServiceEnv& env, const RequestContext& ctx,
+                                 const json::object& in) {
+  ASSIGN_OR_RETURN(json::object w, ReadWorkflow(env, ctx, in));
   auto flow = ParseFlow(w);  // stored only after it parsed
   json::object attributes{{"SourceConnectorType", flow.ok() ? flow->connector : ""},
                           {"ConnectorProfileName", ""}};
@@ -449,12 +456,7 @@ Result<json::object> GetWorkflow(const ServiceEnv& env, const RequestContext& ct
 
 Result<json::object> GetWorkflowSteps(const ServiceEnv& env, const RequestContext& ctx,
                                       const json::object& in) {
-  json::object w;
-  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(w, LoadWorkflow(txn, ctx, GetStringOr(in, "DomainName", ""),
-                                     GetStringOr(in, "WorkflowId", ""), false));
-    return OkStatus();
-  }));
+  ASSIGN_OR_RETURN(json::object w, ReadWorkflow(env, ctx, in));
   ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kStepsPurpose));
   size_t first = cursor.empty() ? 0 : std::strtoull(cursor.c_str(), nullptr, 10);
   size_t page = PageSize(in, 100, 100);
