@@ -6,6 +6,7 @@
 
 #include "service/common.h"
 #include "service/domain_stats.h"
+#include "service/ml_jobs.h"
 #include "service/operations.h"
 #include "service/rule_match_index.h"
 #include "service/tags.h"
@@ -74,6 +75,7 @@ Result<json::object> SaveDomain(store::Txn& txn, const RequestContext& ctx,
                                 const json::object& domain, const json::object& in) {
   std::string name = GetStringOr(domain, "DomainName", "");
   RETURN_IF_ERROR(txn.Put(AccountScope(ctx), kDomainKind, name, Serialize(domain)));
+  RETURN_IF_ERROR(NoteMatchingSchedule(txn, ctx, domain));  // identity-resolution jobs
   if (const json::object* tags = GetObject(in, "Tags")) {
     RETURN_IF_ERROR(MergeTags(txn, ctx, DomainArn(ctx, name), *tags));
   }

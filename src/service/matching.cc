@@ -1,9 +1,10 @@
-// GetMatches (see matching.h for why the answer is always "no matches yet").
+// Matching's shared checks, and the registration of every matching operation (see matching.h).
 #include "service/matching.h"
 
 #include <boost/json/array.hpp>
 
 #include "service/common.h"
+#include "service/ml_jobs.h"
 
 namespace profiled::service {
 namespace json = boost::json;
@@ -22,32 +23,10 @@ Status RequireMatchingEnabled(store::Txn& txn, const RequestContext& ctx, std::s
   return OkStatus();
 }
 
-namespace {
-
-constexpr std::string_view kGetMatchesPurpose = "GetMatches";
-
-Result<json::object> GetMatches(const ServiceEnv& env, const RequestContext& ctx,
-                                const json::object& in) {
-  std::string domain = GetStringOr(in, "DomainName", "");
-  // No page is ever continued (there is never a second page), so any token is one Profiled did
-  // not issue; the shared decoder says so in the usual words.
-  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kGetMatchesPurpose));
-  (void)cursor;
-  json::object out;
-  RETURN_IF_ERROR(env.store->Read(
-      [&](store::Txn& txn) -> Status { return RequireMatchingEnabled(txn, ctx, domain); }));
-  out["Matches"] = json::array();
-  out["PotentialMatches"] = 0;
-  return out;
-}
-
-}  // namespace
-
 void RegisterMatchingOperations(Registry& registry, const ServiceEnv& env) {
-  registry.Register("GetMatches", [env](const RequestContext& ctx, json::object in) {
-    return GetMatches(env, ctx, in);
-  });
+  registry.Register("GetMatches", WithEnv(env, MlGetMatches));  // ml_match_ops.cc
   RegisterRuleMatchOperations(registry, env);
+  RegisterIdentityResolutionOperations(registry, env);
 }
 
 }  // namespace profiled::service

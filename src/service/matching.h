@@ -1,12 +1,9 @@
 // File: matching.h
-// GetMatches, served honestly. AWS's GetMatches returns the groups of likely-duplicate profiles
-// found by the weekly machine-learning Identity Resolution Job of a domain with Matching enabled.
-// Profiled runs no such job, so it answers what AWS answers before the first job has completed:
-// no MatchGenerationDate, PotentialMatches 0 and no Matches. A domain without Matching enabled is
-// BadRequest naming the domain (AWS documents that Matching must be enabled "before calling this
-// API"; the exact message of its refusal is not documented).
-// Rule-based matching (ListRuleBasedMatches, GetSimilarProfiles) is rule_match_ops.cc's;
-// RegisterMatchingOperations registers it too.
+// Matching's operations. GetMatches and the identity-resolution jobs (Matching on the domain)
+// are ml_jobs.h's; rule-based matching (ListRuleBasedMatches, GetSimilarProfiles) is
+// rule_match_ops.cc's; RegisterMatchingOperations registers them all. A domain without Matching
+// enabled is BadRequest naming the domain for the ML operations (AWS documents that Matching must
+// be enabled "before calling this API"; the exact message of its refusal is not documented).
 #pragma once
 
 #include <boost/json/object.hpp>

@@ -10,6 +10,7 @@
 
 #include "service/common.h"
 #include "service/matching.h"
+#include "service/ml_jobs.h"
 #include "service/rule_match_index.h"
 #include "service/store_walk.h"
 
@@ -126,21 +127,6 @@ Result<json::object> SimilarProfilesByRules(const ServiceEnv& env, const Request
   return out;
 }
 
-// ML_BASED_MATCHING: what AWS answers while no identity-resolution job has run (GetMatches says
-// the same): BadRequest when Matching is off, otherwise no similar profiles yet.
-Result<json::object> SimilarProfilesByMl(const ServiceEnv& env, const RequestContext& ctx,
-                                         const json::object& in) {
-  std::string domain = GetStringOr(in, "DomainName", "");
-  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kSimilarPurpose));
-  (void)cursor;
-  RETURN_IF_ERROR(env.store->Read(
-      [&](store::Txn& txn) -> Status { return RequireMatchingEnabled(txn, ctx, domain); }));
-  json::object out;
-  out["ProfileIds"] = json::array();
-  out["MatchType"] = "ML_BASED_MATCHING";
-  return out;
-}
-
 // One handler per MatchType: a new matcher adds its row.
 Result<json::object> GetSimilarProfiles(const ServiceEnv& env, const RequestContext& ctx,
                                         const json::object& in) {
@@ -148,7 +134,7 @@ Result<json::object> GetSimilarProfiles(const ServiceEnv& env, const RequestCont
       Result<json::object> (*)(const ServiceEnv&, const RequestContext&, const json::object&);
   constexpr std::pair<std::string_view, Handler> kByMatchType[] = {
       {"RULE_BASED_MATCHING", SimilarProfilesByRules},
-      {"ML_BASED_MATCHING", SimilarProfilesByMl},
+      {"ML_BASED_MATCHING", MlSimilarProfiles},  // ml_match_ops.cc
   };
   std::string type = GetStringOr(in, "MatchType", "");
   for (const auto& [name, handler] : kByMatchType) {
