@@ -12,6 +12,7 @@ test_packages=(
   googletest libgtest-dev libbenchmark-dev
   postgresql postgresql-contrib wrk nodejs npm
   clang-14 libclang-rt-14-dev clang-format-14
+  chromium  # the web console's end-to-end test (tests/console, driven by playwright-core)
 )
 
 wanted=("${build_packages[@]}")

@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 bash scripts/install-deps.sh --with-tests || exit 1
 
-if [[ -f tests/js/package.json ]]; then
-  (cd tests/js && npm install --no-audit --no-fund --loglevel=error >/dev/null) || {
-    echo "test: npm install failed" >&2; exit 1; }
-fi
+for js in tests/js tests/console; do
+  if [[ -f $js/package.json ]]; then
+    (cd "$js" && npm install --no-audit --no-fund --loglevel=error >/dev/null) || {
+      echo "test: npm install in $js failed" >&2; exit 1; }
+  fi
+done
 
 pgdir=$(mktemp -d /tmp/profiled-pg.XXXXXX)
 chmod 755 "$pgdir"

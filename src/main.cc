@@ -25,6 +25,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "console/console.h"
 #include "http/server.h"
 #include "service/background.h"
 #include "service/destinations.h"
@@ -206,8 +207,14 @@ int Serve(const ServeFlags& flags) {
       return pipeline.IsQuickRead(request);
     };
   }
+  // The web console's files (/console/) are static and unsigned; the browser signs its API calls.
+  console::ConsoleOptions console_options{flags.region, !flags.credentials.empty()};
   auto server = http::CreateServer(
-      options, [&pipeline](const HttpRequest& request) { return pipeline.Handle(request); },
+      options,
+      [&pipeline, &console_options](const HttpRequest& request) {
+        if (auto page = console::Serve(request, console_options)) return *std::move(page);
+        return pipeline.Handle(request);
+      },
       [](const Error& error) { return api::ErrorResponse(error, NewUuid()); });
   if (!server.ok()) {
     std::fprintf(stderr, "profiled: cannot listen on %s: %s\n", flags.listen.c_str(),
