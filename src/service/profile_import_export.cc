@@ -12,6 +12,7 @@
 #include "service/history.h"
 #include "service/profile_patch.h"
 #include "service/profile_store.h"
+#include "service/rule_match_index.h"
 
 namespace profiled::service {
 namespace json = boost::json;
@@ -36,7 +37,8 @@ Result<ImportItem> PrepareItem(const RequestContext& ctx, json::object profile, 
 // Replaces a stored profile as UpdateProfile with every member given would, keeping its
 // internal members (history chain, custom keys, ingestion records).
 Status ReplaceProfile(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
-                      const json::object& given, const std::string& stored_body, double now) {
+                      const json::object& given, const std::string& stored_body, double now,
+                      DomainMatching& matching) {
   ASSIGN_OR_RETURN(json::object before, ParseStored(stored_body));
   json::object after = given;
   for (const auto& member : before) {
@@ -46,6 +48,7 @@ Status ReplaceProfile(store::Txn& txn, store::Scope scope, const RequestContext&
   }
   RETURN_IF_ERROR(
       AppendHistory(txn, scope, ctx, after, "UPDATED", Serialize(PublicProfile(after)), now));
+  RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, &before, &after));
   return SaveProfile(txn, scope, &before, after);
 }
 
@@ -54,25 +57,30 @@ Status ReplaceProfile(store::Txn& txn, store::Scope scope, const RequestContext&
 Status ImportBatch(store::Store& store, const Clock& clock, const ImportOptions& options,
                    const std::vector<ImportItem>& batch, int64_t* replaced) {
   RequestContext ctx{options.account_id, "", ""};
-  return store.Write([&](store::Txn& txn) -> Status {
+  DomainMatching matching;
+  Status written = store.Write([&](store::Txn& txn) -> Status {
     *replaced = 0;  // the function may run again on kConflict
-    RETURN_IF_ERROR(RequireDomain(txn, ctx, options.domain));
+    ASSIGN_OR_RETURN(matching, LoadDomainMatching(txn, ctx, options.domain));
     store::Scope scope = DomainScope(ctx, options.domain);
     double now = clock.NowEpochSeconds();
     DomainStatsBatch stats;
     for (const ImportItem& item : batch) {
       ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileKind, item.prepared.id));
       if (body) {
-        RETURN_IF_ERROR(ReplaceProfile(txn, scope, ctx, PublicProfile(item.stored), *body, now));
+        RETURN_IF_ERROR(
+            ReplaceProfile(txn, scope, ctx, PublicProfile(item.stored), *body, now, matching));
         ++*replaced;
         continue;
       }
       RETURN_IF_ERROR(StorePreparedRecord(txn, scope, item.created));
+      RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, nullptr, &item.stored));
       RETURN_IF_ERROR(StoreNewProfile(txn, scope, item.prepared));
       stats.Add(item.prepared.id, {.profiles = 1});
     }
     return stats.Apply(txn, scope);
   });
+  if (written.ok()) RunAutoMerges(ServiceEnv{&store, &clock}, ctx, options.domain, matching);
+  return written;
 }
 
 // Writes batches on a thread of its own, one at a time and in order, so that the next batch is

@@ -19,6 +19,9 @@ namespace {
 
 using Rows = std::vector<KeyRow>;
 
+// Never written: locked (GetForUpdate) per key digest while a write recounts the key.
+constexpr std::string_view kMatchKeyLockKind = "rbm_lock";
+
 // Applies a profile's row change and keeps kSharedKeyIndex current for the keys that moved. With
 // `mark_shared`, every shared key of `after_rows` at a merging level makes the profile due for
 // an automatic merge (a rebuild); otherwise only a key that became shared by this change does.
@@ -37,6 +40,11 @@ Status ApplyRowChange(store::Txn& txn, store::Scope scope, DomainMatching& match
   auto recount = [&](const std::string& name, const std::string& value, bool added) -> Status {
     int level = LevelOfMatchKeyIndex(name);
     if (level == 0) return OkStatus();
+    // Two writers adding the same key at once would each count only their own row (IndexLookup
+    // takes no lock): the key's (absent) lock document serialises them, and the count below
+    // then sees the row of the one that committed first (store.h).
+    ASSIGN_OR_RETURN(auto lock, txn.GetForUpdate(scope, kMatchKeyLockKind, value));
+    (void)lock;
     ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, name, value, "", 2));
     std::string level_ref = std::to_string(level);
     bool shared = refs.size() >= 2;

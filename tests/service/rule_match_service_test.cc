@@ -4,7 +4,9 @@
 // 500-profile rule, enabling on a domain with profiles; automatic merging (RECENCY, SOURCE,
 // manual fields kept, objects moved).
 #include <atomic>
+#include <sstream>
 
+#include "service/profile_import_export.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
@@ -325,6 +327,30 @@ TEST_F(RuleMatchTest, EnablingMergingMergesExistingGroupsAndManualMergeKeepsRows
   EXPECT_TRUE(Exists(a));
   EXPECT_FALSE(Exists(b));
   EXPECT_EQ(Profile(a)["FirstName"], "B");  // both set by hand: the more recent
+}
+
+TEST_F(RuleMatchTest, ImportKeepsMatchesAndMerges) {
+  Domain(R"({"Enabled": true, "MatchingRules": [{"Rule": ["EmailAddress"]}, {"Rule": ["LastName"]}],
+      "MaxAllowedRuleLevelForMerging": 1})");
+  std::string a = Create(R"("EmailAddress": "q@e.com", "FirstName": "Q")");
+  std::istringstream in(
+      R"({"ProfileId": "00000000000000000000000000000001", "EmailAddress": "Q@e.com"})"
+      "\n"
+      R"({"ProfileId": "00000000000000000000000000000002", "LastName": "Moe"})"
+      "\n"
+      R"({"ProfileId": "00000000000000000000000000000003", "LastName": "moe"})"
+      "\n");
+  ImportOptions options{.account_id = ctx_.account_id, .domain = "d", .batch = 2};
+  auto stats = ImportProfiles(*store_, clock_, options, in);
+  ASSERT_TRUE(stats.ok()) << stats.error().message();
+  // The imported duplicate of a was merged (into the older id, the imported one); the level-2
+  // pair is matched, not merged.
+  EXPECT_EQ(Search("_email", "q@e.com").size(), 1u);
+  EXPECT_FALSE(Exists(a));
+  EXPECT_EQ(Profile("00000000000000000000000000000001")["FirstName"], "Q");
+  EXPECT_EQ(Members("_profileId", "00000000000000000000000000000002"),
+            (std::set<std::string>{"00000000000000000000000000000002",
+                                   "00000000000000000000000000000003"}));
 }
 
 }  // namespace
