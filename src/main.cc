@@ -1,6 +1,7 @@
 // profiled: the Amazon Connect Customer Profiles API on an embedded or PostgreSQL store.
 // main only reads flags, opens the store, wires http -> api -> service -> store, and runs.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -62,6 +63,7 @@ struct ServeFlags {
   int worker_threads = 32;
   int pg_pool_size = 16;
   size_t max_body_bytes = 1024 * 1024;
+  size_t max_upload_bytes = size_t{1} << 30;  // the PUT of an upload job's file (docs/uploads.md)
   size_t max_header_bytes = 16 * 1024;
   size_t max_connections = 1024;
   int idle_timeout_seconds = 60;
@@ -198,6 +200,8 @@ int Serve(const ServeFlags& flags) {
   options.io_threads = flags.io_threads;
   options.worker_threads = flags.worker_threads;
   options.max_body_bytes = flags.max_body_bytes;
+  options.upload_path_prefix = "/_profiled/uploads/";
+  options.upload_max_body_bytes = std::max(flags.max_upload_bytes, flags.max_body_bytes);
   options.max_header_bytes = flags.max_header_bytes;
   options.max_connections = flags.max_connections;
   options.idle_timeout = std::chrono::seconds(flags.idle_timeout_seconds);
@@ -348,6 +352,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--max-body-bytes", flags.max_body_bytes, "Largest request body accepted")
       ->envname("PROFILED_MAX_BODY_BYTES")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-upload-bytes", flags.max_upload_bytes,
+                   "Largest file PUT to an upload job's Url (held in memory while it arrives)")
+      ->envname("PROFILED_MAX_UPLOAD_BYTES")
       ->capture_default_str();
   serve
       ->add_option("--max-header-bytes", flags.max_header_bytes,

@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "api/uri.h"
+#include "common/ascii.h"
 #include "common/hex.h"
 
 namespace profiled::api {
@@ -90,6 +91,10 @@ Result<ExtensionRequest> BindExtension(const HttpRequest& request, std::string_v
   }
   if (bound.operation->raw_body) {
     bound.input["Body"] = request.body;
+    // A raw upload's x-amz-* headers (an S3 SSE-C key, say) are the operation's to check.
+    for (const auto& [name, value] : request.headers) {
+      if (StartsWithIgnoreCase(name, "x-amz-")) bound.input[AsciiStrToLower(name)] = value;
+    }
   } else if (!request.body.empty()) {
     std::error_code ec;
     json::value body = json::parse(request.body, ec);

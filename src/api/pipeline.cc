@@ -75,6 +75,7 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) const {
           Error::NotImplemented("Profiled does not implement the operation " + op.name + " yet"));
     }
     service::RequestContext context{identity->account_id, options_.region, request_id};
+    if (const std::string* host = FindHeader(request.headers, "Host")) context.host = *host;
     auto output = (*handler)(context, std::move(input).value());
     if (!output.ok()) return fail(output.error());
     return Serialize(op, std::move(output).value(), request_id);

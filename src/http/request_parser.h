@@ -22,9 +22,18 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   using error_code = boost::beast::error_code;
 
  public:
-  RequestParser(HttpRequest* request, size_t max_body) : request_(request), max_body_(max_body) {
+  // A request whose target starts with `large_prefix` (when not empty) may carry up to
+  // `large_max_body` bytes instead of `max_body` (the upload URL of upload jobs).
+  RequestParser(HttpRequest* request, size_t max_body, std::string_view large_prefix = {},
+                size_t large_max_body = 0)
+      : request_(request),
+        max_body_(max_body),
+        large_prefix_(large_prefix),
+        large_max_body_(large_max_body) {
     body_limit(boost::none);  // enforced below, where the offending size is known for the message
   }
+  // The limit that applies to this request (known once its target is).
+  size_t max_body() const { return max_body_; }
 
   bool expect_continue() const { return expect_continue_; }
   int http_version() const { return version_; }
@@ -60,6 +69,9 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
   void on_header_impl(error_code& ec) override {
     request_->headers.resize(header_count_);
+    if (!large_prefix_.empty() && std::string_view(request_->target).starts_with(large_prefix_)) {
+      max_body_ = large_max_body_;
+    }
     auto length = content_length();
     if (length && *length > max_body_) {
       too_large_bytes_ = *length;
@@ -95,6 +107,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
   HttpRequest* request_;
   size_t max_body_;
+  std::string_view large_prefix_;
+  size_t large_max_body_;
   size_t header_count_ = 0;
   int version_ = 11;
   bool expect_continue_ = false;

@@ -391,7 +391,8 @@ void Session::StartRequest() {
   } else {
     request_.body.clear();
   }
-  parser_.emplace(&request_, server_->options().max_body_bytes);
+  parser_.emplace(&request_, server_->options().max_body_bytes,
+                  server_->options().upload_path_prefix, server_->options().upload_max_body_bytes);
   parser_->header_limit(
       static_cast<uint32_t>(std::min<size_t>(server_->options().max_header_bytes, UINT32_MAX)));
   header_seen_ = false;
@@ -434,7 +435,7 @@ void Session::Parse() {
       RespondError(Error(ErrorCode::kPayloadTooLarge,
                          "Request body of " + std::to_string(parser_->too_large_bytes()) +
                              " bytes exceeds the limit of " +
-                             std::to_string(server_->options().max_body_bytes) + " bytes"));
+                             std::to_string(parser_->max_body()) + " bytes"));
       return;
     }
     if (ec == bhttp::error::header_limit) {

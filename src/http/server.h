@@ -23,6 +23,10 @@ struct ServerOptions {
   size_t max_body_bytes = 1024 * 1024;    // larger bodies: kPayloadTooLarge (413)
   std::chrono::seconds idle_timeout{60};  // keep-alive idle and slow-request limit
   size_t max_connections = 1024;          // further connections are accepted and closed
+  // Requests whose target starts with this prefix may carry up to upload_max_body_bytes instead
+  // (the PUT of an upload job's file); empty: none may.
+  std::string upload_path_prefix;
+  size_t upload_max_body_bytes = 0;
   // Added by http/: compatible defaults.
   std::chrono::seconds drain_timeout{10};  // Stop(): how long in-flight requests may finish
   bool handle_signals = true;              // Run() stops on SIGINT/SIGTERM

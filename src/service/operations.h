@@ -22,5 +22,6 @@ void RegisterSegmentOperations(Registry& registry, const ServiceEnv& env);  // s
 void RegisterDomainObjectTypeOperations(Registry& registry,
                                         const ServiceEnv& env);  // domain_object_type.cc
 void RegisterRecommenderOperations(Registry& registry, const ServiceEnv& env);  // recommender.cc
+void RegisterUploadJobOperations(Registry& registry, const ServiceEnv& env);    // upload_job.cc
 
 }  // namespace profiled::service

@@ -18,6 +18,7 @@ void RegisterAll(Registry& registry, const ServiceEnv& env) {
   RegisterSegmentOperations(registry, env);
   RegisterDomainObjectTypeOperations(registry, env);
   RegisterRecommenderOperations(registry, env);
+  RegisterUploadJobOperations(registry, env);
   // Last: its runner ingests through PutProfileObject's and PutIntegration's handlers.
   RegisterWorkflowOperations(registry, env);
 }

@@ -36,6 +36,9 @@ struct RequestContext {
   std::string account_id;
   std::string region;
   std::string request_id;
+  // The Host header the client used (api layer), for URLs that point back at this listener
+  // (GetUploadJobPath); empty outside a request.
+  std::string host = {};
 };
 
 // What the services need from the process; owned by main, outlives the registry.
