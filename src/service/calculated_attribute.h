@@ -17,9 +17,10 @@ struct ExpressionTerm {
   std::string attribute;
 };
 
-// The elements of AttributeDetails.Expression. BadRequest when there are none, when one is not
-// "{ObjectTypeName.AttributeName}", when they name more than one object type, or when an
-// attribute is not listed in AttributeDetails.Attributes (by "AttributeName" or the full
+// The elements of AttributeDetails.Expression (ParseCalcExpression in
+// calculated_attribute_rules.h: one element, or two joined by + - * /). BadRequest when an
+// element is not "{ObjectTypeName.AttributeName}", when they name more than one object type, or
+// when an attribute is not listed in AttributeDetails.Attributes (by "AttributeName" or the full
 // "ObjectTypeName.AttributeName").
 Result<std::vector<ExpressionTerm>> ParseAttributeDetails(const boost::json::object& details);
 

@@ -6,6 +6,7 @@
 #include <boost/json/array.hpp>
 #include <string>
 
+#include "service/calculated_attribute_upkeep.h"
 #include "service/common.h"
 #include "service/object_template.h"
 #include "service/operations.h"
@@ -226,6 +227,7 @@ Result<json::object> PutProfileObjectType(const ServiceEnv& env, const RequestCo
     }
     ASSIGN_OR_RETURN(json::object type, BuildObjectType(in, existing ? &*existing : nullptr,
                                                         env.clock->NowEpochSeconds()));
+    RETURN_IF_ERROR(CalcOnObjectTypePut(txn, scope, name, existing ? &*existing : nullptr, type));
     RETURN_IF_ERROR(txn.Put(scope, kObjectTypeKind, name, Serialize(type)));
     if (const json::object* tags = GetObject(in, "Tags")) {
       RETURN_IF_ERROR(MergeTags(txn, ctx, ObjectTypeArn(ctx, domain, name), *tags));

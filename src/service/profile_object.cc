@@ -11,6 +11,7 @@
 #include <string>
 
 #include "common/ids.h"
+#include "service/calculated_attribute_upkeep.h"
 #include "service/common.h"
 #include "service/domain_stats.h"
 #include "service/history.h"
@@ -128,6 +129,7 @@ Status EraseObject(store::Txn& txn, store::Scope scope, const json::object& reco
   RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
   ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kObjectKind, id));
   (void)deleted;
+  RETURN_IF_ERROR(CalcOnObjectErased(txn, scope, record));
   return AddToDomainStats(txn, scope, id, {0, -1, -GetInt(record, "Size").value_or(0)});
 }
 
@@ -284,6 +286,7 @@ Status StoreObject(store::Txn& txn, store::Scope scope, const Ingestion& in,
   }
   RETURN_IF_ERROR(txn.Put(scope, kObjectKind, in.doc_id, Serialize(record)));
   RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kAdd));
+  RETURN_IF_ERROR(CalcOnObjectStored(txn, scope, in.type, existing, record));
   return AddToDomainStats(txn, scope, in.doc_id,
                           {0, existing ? 0 : 1, static_cast<int64_t>(in.text.size()) - old_size});
 }
@@ -421,6 +424,7 @@ Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::stri
                            std::string_view type) {
   store::Scope scope = DomainScope(ctx, domain);
   std::string prefix = std::string(type) + "/";
+  RETURN_IF_ERROR(CalcOnTypeObjectsDeleted(txn, scope, type));
   RETURN_IF_ERROR(ForEachDocument(
       txn, scope, kObjectKind, prefix, "", [&](const store::Document& doc) -> Status {
         ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
@@ -435,6 +439,7 @@ Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::stri
 Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                               std::string_view profile_id) {
   store::Scope scope = DomainScope(ctx, domain);
+  RETURN_IF_ERROR(CalcOnProfileDeleted(txn, scope, profile_id));
   ASSIGN_OR_RETURN(std::set<std::string> type_names, ObjectTypeNamesOfDomain(txn, scope));
   for (const std::string& type : type_names) {
     std::string index = ObjectProfileIndex(type);
@@ -470,7 +475,7 @@ Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::str
           return txn.IndexAdd(scope, index, to, unique);
         }));
   }
-  return OkStatus();
+  return CalcOnObjectsMoved(txn, scope, from, to);
 }
 
 Result<ObjectStats> CountObjects(store::Txn& txn, const RequestContext& ctx,

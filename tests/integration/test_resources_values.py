@@ -1,4 +1,5 @@
-"""Calculated attribute values of a profile, computed from its stored objects, through boto3."""
+"""Calculated attribute values of a profile, from objects stored before the definitions
+(UseHistoricalData), through boto3; test_calculated_attributes.py covers the rest."""
 
 import json
 import unittest
@@ -34,6 +35,8 @@ class CalculatedAttributeValueTest(ServerTestCase):
         self.other = self.create_profile(self.domain, FirstName="Bob")
 
     def define(self, name, statistic, expression="{Order.total}", attrs=("total",), **kw):
+        # The orders were put before the definitions: they count with UseHistoricalData only.
+        kw.setdefault("UseHistoricalData", True)
         self.client.create_calculated_attribute_definition(
             DomainName=self.domain, CalculatedAttributeName=name, Statistic=statistic,
             AttributeDetails={"Attributes": [{"Name": a} for a in attrs],
