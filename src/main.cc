@@ -10,11 +10,13 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/errors.h"
 #include "api/extensions.h"
 #include "api/model.h"
+#include "api/ops_endpoints.h"
 #include "api/pipeline.h"
 #include "auth/authenticator.h"
 #include "auth/loopback.h"
@@ -32,6 +34,7 @@
 #include "service/destinations.h"
 #include "service/profile_import_export.h"
 #include "service/registry.h"
+#include "snapshot/snapshot.h"
 #include "store/sqlite/sqlite_store.h"
 #ifdef PROFILED_WITH_POSTGRES
 #include "store/postgres/postgres_store.h"
@@ -57,6 +60,9 @@ struct ServeFlags {
   std::string s3_endpoint;
   std::string kinesis_endpoint;
   std::string log_level = "info";
+  std::string log_format = "text";  // or json: one JSON object a line
+  std::string metrics = "on";       // /metrics (api/ops_endpoints.h)
+  std::string metrics_listen;       // host:port: /metrics on a listener of its own
   std::string account_id = "123456789012";
   std::string credentials;  // AWS shared-credentials file; empty: open loopback mode
   int io_threads = 2;
@@ -107,9 +113,22 @@ Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bu
 #endif
   }
   const std::string store = EmbeddedStoreKind(flags);
-  if (store != "sqlite" && store != "rocksdb") {
+  if (store == "memory") {
+#ifdef PROFILED_WITH_ROCKSDB
+    // The RocksDB store on an in-memory Env: same code, same semantics, no file (and --data-dir
+    // is not even created).
+    store::rocks::RocksdbOptions options;
+    options.path = "/profiled-memory";
+    options.in_memory = true;
+    return store::rocks::OpenRocksdbStore(options);
+#else
     return Error::BadRequest(
-        "--store must be 'auto', 'sqlite', 'rocksdb' or a postgresql:// URL, not '" + store + "'");
+        "this build of profiled has no RocksDB store, which --store memory is");
+#endif
+  }
+  if (store != "sqlite" && store != "rocksdb") {
+    return Error::BadRequest("--store must be 'auto', 'sqlite', 'rocksdb', 'memory' or a " +
+                             std::string("postgresql:// URL, not '") + store + "'");
   }
   std::error_code ec;
   std::filesystem::create_directories(flags.data_dir, ec);
@@ -138,6 +157,7 @@ int Serve(const ServeFlags& flags) {
     return 2;
   }
   log::SetLevel(level);
+  log::SetFormat(flags.log_format == "json" ? log::Format::kJson : log::Format::kText);
 
   // Authentication first: refuse an unsafe configuration before touching the store, and start
   // the SIGHUP watcher before any other thread so that all of them inherit its signal mask.
@@ -205,6 +225,14 @@ int Serve(const ServeFlags& flags) {
   options.max_header_bytes = flags.max_header_bytes;
   options.max_connections = flags.max_connections;
   options.idle_timeout = std::chrono::seconds(flags.idle_timeout_seconds);
+  // /health, /ready and /metrics, unsigned, in front of the API; every API request is counted.
+  api::OpsOptions ops_options;
+  ops_options.metrics_on_api_listener = flags.metrics == "on" && flags.metrics_listen.empty();
+  ops_options.accounts = {flags.account_id};
+  api::OpsEndpoints ops(**store, ops_options);
+  options.front = [&ops](const HttpRequest& request, const http::Handler& next) {
+    return ops.Serve(request, next);
+  };
   if (flags.io_thread_reads == "on" ||
       (flags.io_thread_reads == "auto" && !IsPostgresUrl(flags.store))) {
     options.run_on_io_thread = [&pipeline](const HttpRequest& request) {
@@ -231,7 +259,37 @@ int Serve(const ServeFlags& flags) {
   // Scripts and tests read this line to learn the port when --listen ends in :0.
   std::fprintf(stdout, "listening port=%d\n", (*server)->port());
   std::fflush(stdout);
+  std::unique_ptr<http::Server> metrics_server;
+  std::thread metrics_thread;
+  if (flags.metrics == "on" && !flags.metrics_listen.empty()) {
+    http::ServerOptions metrics_options;
+    metrics_options.listen = flags.metrics_listen;
+    metrics_options.io_threads = 1;
+    metrics_options.worker_threads = 1;
+    metrics_options.handle_signals = false;
+    auto created = http::CreateServer(
+        metrics_options, [&ops](const HttpRequest& request) { return ops.ServeOpsOnly(request); },
+        [](const Error& error) { return api::ErrorResponse(error, NewUuid()); });
+    if (!created.ok()) {
+      std::fprintf(stderr, "profiled: cannot listen on --metrics-listen %s: %s\n",
+                   flags.metrics_listen.c_str(), created.error().message().c_str());
+      return 1;
+    }
+    metrics_server = std::move(*created);
+    log::Info("metrics on port " + std::to_string(metrics_server->port()));
+    std::fprintf(stdout, "metrics port=%d\n", metrics_server->port());
+    std::fflush(stdout);
+    metrics_thread = std::thread([&metrics_server] { metrics_server->Run(); });
+  }
+  ops.SetConnectionCounter([&server, &metrics_server] {
+    return (*server)->open_connections() +
+           (metrics_server ? metrics_server->open_connections() : 0);
+  });
   (*server)->Run();
+  if (metrics_server) {
+    metrics_server->Stop();
+    metrics_thread.join();
+  }
   // Tasks may call the registry's handlers: stop them before the registry goes.
   background.Stop();
   log::Info("stopped");
@@ -283,6 +341,72 @@ int Transfer(const ServeFlags& flags, const TransferFlags& transfer, bool import
   return 0;
 }
 
+// `profiled snapshot save|load FILE` (snapshot/snapshot.h). Save reads one consistent state
+// while a server may be running on the same store: a RocksDB directory is opened as a read-only
+// secondary instance (the server holds its lock); SQLite's WAL and PostgreSQL's REPEATABLE READ
+// let a reader beside the server as they are.
+int SnapshotCommand(const ServeFlags& flags, const std::string& file, bool save) {
+  if (flags.store == "memory") {
+    std::fprintf(stderr, "profiled snapshot: --store memory lives inside one server process\n");
+    return 2;
+  }
+  Result<std::unique_ptr<store::Store>> store = Error::Internal("unopened");
+  std::string secondary;
+  if (save && !IsPostgresUrl(flags.store) && !std::filesystem::exists(flags.data_dir)) {
+    std::fprintf(stderr, "profiled snapshot save: no data directory %s\n", flags.data_dir.c_str());
+    return 1;
+  }
+#ifdef PROFILED_WITH_ROCKSDB
+  if (save && !IsPostgresUrl(flags.store) && EmbeddedStoreKind(flags) == "rocksdb") {
+    char dir[] = "/tmp/profiled-snapshot.XXXXXX";
+    if (!mkdtemp(dir)) {
+      std::perror("profiled snapshot save: mkdtemp");
+      return 1;
+    }
+    secondary = dir;
+    store::rocks::RocksdbOptions options;
+    options.path = (std::filesystem::path(flags.data_dir) / "profiled.rocksdb").string();
+    options.secondary_path = secondary;
+    store = store::rocks::OpenRocksdbStore(options);
+  }
+#endif
+  if (secondary.empty()) store = OpenStore(flags, /*bulk=*/!save);
+  if (!store.ok()) {
+    std::fprintf(stderr, "profiled: cannot open store: %s\n", store.error().message().c_str());
+    if (!secondary.empty()) std::filesystem::remove_all(secondary);
+    return 1;
+  }
+  auto started = std::chrono::steady_clock::now();
+  Result<snapshot::Counts> counts = Error::Internal("unrun");
+  if (save) {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      std::fprintf(stderr, "profiled snapshot save: cannot write %s\n", file.c_str());
+      return 1;
+    }
+    counts = snapshot::Save(**store, out);
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::fprintf(stderr, "profiled snapshot load: cannot read %s\n", file.c_str());
+      return 1;
+    }
+    counts = snapshot::Load(**store, in);
+  }
+  store->reset();  // a bulk load is compacted here, inside the time reported
+  if (!secondary.empty()) std::filesystem::remove_all(secondary);
+  if (!counts.ok()) {
+    std::fprintf(stderr, "profiled snapshot %s: %s\n", save ? "save" : "load",
+                 counts.error().message().c_str());
+    return 1;
+  }
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  std::fprintf(stderr, "%s %lld documents and %lld index rows in %.2f s\n",
+               save ? "saved" : "loaded", static_cast<long long>(counts->documents),
+               static_cast<long long>(counts->index_rows), took.count());
+  return 0;
+}
+
 }  // namespace
 }  // namespace profiled
 
@@ -321,6 +445,18 @@ int main(int argc, char** argv) {
   serve->add_option("--log-level", flags.log_level, "debug, info, warn, error or off")
       ->envname("PROFILED_LOG_LEVEL")
       ->capture_default_str();
+  serve->add_option("--log-format", flags.log_format, "text, or json (one object a line)")
+      ->envname("PROFILED_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  serve->add_option("--metrics", flags.metrics, "Serve /metrics (Prometheus): on or off")
+      ->envname("PROFILED_METRICS")
+      ->check(CLI::IsMember({"on", "off"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--metrics-listen", flags.metrics_listen,
+                   "host:port of a listener of its own for /metrics (then not on --listen)")
+      ->envname("PROFILED_METRICS_LISTEN");
   serve
       ->add_option("--account-id", flags.account_id,
                    "Account of requests when no credentials file is used")
@@ -396,7 +532,26 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(size_t{1}, size_t{100000}))
       ->capture_default_str();
 
+  CLI::App* snapshot = app.add_subcommand(
+      "snapshot", "Save a whole store to a file, or load one into an empty store");
+  snapshot->require_subcommand(1);
+  std::string snapshot_file;
+  CLI::App* snapshot_save =
+      snapshot->add_subcommand("save", "Write the store (consistent, while a server runs) to FILE");
+  CLI::App* snapshot_load =
+      snapshot->add_subcommand("load", "Fill an empty data directory or database from FILE");
+  for (CLI::App* sub : {snapshot_save, snapshot_load}) {
+    sub->add_option("--data-dir", flags.data_dir)
+        ->envname("PROFILED_DATA_DIR")
+        ->capture_default_str();
+    sub->add_option("--store", flags.store)->envname("PROFILED_STORE")->capture_default_str();
+    sub->add_option("file", snapshot_file, "The snapshot file (zstd)")->required();
+  }
+
   CLI11_PARSE(app, argc, argv);
+  if (snapshot->parsed()) {
+    return profiled::SnapshotCommand(flags, snapshot_file, snapshot_save->parsed());
+  }
   if (version->parsed()) {
     std::printf("profiled %s (Customer Profiles API 2020-08-15)\n", PROFILED_VERSION);
     return 0;

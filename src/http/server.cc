@@ -217,6 +217,7 @@ class ServerImpl final : public Server {
   }
 
   int port() const override { return port_; }
+  size_t open_connections() const override { return connections_.load(std::memory_order_relaxed); }
 
   void Run() override {
     std::optional<asio::signal_set> signals;
@@ -505,7 +506,8 @@ void Session::RunHandler() {
 
 void Session::CallHandler() {
   try {
-    response_ = server_->handler()(request_);
+    const auto& front = server_->options().front;
+    response_ = front ? front(request_, server_->handler()) : server_->handler()(request_);
   } catch (const std::exception& e) {
     log::Error(std::string("http: handler threw: ") + e.what());
     response_ = server_->on_error()(Error::Internal("An internal error occurred"));
@@ -607,6 +609,17 @@ void Session::LogAccess() {
   char buf[32];
   int n = std::snprintf(buf, sizeof buf, " ms=%.2f", ms);
   line.append(buf, static_cast<size_t>(n > 0 ? n : 0));
+  if (log::GetFormat() == log::Format::kJson) {
+    std::string status = std::to_string(response_.status);
+    std::string_view millis(buf + 4, static_cast<size_t>(n > 4 ? n - 4 : 0));  // past " ms="
+    log::WriteFields(log::Level::kInfo, "access",
+                     {{"method", request_.method},
+                      {"path", target},
+                      {"op", response_.operation.empty() ? "-" : response_.operation},
+                      {"status", status},
+                      {"ms", millis}});
+    return;
+  }
   log::Info(line);
 }
 

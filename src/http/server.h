@@ -15,6 +15,8 @@
 
 namespace profiled::http {
 
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   int io_threads = 2;                     // sockets and parsing
@@ -38,9 +40,10 @@ struct ServerOptions {
   // work. It must be cheap, and such handlers must not wait long (they hold up the io thread's
   // other connections). Unset: every request goes to a worker.
   std::function<bool(const HttpRequest&)> run_on_io_thread;
+  // Called instead of the handler, with the handler to call (or not): what runs in front of the
+  // API for every request (api/ops_endpoints.h: /health, /ready, /metrics, request counters).
+  std::function<HttpResponse(const HttpRequest&, const Handler&)> front;
 };
-
-using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
 // Renders a failure the server finds itself, before or instead of the handler: kBadRequest (a
 // malformed request), kPayloadTooLarge (body over max_body_bytes), kHeadersTooLarge (request line
@@ -58,6 +61,8 @@ class Server {
   virtual void Run() = 0;
   // Thread-safe; makes Run() return after draining.
   virtual void Stop() = 0;
+  // Connections open now (for /metrics). Thread-safe.
+  virtual size_t open_connections() const = 0;
 };
 
 // Binds the listening socket (so errors surface before Run) and returns the server. Both

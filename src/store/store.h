@@ -13,6 +13,7 @@
 // Account-level resources (domains, tags) use domain == "" as their scope.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -34,6 +35,18 @@ struct Document {
   std::string id;
   std::string body;
 };
+
+// One stored row as Txn::ForEachRow walks them (`profiled snapshot`, docs/operations.md).
+struct Row {
+  enum class Table { kDocument, kIndex };
+  Table table = Table::kDocument;
+  std::string_view account;
+  std::string_view domain;
+  std::string_view name;   // a document's kind, an index row's name
+  std::string_view key;    // a document's id, an index row's value
+  std::string_view value;  // a document's body, an index row's ref
+};
+using RowFn = std::function<Status(const Row&)>;
 
 // A transaction's view of the store. Obtained only inside Store::Write/Read; never kept.
 // Reads see the transaction's own writes. Errors are kInternal/kUnavailable (the store failed) or
@@ -106,6 +119,27 @@ class Txn {
   // Removes every document and index row of the scope (a whole domain).
   // REQUIRES: a Write transaction and scope.domain != "".
   virtual Status DeleteScope(Scope scope) = 0;
+
+  // Calls fn for every document of the whole store (every account and domain), then for every
+  // index row, each table in key order; stops at fn's first error and returns it. The row's
+  // views are valid during the call only. For snapshots: in a Read transaction it sees one
+  // consistent state. REQUIRES: a Read transaction.
+  virtual Status ForEachRow(const RowFn& fn) = 0;
+};
+
+// What /metrics reports of a store (api/ops_endpoints.h): counters a store keeps with relaxed
+// atomic increments (store/store_counters.h), never under a lock of its own.
+struct StoreStats {
+  // Upper bounds of the commit-batch histogram: how many Write functions one commit carried.
+  static constexpr std::array<int64_t, 9> kBatchBounds = {1, 2, 4, 8, 16, 32, 64, 128, 256};
+  int64_t write_transactions = 0;  // Write calls answered (whatever their outcome)
+  int64_t read_transactions = 0;   // Read calls answered
+  int64_t commits = 0;             // commits to the database (a group commit counts once)
+  // commits whose batch held <= kBatchBounds[i] functions (not cumulative); the last slot: more.
+  std::array<int64_t, kBatchBounds.size() + 1> batch_counts{};
+  int64_t batched_transactions = 0;  // the sum of the batch sizes
+  int64_t wal_bytes = -1;            // the write-ahead log's size; -1: not known
+  int64_t data_bytes = -1;           // the database's size on disk (or in memory); -1: not known
 };
 
 // The transaction body. Return an error to roll back everything it wrote.
@@ -145,6 +179,9 @@ class Store {
 
   // A short description for logs ("sqlite:/path/profiled.db").
   virtual std::string Describe() const = 0;
+
+  // Counters and sizes for /metrics. Cheap enough to call on every scrape.
+  virtual StoreStats Stats() const { return {}; }
 };
 
 }  // namespace profiled::store

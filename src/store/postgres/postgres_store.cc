@@ -23,6 +23,7 @@
 #include "store/postgres/key_range.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_schema.h"
+#include "store/store_counters.h"
 
 namespace profiled::store::postgres {
 namespace {
@@ -95,6 +96,19 @@ const std::vector<StatementDef>& Statements() {
        "AND value > $4 ORDER BY value LIMIT $5"},
       {"del_scope_docs", "DELETE FROM docs WHERE account=$1 AND domain=$2"},
       {"del_scope_idx", "DELETE FROM idx WHERE account=$1 AND domain=$2"},
+      // ForEachRow: each table in pages, in primary-key order (keyset pagination).
+      {"all_docs_first",
+       "SELECT account, domain, kind, id, body FROM docs ORDER BY account, domain, kind, id "
+       "LIMIT $1"},
+      {"all_docs_after",
+       "SELECT account, domain, kind, id, body FROM docs WHERE (account, domain, kind, id) > "
+       "($1, $2, $3, $4) ORDER BY account, domain, kind, id LIMIT $5"},
+      {"all_idx_first",
+       "SELECT account, domain, name, value, ref FROM idx ORDER BY account, domain, name, value, "
+       "ref LIMIT $1"},
+      {"all_idx_after",
+       "SELECT account, domain, name, value, ref FROM idx WHERE (account, domain, name, value, "
+       "ref) > ($1, $2, $3, $4, $5) ORDER BY account, domain, name, value, ref LIMIT $6"},
   };
   return kStatements;
 }
@@ -254,6 +268,42 @@ class PgTxn final : public Txn {
     return OkStatus();
   }
 
+  Status ForEachRow(const RowFn& fn) override {
+    if (write_) return Error::Internal("ForEachRow in a write transaction");
+    constexpr int64_t kPage = 5000;
+    for (bool docs : {true, false}) {
+      Row row;
+      row.table = docs ? Row::Table::kDocument : Row::Table::kIndex;
+      // The last row of the previous page, the next page's lower bound.
+      std::string last[5];
+      bool first = true;
+      while (true) {
+        ExecOutcome out;
+        if (first) {
+          out = Exec(docs ? "all_docs_first" : "all_idx_first", {kPage});
+        } else if (docs) {
+          out = Exec("all_docs_after", {last[0], last[1], last[2], last[3], kPage});
+        } else {
+          out = Exec("all_idx_after", {last[0], last[1], last[2], last[3], last[4], kPage});
+        }
+        if (!out.ok()) return *out.error;
+        first = false;
+        const int rows = PQntuples(out.result.get());
+        for (int i = 0; i < rows; ++i) {
+          row.account = Value(out.result, i, 0);
+          row.domain = Value(out.result, i, 1);
+          row.name = Value(out.result, i, 2);
+          row.key = Value(out.result, i, 3);
+          row.value = Value(out.result, i, 4);
+          RETURN_IF_ERROR(fn(row));
+        }
+        if (rows < kPage) break;
+        for (int c = 0; c < 5; ++c) last[c] = std::string(Value(out.result, rows - 1, c));
+      }
+    }
+    return OkStatus();
+  }
+
  private:
   ExecOutcome Exec(const char* name, std::initializer_list<Param> params) {
     if (failure_) {
@@ -387,9 +437,17 @@ class PostgresStore final : public Store {
 
   ~PostgresStore() override = default;
 
-  Status Write(const TxnFn& fn) override { return Run(fn, /*write=*/true); }
-  Status Read(const TxnFn& fn) override { return Run(fn, /*write=*/false); }
+  Status Write(const TxnFn& fn) override {
+    counters_.CountWrite();
+    return Run(fn, /*write=*/true);
+  }
+  Status Read(const TxnFn& fn) override {
+    counters_.CountRead();
+    return Run(fn, /*write=*/false);
+  }
   std::string Describe() const override { return description_; }
+  // No group commit here: each Write that commits is a batch of one. Sizes are the server's.
+  StoreStats Stats() const override { return counters_.Snapshot(); }
 
  private:
   Status Run(const TxnFn& fn, bool write) {
@@ -453,6 +511,7 @@ class PostgresStore final : public Store {
       return Error::Internal(std::string("postgres: COMMIT answered ") +
                              PQcmdStatus(commit.result.get()));
     }
+    counters_.CountCommit(1);
     return OkStatus();
   }
 
@@ -585,6 +644,7 @@ class PostgresStore final : public Store {
   const std::vector<std::string> keywords_;
   const std::vector<std::string> values_;
   const std::string description_;
+  StoreCounters counters_;
 
   // A caller waiting in Acquire; its members are guarded by the pool's mu_.
   struct Waiter {

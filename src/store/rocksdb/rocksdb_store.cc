@@ -16,6 +16,7 @@
 #include "store/rocksdb/rocksdb_store.h"
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <algorithm>
@@ -32,6 +33,7 @@
 #include "store/rocksdb/db_options.h"
 #include "store/rocksdb/keys.h"
 #include "store/rocksdb/rocksdb_txn.h"
+#include "store/store_counters.h"
 
 namespace profiled::store::rocks {
 
@@ -45,8 +47,10 @@ constexpr int kConflictRetries = 5;
 
 class RocksStore final : public Store {
  public:
-  RocksStore(RocksdbOptions options, std::unique_ptr<rocksdb::DB> db)
+  RocksStore(RocksdbOptions options, std::unique_ptr<rocksdb::Env> env,
+             std::unique_ptr<rocksdb::DB> db)
       : options_(std::move(options)),
+        env_(std::move(env)),
         db_(std::move(db)),
         batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {
     write_options_.sync = options_.sync;
@@ -82,15 +86,21 @@ class RocksStore final : public Store {
       queue_.push_back(std::move(request));
     }
     queue_cv_.notify_one();
-    return done.get();
+    Status status = done.get();
+    counters_.CountWrite();
+    return status;
   }
 
   Status Read(const TxnFn& fn) override {
+    counters_.CountRead();
     for (int attempt = 0;; ++attempt) {
-      const rocksdb::Snapshot* snapshot = db_->GetSnapshot();
+      // A secondary instance has no snapshots, and needs none: it changes only when told to
+      // catch up with the primary, which it is once, at open.
+      const rocksdb::Snapshot* snapshot =
+          options_.secondary_path.empty() ? db_->GetSnapshot() : nullptr;
       RocksTxn txn(*db_, snapshot);
       Status status = CallTxnFn(fn, txn);
-      db_->ReleaseSnapshot(snapshot);
+      if (snapshot != nullptr) db_->ReleaseSnapshot(snapshot);
       if (!status.ok() && status.error().code() == ErrorCode::kConflict &&
           attempt < kConflictRetries) {
         continue;
@@ -99,7 +109,23 @@ class RocksStore final : public Store {
     }
   }
 
-  std::string Describe() const override { return "rocksdb:" + options_.path; }
+  std::string Describe() const override {
+    return (options_.in_memory ? "rocksdb-memory:" : "rocksdb:") + options_.path;
+  }
+
+  StoreStats Stats() const override {
+    StoreStats stats = counters_.Snapshot();
+    uint64_t sst = 0;
+    if (db_->GetIntProperty("rocksdb.total-sst-files-size", &sst)) {
+      stats.data_bytes = static_cast<int64_t>(sst);
+    }
+    rocksdb::VectorLogPtr wal_files;
+    if (db_->GetSortedWalFiles(wal_files).ok()) {
+      stats.wal_bytes = 0;
+      for (const auto& f : wal_files) stats.wal_bytes += static_cast<int64_t>(f->SizeFileBytes());
+    }
+    return stats;
+  }
 
  private:
   // The writer owns the promise, so the shared state outlives set_value even when the caller
@@ -139,6 +165,7 @@ class RocksStore final : public Store {
     rocksdb::Status s = SortedBatch(&sorted_);
     if (s.ok()) s = db_->Write(write_options_, &sorted_);
     if (!s.ok()) return FailGroup(group, RocksError(s, "commit"));
+    counters_.CountCommit(group.size());
   }
 
   // The group's writes in key order, the last write of each key only (the batch's index keeps
@@ -190,6 +217,7 @@ class RocksStore final : public Store {
   }
 
   const RocksdbOptions options_;
+  std::unique_ptr<rocksdb::Env> env_;  // the in-memory Env, or null; outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions write_options_;
   rocksdb::WriteBatchWithIndex batch_;  // writer thread only
@@ -200,6 +228,7 @@ class RocksStore final : public Store {
   std::deque<Request> queue_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread writer_thread_;
+  StoreCounters counters_;
 };
 
 // Records the schema version in a new database; refuses a newer one.
@@ -232,12 +261,32 @@ Status CheckSchemaVersion(rocksdb::DB& db) {
 
 Result<std::unique_ptr<Store>> OpenRocksdbStore(const RocksdbOptions& options) {
   if (options.path.empty()) return Error::Internal("rocksdb: no database path");
+  rocksdb::Options db_options = MakeDbOptions(options);
+  std::unique_ptr<rocksdb::Env> env;
+  if (options.in_memory) {
+    env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+    db_options.env = env.get();
+  }
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(MakeDbOptions(options), options.path, &raw);
+  rocksdb::Status s;
+  const bool secondary = !options.secondary_path.empty();
+  if (secondary) {
+    db_options.create_if_missing = false;
+    db_options.max_open_files = -1;  // a secondary instance keeps every file open
+    s = rocksdb::DB::OpenAsSecondary(db_options, options.path, options.secondary_path, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, options.path, &raw);
+  }
   if (!s.ok()) return RocksError(s, "open " + options.path);
   std::unique_ptr<rocksdb::DB> db(raw);
-  RETURN_IF_ERROR(CheckSchemaVersion(*db));
-  return std::unique_ptr<Store>(std::make_unique<RocksStore>(options, std::move(db)));
+  if (secondary) {
+    s = db->TryCatchUpWithPrimary();
+    if (!s.ok()) return RocksError(s, "catch up with the primary");
+  } else {
+    RETURN_IF_ERROR(CheckSchemaVersion(*db));
+  }
+  return std::unique_ptr<Store>(
+      std::make_unique<RocksStore>(options, std::move(env), std::move(db)));
 }
 
 }  // namespace profiled::store::rocks

@@ -26,6 +26,13 @@ struct RocksdbOptions {
   // For `profiled import`: no compactions while loading, and larger memtables; the whole
   // database is compacted once when the store closes.
   bool bulk_load = false;
+  // `--store memory`: the same store on RocksDB's in-memory Env (NewMemEnv): no file is written,
+  // and everything is gone when the store closes. `path` only names the database inside it.
+  bool in_memory = false;
+  // `profiled snapshot save` beside a running server: a read-only secondary instance
+  // (DB::OpenAsSecondary), caught up with the primary once at open; it keeps its own info log in
+  // `secondary_path`. Its Writes fail.
+  std::string secondary_path;
 };
 
 // Refuses (kInternal) a database whose schema version is newer than this binary's.

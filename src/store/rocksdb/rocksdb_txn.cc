@@ -217,4 +217,41 @@ Status RocksTxn::DeleteScope(Scope scope) {
   return OkStatus();
 }
 
+// Decodes each key of the two tables (keys.h) back into its components.
+Status RocksTxn::ForEachRow(const RowFn& fn) {
+  if (batch_ != nullptr) return Error::Internal("ForEachRow in a write transaction");
+  Status result;
+  std::string account, domain, name, key;
+  for (char table : {keys::kDocTable, keys::kIndexTable}) {
+    const std::string lower(1, table);
+    RETURN_IF_ERROR(
+        ForEach(lower, keys::PrefixUpperBound(lower), [&](std::string_view k, std::string_view v) {
+          size_t pos = 1;
+          Row row;
+          bool ok = keys::ReadEscaped(k, &pos, &account) && keys::ReadEscaped(k, &pos, &domain) &&
+                    keys::ReadEscaped(k, &pos, &name);
+          if (ok && table == keys::kIndexTable) {
+            ok = keys::ReadEscaped(k, &pos, &key);
+            row.table = Row::Table::kIndex;
+            row.key = key;
+            row.value = k.substr(pos);
+          } else if (ok) {
+            row.key = k.substr(pos);
+            row.value = v;
+          }
+          if (!ok) {
+            result = Error::Internal("rocksdb: malformed key in table " + lower);
+            return false;
+          }
+          row.account = account;
+          row.domain = domain;
+          row.name = name;
+          result = fn(row);
+          return result.ok();
+        }));
+    RETURN_IF_ERROR(result);
+  }
+  return OkStatus();
+}
+
 }  // namespace profiled::store::rocks

@@ -32,6 +32,8 @@ enum class Sql : int {
   kIndexNextValue4,
   kScopeDeleteDocs2,
   kScopeDeleteIndex2,
+  kDocAll0,
+  kIndexAll0,
   kCount,
 };
 
@@ -85,6 +87,10 @@ inline constexpr std::array<const char*, kSqlCount> kSqlText = {
     "DELETE FROM docs WHERE account = ?1 AND domain = ?2",
     // kScopeDeleteIndex2
     "DELETE FROM idx WHERE account = ?1 AND domain = ?2",
+    // kDocAll0: the whole table, for snapshots
+    "SELECT account, domain, kind, id, body FROM docs ORDER BY account, domain, kind, id",
+    // kIndexAll0
+    "SELECT account, domain, name, value, ref FROM idx ORDER BY account, domain, name, value, ref",
 };
 
 constexpr bool EverySqlHasText() {

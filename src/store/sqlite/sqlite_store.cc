@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <filesystem>
 #include <future>
 #include <iterator>
 #include <thread>
@@ -42,6 +43,7 @@
 #include "store/sqlite/connection.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_txn.h"
+#include "store/store_counters.h"
 
 namespace profiled::store::sqlite {
 
@@ -209,10 +211,13 @@ class SqliteStore final : public Store {
       queue_.push_back(std::move(request));
     }
     queue_cv_.notify_one();
-    return done.get();
+    Status status = done.get();
+    counters_.CountWrite();
+    return status;
   }
 
   Status Read(const TxnFn& fn) override {
+    counters_.CountRead();
     Connection* conn = AcquireReader();
     Status status = RunRead(*conn, fn);
     ReleaseReader(conn);
@@ -220,6 +225,16 @@ class SqliteStore final : public Store {
   }
 
   std::string Describe() const override { return "sqlite:" + options_.path; }
+
+  StoreStats Stats() const override {
+    StoreStats stats = counters_.Snapshot();
+    std::error_code ec;
+    auto size = std::filesystem::file_size(options_.path, ec);
+    if (!ec) stats.data_bytes = static_cast<int64_t>(size);
+    size = std::filesystem::file_size(options_.path + "-wal", ec);
+    stats.wal_bytes = ec ? 0 : static_cast<int64_t>(size);
+    return stats;
+  }
 
  private:
   // The writer owns the promise, so the shared state outlives set_value even when the caller
@@ -306,6 +321,7 @@ class SqliteStore final : public Store {
     }
     Status commit = writer_->Run(Sql::kCommit0);
     if (!commit.ok()) return FailBatch(batch, commit);
+    counters_.CountCommit(batch.size());
   }
 
   // Runs one function in its own savepoint. Its own error goes to its caller only; the returned
@@ -371,6 +387,7 @@ class SqliteStore final : public Store {
   std::deque<Request> queue_ GUARDED_BY(mu_);
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread writer_thread_;
+  StoreCounters counters_;
 
   Mutex readers_mu_;
   std::condition_variable readers_cv_;

@@ -160,4 +160,24 @@ Status SqliteTxn::DeleteScope(Scope scope) {
   return run.Run();
 }
 
+Status SqliteTxn::ForEachRow(const RowFn& fn) {
+  if (writable_) return Error::Internal("ForEachRow in a write transaction");
+  for (Sql sql : {Sql::kDocAll0, Sql::kIndexAll0}) {
+    ASSIGN_OR_RETURN(StatementRun run, conn_.Use(sql));
+    Row row;
+    row.table = sql == Sql::kDocAll0 ? Row::Table::kDocument : Row::Table::kIndex;
+    while (true) {
+      ASSIGN_OR_RETURN(bool more, run.Step());
+      if (!more) break;
+      row.account = run.ColumnBytes(0);
+      row.domain = run.ColumnBytes(1);
+      row.name = run.ColumnBytes(2);
+      row.key = run.ColumnBytes(3);
+      row.value = run.ColumnBytes(4);
+      RETURN_IF_ERROR(fn(row));
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace profiled::store::sqlite

@@ -35,6 +35,7 @@ class SqliteTxn final : public Txn {
   Result<std::vector<std::string>> IndexValues(Scope scope, std::string_view name,
                                                std::string_view after_value, size_t limit) override;
   Status DeleteScope(Scope scope) override;
+  Status ForEachRow(const RowFn& fn) override;
 
  private:
   Status RequireWritable() const;
