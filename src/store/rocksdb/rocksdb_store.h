@@ -32,7 +32,7 @@ struct RocksdbOptions {
   // `profiled snapshot save` beside a running server: a read-only secondary instance
   // (DB::OpenAsSecondary), caught up with the primary once at open; it keeps its own info log in
   // `secondary_path`. Its Writes fail.
-  std::string secondary_path;
+  std::string secondary_path = {};
 };
 
 // Refuses (kInternal) a database whose schema version is newer than this binary's.
