@@ -88,7 +88,9 @@ Result<HttpResponse> Exchange(
   tcp.expires_after(options.timeout);
   ioc.run_for(options.timeout + std::chrono::milliseconds(100));
   if (!done) {
-    if (failure) return Unreachable(endpoint, failed_step + " failed: " + failure.message());
+    if (failure && failure != beast::error::timeout) {
+      return Unreachable(endpoint, failed_step + " failed: " + failure.message());
+    }
     return Unreachable(endpoint,
                        "no response within " + std::to_string(options.timeout.count()) + " ms");
   }

@@ -9,6 +9,7 @@
 #include "common/hex.h"
 #include "common/ids.h"
 #include "service/common.h"
+#include "service/event_outbox.h"
 #include "service/history_record.h"
 #include "service/profile_ops.h"
 #include "service/profile_store.h"
@@ -215,8 +216,10 @@ Result<PreparedRecord> PrepareProfileHistory(const RequestContext& ctx, json::ob
                                                         now_seconds));
 }
 
-Status StorePreparedRecord(store::Txn& txn, store::Scope scope, const PreparedRecord& record) {
+Status StorePreparedRecord(store::Txn& txn, store::Scope scope, const PreparedRecord& record,
+                           const json::object* profile) {
   RETURN_IF_ERROR(txn.Put(scope, kHistoryRecordKind, record.id, record.body));
+  RETURN_IF_ERROR(RecordChangeEvents(txn, scope, record.body, profile));
   if (record.deletion) {
     // The profile document goes; its history stays reachable from this tombstone.
     json::object tombstone;
@@ -229,7 +232,7 @@ Status StorePreparedRecord(store::Txn& txn, store::Scope scope, const PreparedRe
 Status StoreHistoryRecord(store::Txn& txn, store::Scope scope, json::object& profile,
                           json::object record) {
   ASSIGN_OR_RETURN(PreparedRecord prepared, PrepareHistoryRecord(profile, std::move(record)));
-  return StorePreparedRecord(txn, scope, prepared);
+  return StorePreparedRecord(txn, scope, prepared, &profile);
 }
 
 Status AppendHistory(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
@@ -237,7 +240,7 @@ Status AppendHistory(store::Txn& txn, store::Scope scope, const RequestContext& 
                      double now_seconds) {
   ASSIGN_OR_RETURN(PreparedRecord prepared, PrepareProfileHistory(ctx, profile, action_type,
                                                                   std::move(content), now_seconds));
-  return StorePreparedRecord(txn, scope, prepared);
+  return StorePreparedRecord(txn, scope, prepared, &profile);
 }
 
 void RegisterHistoryOperations(Registry& registry, const ServiceEnv& env) {

@@ -67,8 +67,11 @@ Result<PreparedRecord> PrepareProfileHistory(const RequestContext& ctx,
                                              boost::json::object& profile,
                                              std::string_view action_type, std::string content,
                                              double now_seconds);
-// Writes a prepared record (and a deletion's tombstone). REQUIRES: a Write transaction.
-Status StorePreparedRecord(store::Txn& txn, store::Scope scope, const PreparedRecord& record);
+// Writes a prepared record (and a deletion's tombstone), and the change's event-stream records
+// when the domain has event streams (event_outbox.h; `profile`: the profile after the change, when
+// the caller has it). REQUIRES: a Write transaction.
+Status StorePreparedRecord(store::Txn& txn, store::Scope scope, const PreparedRecord& record,
+                           const boost::json::object* profile = nullptr);
 
 // PrepareHistoryRecord + StorePreparedRecord. REQUIRES: a Write transaction.
 Status StoreHistoryRecord(store::Txn& txn, store::Scope scope, boost::json::object& profile,

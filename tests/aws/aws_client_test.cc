@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <cstdlib>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "auth/credentials.h"
@@ -250,11 +252,11 @@ TEST(HttpClient, SlowServerTimesOut) {
   });
   HttpClient client(HttpClientOptions{300ms});
   HttpRequest request{"GET", "/", {{"Host", "x"}}, "", ""};
-  auto started = std::chrono::steady_clock::now();
   auto response = client.Send(*ParseEndpoint(slow.Url()), request);
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.error().code(), ErrorCode::kUnavailable);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 1400ms);
+  EXPECT_NE(response.error().message().find("no response within 300 ms"), std::string::npos)
+      << response.error().message();
 }
 
 TEST(S3Client, PutObjectIsASignedPathStylePut) {
@@ -369,6 +371,64 @@ TEST(KinesisClient, MissingStreamIsNotFound) {
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.error().code(), ErrorCode::kNotFound);
   EXPECT_NE(status.error().message().find("not found"), std::string::npos);
+}
+
+// ---- Against real servers ----------------------------------------------------------------------
+// Run by tests/integration/test_aws_clients.py, which starts s3rver and kinesalite, creates the
+// bucket and the stream, points these variables at them, and reads back with boto3 what these
+// tests wrote. Skipped when the variables are unset.
+
+std::optional<std::string> Env(const char* name) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return std::nullopt;
+  return std::string(v);
+}
+
+TEST(RealServers, S3PutGetList) {
+  auto endpoint = Env("PROFILED_TEST_S3_ENDPOINT");
+  auto bucket = Env("PROFILED_TEST_S3_BUCKET");
+  if (!endpoint || !bucket) GTEST_SKIP() << "PROFILED_TEST_S3_ENDPOINT is not set";
+  auto config = LoadAwsConfig("us-east-1", *endpoint, "");
+  ASSERT_TRUE(config.ok()) << config.error().message();
+  ASSERT_TRUE(config->credentials.has_value()) << "AWS_ACCESS_KEY_ID is not set";
+  FixedClock clock;
+  S3Client s3(*config, clock);
+  const std::string key = "snapshots/seg 1/part+ü.csv";
+  ASSERT_TRUE(s3.PutObject(*bucket, key, "ProfileId\nabc\n", "text/csv").ok());
+  auto body = s3.GetObject(*bucket, key);
+  ASSERT_TRUE(body.ok()) << body.error().message();
+  EXPECT_EQ(*body, "ProfileId\nabc\n");
+  auto keys = s3.ListObjects(*bucket, "snapshots/seg 1/");
+  ASSERT_TRUE(keys.ok()) << keys.error().message();
+  EXPECT_EQ(*keys, std::vector<std::string>{key});
+  auto missing = s3.GetObject(*bucket, "no/such/key");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  auto no_bucket = s3.PutObject("no-such-bucket-profiled", "k", "x", "");
+  ASSERT_FALSE(no_bucket.ok());
+  EXPECT_EQ(no_bucket.error().code(), ErrorCode::kNotFound);
+  EXPECT_NE(no_bucket.error().message().find("NoSuchBucket"), std::string::npos);
+}
+
+TEST(RealServers, KinesisPutRecordsAndDescribe) {
+  auto endpoint = Env("PROFILED_TEST_KINESIS_ENDPOINT");
+  auto arn = Env("PROFILED_TEST_KINESIS_STREAM_ARN");
+  if (!endpoint || !arn) GTEST_SKIP() << "PROFILED_TEST_KINESIS_ENDPOINT is not set";
+  auto config = LoadAwsConfig("us-east-1", "", *endpoint);
+  ASSERT_TRUE(config.ok()) << config.error().message();
+  ASSERT_TRUE(config->credentials.has_value());
+  FixedClock clock;
+  KinesisClient kinesis(*config, clock);
+  EXPECT_TRUE(kinesis.CheckStream(*arn).ok());
+  auto results = kinesis.PutRecords(
+      *arn, {{R"({"n":1})", "p1"}, {R"({"n":2})", "p2"}, {std::string("\0\xff", 2), "p1"}});
+  ASSERT_TRUE(results.ok()) << results.error().message();
+  ASSERT_EQ(results->size(), 3u);
+  for (const Status& s : *results) EXPECT_TRUE(s.ok());
+  const std::string missing = arn->substr(0, arn->rfind('/') + 1) + "no-such-stream";
+  Status status = kinesis.CheckStream(missing);
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.error().code(), ErrorCode::kNotFound);
 }
 
 }  // namespace

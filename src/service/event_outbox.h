@@ -1,0 +1,57 @@
+// File: event_outbox.h
+// The durable outbox of event streams (docs/events.md): every profile and object change of a
+// domain that has an event stream leaves, in the same transaction as the change, one record per
+// stream in AWS's event-stream shape, which event_delivery.h sends to the stream's Kinesis
+// destination. A change never reaches a stream without being committed, and a committed change
+// is never lost by a crash or an unreachable destination (up to the backlog bound).
+//
+// The hook is history.cc's StorePreparedRecord: every profile and object change already appends
+// a history record there, so the write paths need no call of their own. For a domain without
+// event streams the hook costs one point read of an absent key (kEventStreamsKind).
+//
+// Store layout (domain scope unless said):
+//   kEventStreamsKind   id kEventStreamsId           {"Streams": {name: Uri}}: which streams
+//                                                     the domain has (written with the streams)
+//   kEventOutboxKind    id "{stream}/{record id}"    a record waiting for delivery; trigger
+//                       id "{stream}/{record id}/t/{trigger}"  events sort right after theirs
+//   kTriggerInvocationsKind id "{trigger}/{ProfileId}"  recent invocation times
+//   (EventTriggerLimits) kEventStreamRegistryKind (system scope {"", ""})  id "{account}/{domain}":
+//   domains to drain
+// Record ids are history record ids: a profile's ids sort in write order, so draining in id order
+// keeps each profile's events in order.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace profiled::service {
+
+inline constexpr std::string_view kEventStreamsKind = "event_streams";
+inline constexpr std::string_view kEventStreamsId = "streams";
+inline constexpr std::string_view kEventOutboxKind = "event_outbox";
+inline constexpr std::string_view kTriggerInvocationsKind = "event_trigger_invocations";
+inline constexpr std::string_view kEventStreamRegistryKind = "event_stream_domains";
+// The scope of process-wide documents (the registry): no account, no domain.
+inline constexpr store::Scope kSystemScope{"", ""};
+
+// Called by StorePreparedRecord with the history record just stored (serialized) and, when the
+// caller has it, the profile after the change (for trigger segment filters and key actions).
+// Writes the outbox records of the domain's streams (none: returns after one read).
+// REQUIRES: a Write transaction.
+Status RecordChangeEvents(store::Txn& txn, store::Scope scope, std::string_view record_body,
+                          const boost::json::object* profile);
+
+// Keeps kEventStreamsKind and the registry in step with the domain's streams: called in the
+// transaction that creates (uri set) or deletes (uri empty) stream `name`. Deleting the last
+// stream of a domain also drops its outbox.
+Status SetDomainEventStream(store::Txn& txn, store::Scope scope, std::string_view name,
+                            std::string_view uri);
+
+// "2026-12-01T15:00:00Z" (or with ".123" milliseconds when `millis`), UTC.
+std::string IsoTimestamp(int64_t epoch_ms, bool millis = false);
+
+}  // namespace profiled::service
