@@ -435,8 +435,8 @@ void Session::Parse() {
     if (ec == bhttp::error::body_limit) {
       RespondError(Error(ErrorCode::kPayloadTooLarge,
                          "Request body of " + std::to_string(parser_->too_large_bytes()) +
-                             " bytes exceeds the limit of " +
-                             std::to_string(parser_->max_body()) + " bytes"));
+                             " bytes exceeds the limit of " + std::to_string(parser_->max_body()) +
+                             " bytes"));
       return;
     }
     if (ec == bhttp::error::header_limit) {
