@@ -17,6 +17,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "service/common.h"
+#include "service/destinations.h"
 #include "service/profile_patch.h"
 #include "service/profile_store.h"
 #include "service/resource_crud.h"
@@ -244,7 +245,8 @@ Result<json::object> CreateSegmentSnapshot(const ServiceEnv& env, const RequestC
     return Error::BadRequest(
         "DestinationUri is required (s3://bucket/prefix, or file:///absolute/dir locally)");
   }
-  RETURN_IF_ERROR(ValidateDestination(*destination));
+  ObjectStorage* s3 = env.destinations ? env.destinations->objects : nullptr;
+  RETURN_IF_ERROR(ValidateDestination(*destination, s3));
   json::object doc = PickMembers(in, {"DataFormat", "EncryptionKey", "RoleArn", "DestinationUri"});
   doc["SnapshotId"] = NewProfileId();
   doc["SegmentDefinitionName"] = name;
@@ -261,7 +263,9 @@ Result<json::object> CreateSegmentSnapshot(const ServiceEnv& env, const RequestC
   }));
   std::string object_name = id + (format == "CSV" ? ".csv" : ".jsonl");
   Status written = env.store->Read([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(auto sink, OpenSnapshotSink(*destination, object_name));
+    ASSIGN_OR_RETURN(auto sink,
+                     OpenSnapshotSink(*destination, object_name,
+                                      format == "CSV" ? "text/csv" : "application/x-ndjson", s3));
     SegmentEvaluator ev(txn, ctx, domain, env.clock->NowEpochSeconds());
     ASSIGN_OR_RETURN(const segment::Query* query, ev.Definition(name));
     RETURN_IF_ERROR(WriteSnapshot(ev, txn, DomainScope(ctx, domain), *query, format, *sink));

@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <system_error>
+#include <utility>
+
+#include "service/destinations.h"
 
 namespace profiled::service {
 namespace {
@@ -49,9 +52,39 @@ class FileSink final : public SnapshotSink {
   bool finished_ = false;
 };
 
+// Holds the object until Finish, then writes it with one PutObject: S3 objects appear whole.
+class S3Sink final : public SnapshotSink {
+ public:
+  S3Sink(ObjectStorage& s3, std::string bucket, std::string key, std::string content_type)
+      : s3_(s3),
+        bucket_(std::move(bucket)),
+        key_(std::move(key)),
+        content_type_(std::move(content_type)) {}
+
+  Status Append(std::string_view bytes) override {
+    body_.append(bytes);
+    return OkStatus();
+  }
+  Status Finish() override { return s3_.PutObject(bucket_, key_, body_, content_type_); }
+
+ private:
+  ObjectStorage& s3_;
+  std::string bucket_, key_, content_type_, body_;
+};
+
+// s3://bucket[/prefix] as (bucket, prefix); the bucket empty when the URI has none.
+std::pair<std::string, std::string> SplitS3(std::string_view uri) {
+  std::string_view rest = uri.substr(kS3Scheme.size());
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return {std::string(rest), ""};
+  std::string prefix(rest.substr(slash + 1));
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  return {std::string(rest.substr(0, slash)), prefix};
+}
+
 }  // namespace
 
-Status ValidateDestination(std::string_view uri) {
+Status ValidateDestination(std::string_view uri, const ObjectStorage* s3) {
   if (uri.starts_with(kFileScheme)) {
     std::string_view path = uri.substr(kFileScheme.size());
     if (path.empty() || path.front() != '/') {
@@ -62,17 +95,30 @@ Status ValidateDestination(std::string_view uri) {
     return OkStatus();
   }
   if (uri.starts_with(kS3Scheme)) {
-    return Error::BadRequest("DestinationUri " + std::string(uri) +
-                             ": s3:// destinations are not written by this build of Profiled yet; "
-                             "use a local directory, file:///absolute/dir");
+    if (SplitS3(uri).first.empty()) {
+      return Error::BadRequest("DestinationUri " + std::string(uri) +
+                               " names no bucket (s3://bucket/prefix)");
+    }
+    if (!s3) {
+      return Error::BadRequest("DestinationUri " + std::string(uri) +
+                               ": this process has no S3 client to write s3:// destinations");
+    }
+    return OkStatus();
   }
   return Error::BadRequest("DestinationUri " + std::string(uri) +
                            " must be s3://bucket/prefix or file:///absolute/dir");
 }
 
-Result<std::unique_ptr<SnapshotSink>> OpenSnapshotSink(std::string_view uri,
-                                                       std::string_view name) {
-  RETURN_IF_ERROR(ValidateDestination(uri));
+Result<std::unique_ptr<SnapshotSink>> OpenSnapshotSink(std::string_view uri, std::string_view name,
+                                                       std::string_view content_type,
+                                                       ObjectStorage* s3) {
+  RETURN_IF_ERROR(ValidateDestination(uri, s3));
+  if (uri.starts_with(kS3Scheme)) {
+    auto [bucket, prefix] = SplitS3(uri);
+    std::string key = prefix.empty() ? std::string(name) : prefix + "/" + std::string(name);
+    return std::unique_ptr<SnapshotSink>(std::make_unique<S3Sink>(
+        *s3, std::move(bucket), std::move(key), std::string(content_type)));
+  }
   std::filesystem::path dir(std::string(uri.substr(kFileScheme.size())));
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);

@@ -12,7 +12,12 @@ import tempfile
 import unittest
 
 import test_resources  # the Order type; the module, so its test classes do not run here
-from harness import ServerTestCase
+from harness import ServerTestCase, unique_name
+
+try:
+    import aws_servers  # s3rver, started from tests/js's npm packages
+except ImportError:  # a checkout without the S3 test servers' module
+    aws_servers = None
 
 
 def dim(profile_attributes):
@@ -179,6 +184,7 @@ class SegmentTest(ServerTestCase):
                 Object=json.dumps({"OrderId": oid, "email": "ann@example.com", "total": total}))
         self.client.create_calculated_attribute_definition(
             DomainName=self.domain, CalculatedAttributeName="spend", Statistic="SUM",
+            UseHistoricalData=True,  # the orders were put before the definition
             AttributeDetails={"Attributes": [{"Name": "total"}], "Expression": "{Order.total}"})
 
         def spend(op, value, **extra):
@@ -231,6 +237,80 @@ class SegmentTest(ServerTestCase):
         self.assertClientError(self.client.get_segment_snapshot, "ResourceNotFoundException",
                                404, None, DomainName=self.domain, SegmentDefinitionName="lees",
                                SnapshotId="0" * 32)
+
+
+class SegmentSnapshotS3Test(ServerTestCase):
+    """CreateSegmentSnapshot to s3://bucket/prefix: written through the S3 API of the endpoint
+    --s3-endpoint names (s3rver, which checks the SigV4 signature), read back with boto3."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s3 = None
+        if aws_servers and shutil.which("node") and \
+                os.path.exists(os.path.join(aws_servers.BIN, "s3rver")):
+            cls.s3 = aws_servers.S3rver().start()
+            cls.server_args = ("--s3-endpoint", cls.s3.endpoint)
+        cls.saved_env = {k: os.environ.get(k)
+                         for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+        os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"] = \
+            ("S3RVER", "S3RVER")  # s3rver's fixed key (it checks the signature)
+        try:
+            super().setUpClass()
+        finally:
+            for k, v in cls.saved_env.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            if cls.s3 is not None:
+                cls.s3.cleanup()
+
+    def setUp(self):
+        if aws_servers is None:
+            self.skipTest("tests/integration/aws_servers.py is missing")
+        aws_servers.require_node_servers(self)
+        self.domain = self.create_domain()
+        self.ann = self.create_profile(self.domain, FirstName="Ann", LastName="Lee",
+                                       Address={"City": "Paris"})
+        self.create_profile(self.domain, FirstName="Bo", LastName="Kim")
+        self.client.create_segment_definition(
+            DomainName=self.domain, SegmentDefinitionName="lees", DisplayName="lees",
+            SegmentGroups=dim({"LastName": {"DimensionType": "INCLUSIVE", "Values": ["Lee"]}}))
+        self.bucket = unique_name("bucket").lower().replace("_", "-")[:40]
+        self.s3.client().create_bucket(Bucket=self.bucket)
+
+    def snapshot(self, fmt, uri):
+        sid = self.client.create_segment_snapshot(
+            DomainName=self.domain, SegmentDefinitionName="lees", DataFormat=fmt,
+            DestinationUri=uri)["SnapshotId"]
+        return sid, self.client.get_segment_snapshot(
+            DomainName=self.domain, SegmentDefinitionName="lees", SnapshotId=sid)
+
+    def test_csv_and_jsonl_objects_under_the_prefix(self):
+        for fmt in ("CSV", "JSONL"):
+            sid, got = self.snapshot(fmt, f"s3://{self.bucket}/exports/lees/")
+            self.assertEqual(got["Status"], "COMPLETED", got)
+            key = f"exports/lees/{sid}.{fmt.lower()}"
+            body = self.s3.client().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+            text = body.decode("utf-8")
+            if fmt == "CSV":
+                rows = list(csv.DictReader(io.StringIO(text)))
+                self.assertEqual([(r["ProfileId"], r["Address.City"]) for r in rows],
+                                 [(self.ann, "Paris")])
+            else:
+                self.assertEqual([json.loads(x)["ProfileId"] for x in text.splitlines()],
+                                 [self.ann])
+
+    def test_a_missing_bucket_fails_the_snapshot_with_the_reason(self):
+        sid, got = self.snapshot("CSV", "s3://no-such-bucket-here/x")
+        self.assertEqual(got["Status"], "FAILED", got)
+        self.assertIn("no-such-bucket-here", got.get("StatusMessage", ""))
 
 
 if __name__ == "__main__":

@@ -356,8 +356,8 @@ TEST_F(SegmentServiceTest, CalculatedAttributeDimensionsWithOverrides) {
   }
   Ok("CreateCalculatedAttributeDefinition",
      R"({"DomainName": "d", "CalculatedAttributeName": "spend",
-      "Statistic": "SUM", "AttributeDetails": {"Attributes": [{"Name": "total"}],
-      "Expression": "{Order.total}"}})");
+      "Statistic": "SUM", "UseHistoricalData": true,
+      "AttributeDetails": {"Attributes": [{"Name": "total"}], "Expression": "{Order.total}"}})");
   auto spend = [](std::string_view type, std::string_view value, std::string_view over = "") {
     return R"({"Groups": [{"Dimensions": [{"CalculatedAttributes": {"spend": {"DimensionType": ")" +
            std::string(type) + R"(", "Values": [")" + std::string(value) + R"("])" +
@@ -486,6 +486,13 @@ TEST_F(SegmentServiceTest, SnapshotRequestsAreChecked) {
   r = create("CSV", "http://x/y");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kBadRequest);
+  // s3:// goes through the process's S3 client; these tests have none.
+  r = create("CSV", "s3://bucket/prefix");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("no S3 client"), std::string::npos);
+  r = create("CSV", "s3:///prefix");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("names no bucket"), std::string::npos);
   r = create("CSV", dir, "missing");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
