@@ -203,7 +203,8 @@ class MergeTest(ServerTestCase):
 
 
 class GetMatchesTest(ServerTestCase):
-    """Profiled runs no Identity Resolution Job: an enabled domain has no matches yet."""
+    """Before its first identity-resolution job completes, an enabled domain has no matches yet
+    (test_ml_matching.py runs jobs)."""
 
     def test_enabled_domain_has_no_matches_yet(self):
         d = self.create_domain(Matching={"Enabled": True})

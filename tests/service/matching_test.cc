@@ -1,5 +1,6 @@
-// GetMatches on a real SQLite store: no matches yet when Matching is enabled, BadRequest when it
-// is not, NotFound for an unknown domain, and no token accepted (none is ever issued).
+// GetMatches before any identity-resolution job has completed (ml_jobs_service_test.cc covers
+// the matches a job finds): no matches yet when Matching is enabled, BadRequest when it is not,
+// NotFound for an unknown domain, and no token accepted (none is issued without matches).
 #include "service/matching.h"
 
 #include "service/service_fixture.h"
