@@ -43,9 +43,10 @@ Status PrepareEventStream(store::Txn&, const RequestContext& ctx, std::string_vi
 // State and destination status are what the delivery last found ("_Delivery", written by
 // event_delivery.cc); a stream nothing was sent to yet is RUNNING and HEALTHY.
 void DeriveEventStream(json::object& view) {
-  const json::object* delivery = GetObject(view, "_Delivery");
-  json::object none;
-  if (delivery == nullptr) delivery = &none;
+  // A copy: inserting into `view` below may rehash it and move what a pointer into it points to.
+  const json::object* stored = GetObject(view, "_Delivery");
+  const json::object delivery_copy = stored ? *stored : json::object();
+  const json::object* delivery = &delivery_copy;
   view["State"] = GetStringOr(*delivery, "State", "RUNNING");
   if (const json::value* since = delivery->if_contains("StoppedSince")) {
     view["StoppedSince"] = *since;
