@@ -247,8 +247,10 @@ Result<std::set<std::string>> SegmentEvaluator::Candidates(const Probe& probe) {
   for (const auto& [index, values] : probe.values) {
     for (const auto& v : values) RETURN_IF_ERROR(take(index, v));
   }
-  for (const auto& [index, prefixes] : probe.prefixes) {
-    for (const auto& prefix : prefixes) {
+  for (const auto& entry : probe.prefixes) {
+    // Not a structured binding: clang (the fuzz build) cannot capture one in the lambda below.
+    const auto& index = entry.first;
+    for (const auto& prefix : entry.second) {
       RETURN_IF_ERROR(take(index, prefix));
       // Index values sort bytewise, so those starting with the prefix follow it, together.
       RETURN_IF_ERROR(ForEachIndexValue(txn_, scope, index, prefix,
