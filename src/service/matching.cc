@@ -29,4 +29,17 @@ void RegisterMatchingOperations(Registry& registry, const ServiceEnv& env) {
   RegisterIdentityResolutionOperations(registry, env);
 }
 
+Result<std::vector<std::string>> ProfilesOfSimilarSearch(store::Txn& txn, store::Scope scope,
+                                                         const std::string& key,
+                                                         const std::string& value, size_t limit) {
+  std::string index =
+      std::string(kKeyIndexPrefix) + (key == "ProfileId" ? std::string("_profileId") : key);
+  ASSIGN_OR_RETURN(auto ids, txn.IndexLookup(scope, index, value, "", limit));
+  if (ids.empty()) {
+    return Error::NotFound("No profile has " + key + " " + value + " in domain " +
+                           std::string(scope.domain));
+  }
+  return ids;
+}
+
 }  // namespace profiled::service

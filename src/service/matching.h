@@ -7,6 +7,8 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <string>
+#include <vector>
 
 #include "service/registry.h"
 #include "store/store.h"
@@ -17,6 +19,13 @@ namespace profiled::service {
 bool MatchingEnabled(const boost::json::object& domain);
 // NotFound for an unknown domain, BadRequest naming it when Matching is not enabled.
 Status RequireMatchingEnabled(store::Txn& txn, const RequestContext& ctx, std::string_view domain);
+
+// The profiles GetSimilarProfiles' SearchKey/SearchValue names (for any SearchKey but MatchId):
+// a ProfileId ("ProfileId" or "_profileId"), or the first profiles holding the value of a search
+// key, up to `limit`. NotFound naming the key and the domain when there is none.
+Result<std::vector<std::string>> ProfilesOfSimilarSearch(store::Txn& txn, store::Scope scope,
+                                                         const std::string& key,
+                                                         const std::string& value, size_t limit);
 
 void RegisterMatchingOperations(Registry& registry, const ServiceEnv& env);
 // ListRuleBasedMatches and GetSimilarProfiles (rule_match_ops.cc).

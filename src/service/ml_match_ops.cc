@@ -153,14 +153,8 @@ Result<std::string> FindMlGroup(store::Txn& txn, store::Scope scope, const std::
     if (!doc) return Error::NotFound("No match group has MatchId " + value);
     return value;
   }
-  std::string index =
-      std::string(kKeyIndexPrefix) + (key == "ProfileId" ? std::string("_profileId") : key);
   constexpr size_t kProfilesTried = 20;
-  ASSIGN_OR_RETURN(auto ids, txn.IndexLookup(scope, index, value, "", kProfilesTried));
-  if (ids.empty()) {
-    return Error::NotFound("No profile has " + key + " " + value + " in domain " +
-                           std::string(scope.domain));
-  }
+  ASSIGN_OR_RETURN(auto ids, ProfilesOfSimilarSearch(txn, scope, key, value, kProfilesTried));
   for (const std::string& id : ids) {
     ASSIGN_OR_RETURN(auto match_id, txn.Get(scope, kMlProfileMatchKind, gen + "/" + id));
     if (match_id) return *match_id;

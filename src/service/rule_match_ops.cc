@@ -73,14 +73,8 @@ Result<std::optional<MatchGroup>> FindGroup(store::Txn& txn, store::Scope scope,
     if (!group) return Error::NotFound("No rule-based match group has MatchId " + value);
     return group;
   }
-  std::string index =
-      std::string(kKeyIndexPrefix) + (key == "ProfileId" ? std::string("_profileId") : key);
   constexpr size_t kProfilesTried = 20;
-  ASSIGN_OR_RETURN(auto ids, txn.IndexLookup(scope, index, value, "", kProfilesTried));
-  if (ids.empty()) {
-    return Error::NotFound("No profile has " + key + " " + value + " in domain " +
-                           std::string(scope.domain));
-  }
+  ASSIGN_OR_RETURN(auto ids, ProfilesOfSimilarSearch(txn, scope, key, value, kProfilesTried));
   for (const std::string& id : ids) {
     ASSIGN_OR_RETURN(auto group, GroupOfProfile(txn, scope, config, id));
     if (group) return group;
