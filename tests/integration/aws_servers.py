@@ -21,10 +21,18 @@ import time
 import boto3
 from botocore.config import Config
 
-from harness import ACCOUNT, REGION, REPO
+import unittest
+
+from harness import ACCOUNT, REGION, REPO, ServerTestCase
 
 BIN = os.path.join(REPO, "tests", "js", "node_modules", ".bin")
 S3RVER_KEY = ("S3RVER", "S3RVER")
+
+
+def have_node_servers():
+    return (shutil.which("node") is not None
+            and os.path.exists(os.path.join(BIN, "kinesalite"))
+            and os.path.exists(os.path.join(BIN, "s3rver")))
 
 
 def require_node_servers(test):
@@ -151,3 +159,53 @@ class S3rver(_NodeServer):
                             aws_access_key_id=S3RVER_KEY[0], aws_secret_access_key=S3RVER_KEY[1],
                             config=Config(retries={"max_attempts": 0},
                                           s3={"addressing_style": "path"}))
+
+
+class NodeServerTestCase(ServerTestCase):
+    """A ServerTestCase whose Profiled talks to one local AWS-compatible server: `node_server`
+    (S3rver or Kinesalite) is started first and kept as `cls.<node_attr>`, Profiled gets
+    `endpoint_flag` with its endpoint and `credentials` as AWS_ACCESS_KEY_ID /
+    AWS_SECRET_ACCESS_KEY (set while Profiled starts, then restored), and the server is cleaned
+    up after Profiled stops. Without node or the npm packages the class is skipped (or fails,
+    with PROFILED_REQUIRE_JS=1); with `skip_class_without_node = False` Profiled starts without the
+    endpoint instead, and each test calls require_node_servers itself."""
+
+    node_server = S3rver
+    node_attr = "s3"
+    endpoint_flag = "--s3-endpoint"
+    credentials = S3RVER_KEY
+    skip_class_without_node = True
+
+    @classmethod
+    def setUpClass(cls):
+        node = None
+        if have_node_servers():
+            node = cls.node_server().start()
+            cls.server_args = (cls.endpoint_flag, node.endpoint)
+        elif cls.skip_class_without_node:
+            require_node_servers(unittest.TestCase())  # raises SkipTest (or fails)
+        setattr(cls, cls.node_attr, node)
+        names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+        saved = {k: os.environ.get(k) for k in names}
+        os.environ.update(zip(names, cls.credentials))
+        try:
+            super().setUpClass()
+        except Exception:
+            if node is not None:
+                node.cleanup()
+            raise
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            node = getattr(cls, cls.node_attr)
+            if node is not None:
+                node.cleanup()

@@ -8,36 +8,20 @@ npm, aws_servers.py), read back with boto3's Kinesis client (docs/events.md):
 """
 
 import json
-import os
 import time
 import unittest
 
-from aws_servers import Kinesalite, require_node_servers
-from harness import ACCOUNT, REGION, ServerTestCase, unique_name
+from aws_servers import Kinesalite, NodeServerTestCase
+from harness import ACCOUNT, REGION, unique_name
 
 WAIT = 30.0
 
 
-class EventStreamsTest(ServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        require_node_servers(unittest.TestCase())  # raises SkipTest for the whole class
-        cls.kinesis = Kinesalite().start()
-        os.environ["AWS_ACCESS_KEY_ID"] = "AKIDPROFILEDEVENTS"
-        os.environ["AWS_SECRET_ACCESS_KEY"] = "events-secret"
-        cls.server_args = ("--kinesis-endpoint", cls.kinesis.endpoint)
-        try:
-            super().setUpClass()
-        except Exception:
-            cls.kinesis.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            super().tearDownClass()
-        finally:
-            cls.kinesis.cleanup()
+class EventStreamsTest(NodeServerTestCase):
+    node_server = Kinesalite
+    node_attr = "kinesis"
+    endpoint_flag = "--kinesis-endpoint"
+    credentials = ("AKIDPROFILEDEVENTS", "events-secret")  # kinesalite accepts any
 
     # Helpers -------------------------------------------------------------------------------
 

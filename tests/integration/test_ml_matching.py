@@ -7,8 +7,6 @@ nothing, AutoMerging merges when a job completes, and ExportingConfig writes the
 (s3rver). docs/matching.md describes the matcher."""
 
 import json
-import os
-import shutil
 import time
 import unittest
 
@@ -151,35 +149,11 @@ class MlMatchingTest(ServerTestCase):
                                DomainName=plain)
 
 
-class MlExportTest(ServerTestCase):
+class MlExportTest(aws_servers.NodeServerTestCase):
     """ExportingConfig.S3Exporting: the results as JSON lines in the bucket, through the S3
-    endpoint --s3-endpoint names (s3rver checks the SigV4 signature)."""
+    endpoint --s3-endpoint names (s3rver)."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.s3 = None
-        if shutil.which("node") and os.path.exists(os.path.join(aws_servers.BIN, "s3rver")):
-            cls.s3 = aws_servers.S3rver().start()
-            cls.server_args = ("--s3-endpoint", cls.s3.endpoint)
-        saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-        os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"] = \
-            aws_servers.S3RVER_KEY
-        try:
-            super().setUpClass()
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            super().tearDownClass()
-        finally:
-            if cls.s3 is not None:
-                cls.s3.cleanup()
+    skip_class_without_node = False  # the test says why it skips
 
     def test_results_exported_to_s3(self):
         aws_servers.require_node_servers(self)

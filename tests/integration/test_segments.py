@@ -14,10 +14,7 @@ import unittest
 import test_resources  # the Order type; the module, so its test classes do not run here
 from harness import ServerTestCase, unique_name
 
-try:
-    import aws_servers  # s3rver, started from tests/js's npm packages
-except ImportError:  # a checkout without the S3 test servers' module
-    aws_servers = None
+import aws_servers  # s3rver, started from tests/js's npm packages
 
 
 def dim(profile_attributes):
@@ -239,41 +236,13 @@ class SegmentTest(ServerTestCase):
                                SnapshotId="0" * 32)
 
 
-class SegmentSnapshotS3Test(ServerTestCase):
+class SegmentSnapshotS3Test(aws_servers.NodeServerTestCase):
     """CreateSegmentSnapshot to s3://bucket/prefix: written through the S3 API of the endpoint
-    --s3-endpoint names (s3rver, which checks the SigV4 signature), read back with boto3."""
+    --s3-endpoint names (s3rver), read back with boto3."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.s3 = None
-        if aws_servers and shutil.which("node") and \
-                os.path.exists(os.path.join(aws_servers.BIN, "s3rver")):
-            cls.s3 = aws_servers.S3rver().start()
-            cls.server_args = ("--s3-endpoint", cls.s3.endpoint)
-        cls.saved_env = {k: os.environ.get(k)
-                         for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
-        os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"] = \
-            ("S3RVER", "S3RVER")  # s3rver's fixed key (it checks the signature)
-        try:
-            super().setUpClass()
-        finally:
-            for k, v in cls.saved_env.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            super().tearDownClass()
-        finally:
-            if cls.s3 is not None:
-                cls.s3.cleanup()
+    skip_class_without_node = False  # each test says why it skips
 
     def setUp(self):
-        if aws_servers is None:
-            self.skipTest("tests/integration/aws_servers.py is missing")
         aws_servers.require_node_servers(self)
         self.domain = self.create_domain()
         self.ann = self.create_profile(self.domain, FirstName="Ann", LastName="Lee",

@@ -4,12 +4,11 @@ read, its records put through the flow's Tasks and ingested into profiles; an un
 ends FAILED with the reason. docs/workflows.md."""
 
 import json
-import os
 import time
 import unittest
 
-from aws_servers import S3RVER_KEY, S3rver, require_node_servers
-from harness import ServerTestCase, unique_name
+from aws_servers import NodeServerTestCase
+from harness import unique_name
 
 
 def flow(bucket, prefix="", tasks=None, connector="S3", name="flow1", batches=None,
@@ -43,29 +42,7 @@ TASKS = [
 ]
 
 
-class WorkflowTest(ServerTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.s3 = None
-        require_node_servers(unittest.TestCase())  # raises SkipTest (or fails) without them
-        cls.s3 = S3rver().start()
-        # Profiled signs its S3 requests with the usual AWS variables; s3rver checks them.
-        os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"] = S3RVER_KEY
-        cls.server_args = ("--s3-endpoint", cls.s3.endpoint)
-        try:
-            super().setUpClass()
-        except Exception:
-            cls.s3.cleanup()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            super().tearDownClass()
-        finally:
-            if cls.s3:
-                cls.s3.cleanup()
-
+class WorkflowTest(NodeServerTestCase):  # s3rver at --s3-endpoint, as cls.s3
     def setUp(self):
         self.domain = unique_name("wf")
         self.client.create_domain(DomainName=self.domain, DefaultExpirationDays=30)
