@@ -242,18 +242,19 @@ class WorkflowRunner {
       if (GetStringOr(w, "Status", "") == "NOT_STARTED") w["Status"] = "IN_PROGRESS";
     });
     if (!started.ok()) return;
+    const std::string type_name = GetStringOr(workflow, "ObjectTypeName", "");
     const json::array& steps = workflow["Steps"].as_array();
     for (size_t i = 0; i < steps.size(); ++i) {
       if (GetStringOr(steps[i].as_object(), "Status", "") == "COMPLETE") continue;
       if (signal.Stopping()) return;  // resumed from this step after a restart
-      if (!RunStep(q, *flow, i, steps[i].as_object(), signal)) return;
+      if (!RunStep(q, *flow, type_name, i, steps[i].as_object(), signal)) return;
     }
     FinishWithIntegration(q, *flow, workflow);
   }
 
   // False when the workflow failed, was deleted or the owner is stopping.
-  bool RunStep(const Queued& q, const Flow& flow, size_t index, const json::object& step,
-               const TaskSignal& signal) {
+  bool RunStep(const Queued& q, const Flow& flow, const std::string& type_name, size_t index,
+               const json::object& step, const TaskSignal& signal) {
     std::string start = GetStringOr(step, "BatchRecordsStartTime", "");
     std::string end = GetStringOr(step, "BatchRecordsEndTime", "");
     (void)Edit(q, [&](json::object& w, double now) {
@@ -289,7 +290,7 @@ class WorkflowRunner {
         }
         if (!*object) continue;
         json::object put{{"DomainName", q.domain},
-                         {"ObjectTypeName", GetObjectTypeName(q)},
+                         {"ObjectTypeName", type_name},
                          {"Object", Serialize(**object)}};
         auto result = put_object_(q.ctx, std::move(put));
         if (result.ok()) {
@@ -325,20 +326,6 @@ class WorkflowRunner {
       return false;
     }
     return true;
-  }
-
-  std::string GetObjectTypeName(const Queued& q) {
-    // Read once per run would do; the name never changes, so it is cached per workflow id.
-    if (cached_type_.first != q.queue_id) {
-      std::string name;
-      (void)env_.store->Read([&](store::Txn& txn) -> Status {
-        ASSIGN_OR_RETURN(json::object w, LoadWorkflow(txn, q.ctx, q.domain, q.id, false));
-        name = GetStringOr(w, "ObjectTypeName", "");
-        return OkStatus();
-      });
-      cached_type_ = {q.queue_id, name};
-    }
-    return cached_type_.second;
   }
 
   // With Batches and an IncrementalPullConfig time field, a step takes the records whose time
@@ -377,7 +364,6 @@ class WorkflowRunner {
 
   ServiceEnv env_;
   Handler put_object_, put_integration_;
-  std::pair<std::string, std::string> cached_type_;
 };
 
 Result<json::object> CreateWorkflow(const ServiceEnv& env, const RequestContext& ctx,
