@@ -28,6 +28,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "common/scaled_clock.h"
 #include "console/console.h"
 #include "http/server.h"
 #include "service/background.h"
@@ -73,6 +74,7 @@ struct ServeFlags {
   size_t max_header_bytes = 16 * 1024;
   size_t max_connections = 1024;
   int idle_timeout_seconds = 60;
+  double time_scale = 1;  // the service's clock runs this many times faster (docs/expiry.md)
   // auto: on for the embedded store (a warm point read takes microseconds), off for PostgreSQL
   // (a read waits for the network and the pool, which would stall the io thread).
   std::string io_thread_reads = "auto";
@@ -203,6 +205,10 @@ int Serve(const ServeFlags& flags) {
   aws::S3Client s3(*aws_config, clock);
   aws::KinesisClient kinesis(*aws_config, clock);
   service::Destinations destinations{&s3, &kinesis};
+  // The service's time (timestamps, expiry); SigV4 and outbound calls keep the real `clock`.
+  // Declared before the background, whose tasks read it.
+  ScaledClock service_clock(flags.time_scale);
+  if (flags.time_scale != 1) log::Warn("--time-scale: the service's clock runs scaled (tests)");
   // Declared after the store, so destroyed (every task stopped) before the store closes.
   service::Background background;
   // Only the model's operations and Profiled's extensions (api/extensions.h), each once: a
@@ -210,7 +216,7 @@ int Serve(const ServeFlags& flags) {
   std::vector<std::string> operations = api::Model::Get().OperationNames();
   for (auto& name : api::ExtensionOperationNames()) operations.push_back(std::move(name));
   service::Registry registry(std::move(operations));
-  service::ServiceEnv env{store->get(), &clock, &background};
+  service::ServiceEnv env{store->get(), &service_clock, &background};
   env.destinations = &destinations;
   service::RegisterAll(registry, env);
   api::Pipeline pipeline(registry, *authenticator, api::PipelineOptions{flags.region});
@@ -511,6 +517,13 @@ int main(int argc, char** argv) {
                    "Time a connection may stay idle, and a whole request may take to arrive")
       ->envname("PROFILED_IDLE_TIMEOUT_SECONDS")
       ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  serve
+      ->add_option("--time-scale", flags.time_scale,
+                   "For tests: the service's clock runs this many times faster than real time "
+                   "(86400: a second is a day), so data expiry can be watched (docs/expiry.md)")
+      ->envname("PROFILED_TIME_SCALE")
+      ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
   CLI::App* version = app.add_subcommand("version", "Print the version");
   profiled::TransferFlags transfer;

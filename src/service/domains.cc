@@ -6,6 +6,7 @@
 
 #include "service/common.h"
 #include "service/domain_stats.h"
+#include "service/expiry.h"
 #include "service/ml_jobs.h"
 #include "service/operations.h"
 #include "service/rule_match_index.h"
@@ -76,6 +77,7 @@ Result<json::object> SaveDomain(store::Txn& txn, const RequestContext& ctx,
   std::string name = GetStringOr(domain, "DomainName", "");
   RETURN_IF_ERROR(txn.Put(AccountScope(ctx), kDomainKind, name, Serialize(domain)));
   RETURN_IF_ERROR(NoteMatchingSchedule(txn, ctx, domain));  // identity-resolution jobs
+  RETURN_IF_ERROR(RegisterExpiringDomain(txn, ctx, name));  // the expiry sweep (expiry.h)
   if (const json::object* tags = GetObject(in, "Tags")) {
     RETURN_IF_ERROR(MergeTags(txn, ctx, DomainArn(ctx, name), *tags));
   }

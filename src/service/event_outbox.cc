@@ -17,11 +17,16 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-// The event type of a history action (AWS documents CREATED and UPDATED; a deletion is
-// DELETED, docs/events.md).
+// Whether a history action removed what it names (a profile, or one object).
+bool IsRemoval(std::string_view action_type) {
+  return action_type.starts_with("DELETED_BY") || action_type == "EXPIRED";
+}
+
+// The event type of a history action (AWS documents CREATED and UPDATED; a deletion or an
+// expiry is DELETED, docs/events.md).
 std::string_view EventTypeOf(std::string_view action_type) {
   if (action_type == "CREATED") return "CREATED";
-  if (action_type.starts_with("DELETED_BY")) return "DELETED";
+  if (IsRemoval(action_type)) return "DELETED";
   return "UPDATED";
 }
 
@@ -87,7 +92,10 @@ Status RecordChangeEvents(store::Txn& txn, store::Scope scope, std::string_view 
   event["SchemaVersion"] = 0;
   event["EventId"] = NewUuid();
   event["EventTimestamp"] = IsoTimestamp(now_ms);
-  if (is_object) {
+  const bool removal = IsRemoval(action);
+  if (is_object && removal) {
+    event["EventType"] = "DELETED";
+  } else if (is_object) {
     // The object document is stored after its history record: present now means replaced.
     ASSIGN_OR_RETURN(auto existing,
                      txn.Get(scope, kObjectKind, ObjectDocId(type_name, unique_key)));
@@ -114,7 +122,7 @@ Status RecordChangeEvents(store::Txn& txn, store::Scope scope, std::string_view 
   std::vector<Outgoing> out;
   out.push_back({record_id, OutboxBody(profile_id, event, now_ms, 0)});
 
-  if (is_object) {
+  if (is_object && !removal) {
     ASSIGN_OR_RETURN(std::vector<FiredTrigger> fired,
                      EvaluateTriggers(txn, scope, type_name, *event.if_contains("Object"), profile,
                                       profile_id, now_ms));

@@ -10,6 +10,7 @@
 #include "common/ids.h"
 #include "service/common.h"
 #include "service/event_outbox.h"
+#include "service/expiry.h"
 #include "service/history_record.h"
 #include "service/profile_ops.h"
 #include "service/profile_store.h"
@@ -28,7 +29,12 @@ std::string LegacyRecordDocId(std::string_view profile_id, std::string_view reco
   return std::string(profile_id).append("/").append(record_id);
 }
 
-bool IsDeletion(std::string_view action_type) { return action_type.starts_with("DELETED"); }
+// Whether the record ends its profile (and leaves the tombstone): a deletion or the expiry of the
+// profile itself, not the removal of one of its objects or keys.
+bool IsDeletion(std::string_view object_type_name, std::string_view action_type) {
+  return object_type_name == kProfileObjectTypeName &&
+         (action_type.starts_with("DELETED_BY") || action_type == "EXPIRED");
+}
 
 // The members of ProfileHistoryRecord (the list shape: no Content).
 json::object ListView(const json::object& record) {
@@ -197,7 +203,12 @@ Result<PreparedRecord> PrepareHistoryRecord(json::object& profile, json::object 
   if (prepared.profile_id.empty() || prepared.id.empty()) {
     return Error::Internal("history record without ids");
   }
-  prepared.deletion = IsDeletion(GetStringOr(record, "ActionType", ""));
+  const std::string type_name = GetStringOr(record, "ObjectTypeName", "");
+  const std::string action = GetStringOr(record, "ActionType", "");
+  prepared.deletion = IsDeletion(type_name, action);
+  const json::value* at = record.if_contains("CreatedAt");
+  NoteProfileChange(profile, type_name, action,
+                    at && at->is_number() ? at->to_number<double>() : 0);
   record[kRecordProfileMember] = prepared.profile_id;
   if (auto prev = GetString(profile, kHistoryHeadMember)) record[kRecordPrevMember] = *prev;
   profile[kHistoryHeadMember] = prepared.id;

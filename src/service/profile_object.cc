@@ -14,8 +14,10 @@
 #include "service/calculated_attribute_upkeep.h"
 #include "service/common.h"
 #include "service/domain_stats.h"
+#include "service/expiry.h"
 #include "service/history.h"
 #include "service/history_record.h"
+#include "service/object_removal.h"
 #include "service/object_template.h"
 #include "service/profile_store.h"
 #include "service/rule_match_index.h"
@@ -110,6 +112,9 @@ Status EditObjectRows(store::Txn& txn, store::Scope scope, const json::object& r
                                  : txn.IndexRemove(scope, index, value, unique);
   };
   RETURN_IF_ERROR(apply(ObjectProfileIndex(type), GetStringOr(record, "ProfileId", "")));
+  for (const auto& [index, value] : ObjectExpiryRows(record)) {
+    RETURN_IF_ERROR(apply(index, value));
+  }
   if (const json::object* keys = GetObject(record, "Keys")) {
     for (const auto& [name, values] : *keys) {
       if (!values.is_array()) continue;
@@ -120,17 +125,6 @@ Status EditObjectRows(store::Txn& txn, store::Scope scope, const json::object& r
     }
   }
   return OkStatus();
-}
-
-// Deletes one stored object: document, rows and its share of the statistics.
-Status EraseObject(store::Txn& txn, store::Scope scope, const json::object& record) {
-  std::string id = ObjectDocId(GetStringOr(record, "ObjectTypeName", ""),
-                               GetStringOr(record, "ProfileObjectUniqueKey", ""));
-  RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
-  ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kObjectKind, id));
-  (void)deleted;
-  RETURN_IF_ERROR(CalcOnObjectErased(txn, scope, record));
-  return AddToDomainStats(txn, scope, id, {0, -1, -GetInt(record, "Size").value_or(0)});
 }
 
 // The object type an object is put with: the stored type, or a template of that name (AWS: an
@@ -147,8 +141,8 @@ Result<json::object> TypeForIngestion(store::Txn& txn, const RequestContext& ctx
 }
 
 // Keeps at most MaxProfileObjectCount objects of the type on the profile, dropping the oldest.
-Status EnforceMaxCount(store::Txn& txn, store::Scope scope, const json::object& type,
-                       std::string_view profile_id) {
+Status EnforceMaxCount(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
+                       const json::object& type, std::string_view profile_id, double now) {
   auto max = GetInt(type, "MaxProfileObjectCount");
   if (!max || *max < 1) return OkStatus();
   std::vector<json::object> records;
@@ -159,7 +153,7 @@ Status EnforceMaxCount(store::Txn& txn, store::Scope scope, const json::object& 
                                return WalkStep::kNext;
                              }));
   for (const json::object& record : ObjectsOverLimit(std::move(records), *max)) {
-    RETURN_IF_ERROR(EraseObject(txn, scope, record));
+    RETURN_IF_ERROR(RemoveObject(txn, scope, ctx, record, ObjectRemoval::kOverLimit, now));
   }
   return OkStatus();
 }
@@ -267,6 +261,7 @@ Result<std::string> IngestIntoProfile(store::Txn& txn, store::Scope scope,
     RETURN_IF_ERROR(append({"CREATED", kProfileObjectTypeName, "", ""}));
   }
   RETURN_IF_ERROR(append({"INGESTED", in.type_name, in.unique, in.text}));
+  StampIngestedProfile(profile, in.type, now);
   RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, before ? &*before : nullptr, &profile));
   RETURN_IF_ERROR(SaveProfile(txn, scope, before ? &*before : nullptr, profile));
   return profile_id;
@@ -279,6 +274,7 @@ Status StoreObject(store::Txn& txn, store::Scope scope, const Ingestion& in,
   const json::object* existing = in.existing ? &*in.existing : nullptr;
   json::object record =
       NewObjectRecord(in.type_name, in.unique, profile_id, in.text, in.keys, existing, now);
+  StampObjectExpiry(record, in.type);
   int64_t old_size = 0;
   if (existing) {
     RETURN_IF_ERROR(EditObjectRows(txn, scope, *existing, RowEdit::kRemove));
@@ -313,7 +309,7 @@ Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContex
     ASSIGN_OR_RETURN(std::string profile_id,
                      IngestIntoProfile(txn, scope, ctx, resolution, in, now, matching));
     RETURN_IF_ERROR(StoreObject(txn, scope, in, profile_id, now));
-    return EnforceMaxCount(txn, scope, in.type, profile_id);
+    return EnforceMaxCount(txn, scope, ctx, in.type, profile_id, now);
   }));
   RunAutoMerges(env, ctx, domain, matching);
   json::object out;
@@ -346,10 +342,15 @@ Result<json::object> ListProfileObjects(const ServiceEnv& env, const RequestCont
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     out.clear();
-    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    ASSIGN_OR_RETURN(json::object domain_doc, LoadDomain(txn, ctx, domain));
+    ExpiryView expiry = ExpiryViewOf(domain_doc, *env.clock);
     store::Scope scope = DomainScope(ctx, domain);
     ASSIGN_OR_RETURN(json::object type, TypeForIngestion(txn, ctx, domain, type_name));
     ASSIGN_OR_RETURN(auto profile, txn.Get(scope, kProfileKind, profile_id));
+    if (profile) {
+      ASSIGN_OR_RETURN(json::object stored, ParseStored(*profile));
+      if (expiry.ProfileExpired(stored)) profile.reset();
+    }
     if (!profile) return Error::NotFound(ProfileNotFoundMessage(profile_id, domain));
     json::array items;
     std::string last;
@@ -357,7 +358,9 @@ Result<json::object> ListProfileObjects(const ServiceEnv& env, const RequestCont
     RETURN_IF_ERROR(ForEachObjectOfProfile(
         txn, scope, type_name, profile_id, cursor,
         [&](const std::string& unique, json::object record) -> Result<WalkStep> {
-          if (!MatchesFilter(record, filter)) return WalkStep::kNext;
+          if (!MatchesFilter(record, filter) || expiry.ObjectExpired(record)) {
+            return WalkStep::kNext;
+          }
           if (items.size() == page) {
             more = true;
             return WalkStep::kStop;
@@ -396,7 +399,8 @@ Result<json::object> DeleteProfileObject(const ServiceEnv& env, const RequestCon
       return Error::NotFound("Profile object " + unique + " of type " + type_name +
                              " does not exist for profile " + profile_id);
     }
-    return EraseObject(txn, scope, *record);
+    return RemoveObject(txn, scope, ctx, *record, ObjectRemoval::kDeletedByCustomer,
+                        env.clock->NowEpochSeconds());
   }));
   json::object out;
   out["Message"] = "Successfully deleted the profile object " + unique + ".";
@@ -419,6 +423,16 @@ Result<std::set<std::string>> ObjectTypeNamesOfDomain(store::Txn& txn, store::Sc
 }
 
 }  // namespace
+
+Status EraseObject(store::Txn& txn, store::Scope scope, const json::object& record) {
+  std::string id = ObjectDocId(GetStringOr(record, "ObjectTypeName", ""),
+                               GetStringOr(record, "ProfileObjectUniqueKey", ""));
+  RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
+  ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kObjectKind, id));
+  (void)deleted;
+  RETURN_IF_ERROR(CalcOnObjectErased(txn, scope, record));
+  return AddToDomainStats(txn, scope, id, {0, -1, -GetInt(record, "Size").value_or(0)});
+}
 
 Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                            std::string_view type) {

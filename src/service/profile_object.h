@@ -146,6 +146,10 @@ Status ForEachObjectOfProfile(
     const std::function<Result<WalkStep>(const std::string& unique, boost::json::object record)>&
         visit);
 
+// Deletes one stored object: document, rows, its share of the statistics and of the calculated
+// attributes. Nothing else (object_removal.h adds the history record and the event).
+Status EraseObject(store::Txn& txn, store::Scope scope, const boost::json::object& record);
+
 // Deletes every object of `type` with its index rows (DeleteProfileObjectType).
 Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                            std::string_view type);

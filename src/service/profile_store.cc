@@ -6,6 +6,7 @@
 #include "service/attribute_values.h"
 #include "service/common.h"
 #include "service/domain_stats.h"
+#include "service/expiry.h"
 #include "service/search_keys.h"
 
 namespace profiled::service {
@@ -16,7 +17,8 @@ namespace {
 using IndexRows = std::vector<KeyRow>;
 
 // (prefix + key name, value) rows of every index a profile derives: search keys, then attribute
-// values. The prefixes differ, so sorting the result leaves no duplicate.
+// values, then the expiry rows (expiry.h). The prefixes differ, so sorting the result leaves no
+// duplicate.
 IndexRows DerivedRows(const json::object& profile) {
   IndexRows rows;
   auto add = [&](std::string_view prefix, std::vector<KeyRow> derived) {
@@ -26,6 +28,7 @@ IndexRows DerivedRows(const json::object& profile) {
   };
   add(kKeyIndexPrefix, DeriveSearchKeys(profile));
   add(kAttributeIndexPrefix, DeriveAttributeValues(profile));
+  for (auto& row : ProfileExpiryRows(profile)) rows.push_back(std::move(row));
   return rows;
 }
 

@@ -10,6 +10,7 @@
 #include "common/ids.h"
 #include "service/common.h"
 #include "service/domain_stats.h"
+#include "service/expiry.h"
 #include "service/history.h"
 #include "service/operations.h"
 #include "service/profile_object.h"
@@ -115,13 +116,18 @@ Result<json::object> BatchGetProfile(const ServiceEnv& env, const RequestContext
   std::vector<std::string> ids = StringList(in, "ProfileIds");
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
-    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    ASSIGN_OR_RETURN(json::object domain_doc, LoadDomain(txn, ctx, domain));
+    ExpiryView expiry = ExpiryViewOf(domain_doc, *env.clock);
     store::Scope scope = DomainScope(ctx, domain);
     json::array profiles, errors;
     std::set<std::string> seen;
     for (const std::string& id : ids) {
       if (!seen.insert(id).second) continue;
       ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, id));
+      if (body) {
+        ASSIGN_OR_RETURN(json::object stored, ParseStored(*body));
+        if (expiry.ProfileExpired(stored)) body.reset();  // past its time, not swept yet
+      }
       if (!body) {
         json::object error;
         error["Code"] = "404";

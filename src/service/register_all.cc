@@ -1,3 +1,4 @@
+#include "service/expiry.h"
 #include "service/operations.h"
 #include "service/workflow.h"
 
@@ -21,6 +22,7 @@ void RegisterAll(Registry& registry, const ServiceEnv& env) {
   RegisterUploadJobOperations(registry, env);
   // Last: its runner ingests through PutProfileObject's and PutIntegration's handlers.
   RegisterWorkflowOperations(registry, env);
+  StartExpiry(env);  // the background sweep of expired profiles and objects (expiry.h)
 }
 
 }  // namespace profiled::service

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "service/common.h"
+#include "service/expiry.h"
 #include "service/profile_ops.h"
 #include "service/profile_patch.h"
 
@@ -70,7 +71,7 @@ struct SearchPage {
 // streams end.
 Result<SearchPage> CollectPage(store::Txn& txn, store::Scope scope, const SearchRequest& request,
                                const std::vector<Stream>& streams, std::string_view cursor,
-                               size_t batch) {
+                               size_t batch, const ExpiryView& expiry) {
   SearchPage page;
   std::string after(cursor);
   while (!page.more) {
@@ -94,6 +95,7 @@ Result<SearchPage> CollectPage(store::Txn& txn, store::Scope scope, const Search
       ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, id));
       if (!body) continue;
       ASSIGN_OR_RETURN(json::object profile, ParseStored(*body));
+      if (expiry.ProfileExpired(profile)) continue;  // past its time, not swept yet
       std::optional<json::object> view = SearchResultView(profile, request);
       if (!view) continue;
       if (page.items.size() == request.page_size) {
@@ -117,12 +119,13 @@ Result<json::object> SearchProfiles(const ServiceEnv& env, const RequestContext&
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     out.clear();
-    RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+    ASSIGN_OR_RETURN(json::object domain_doc, LoadDomain(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
     const size_t batch = SearchBatchSize(request);
     ASSIGN_OR_RETURN(std::vector<Stream> streams,
                      CandidateStreams(txn, scope, request, cursor, batch));
-    ASSIGN_OR_RETURN(SearchPage page, CollectPage(txn, scope, request, streams, cursor, batch));
+    ASSIGN_OR_RETURN(SearchPage page, CollectPage(txn, scope, request, streams, cursor, batch,
+                                                  ExpiryViewOf(domain_doc, *env.clock)));
     out["Items"] = std::move(page.items);
     if (page.more) out["NextToken"] = EncodeToken(kSearchPurpose, page.last_returned);
     return OkStatus();

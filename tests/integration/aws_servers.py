@@ -11,6 +11,7 @@ boto3 clients aimed at them to read back what Profiled wrote.
   packages are missing.
 """
 
+import json
 import os
 import shutil
 import socket
@@ -145,6 +146,19 @@ class Kinesalite(_NodeServer):
                     break
                 it = page.get("NextShardIterator")
         return out
+
+
+    def wait_for_records(self, test, name, count, timeout=30.0):
+        """The first `count` records of the stream as (partition key, decoded JSON), waiting for
+        them to arrive; fails `test` naming what did arrive."""
+        deadline = time.monotonic() + timeout
+        got = []
+        while time.monotonic() < deadline:
+            got = [(key, json.loads(data)) for key, data in self.read_all(name)]
+            if len(got) >= count:
+                return got
+            time.sleep(0.2)
+        test.fail(f"{len(got)} of {count} records arrived: {got}")
 
 
 class S3rver(_NodeServer):

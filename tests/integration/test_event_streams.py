@@ -34,14 +34,7 @@ class EventStreamsTest(NodeServerTestCase):
 
     def events(self, stream, count, timeout=WAIT):
         """The first `count` records of the stream (decoded), waiting for them to arrive."""
-        deadline = time.monotonic() + timeout
-        got = []
-        while time.monotonic() < deadline:
-            got = [(key, json.loads(data)) for key, data in self.kinesis.read_all(stream)]
-            if len(got) >= count:
-                return got
-            time.sleep(0.2)
-        self.fail(f"{len(got)} of {count} records arrived: {got}")
+        return self.kinesis.wait_for_records(self, stream, count, timeout)
 
     def wait_for_status(self, domain, status, timeout=WAIT):
         deadline = time.monotonic() + timeout
