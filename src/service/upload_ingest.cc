@@ -13,6 +13,7 @@
 #include "service/common.h"
 #include "service/domain_stats.h"
 #include "service/event_outbox.h"
+#include "service/expiry.h"
 #include "service/history.h"
 #include "service/profile_patch.h"
 #include "service/profile_store.h"
@@ -184,9 +185,15 @@ Status ReadBatch(store::Store& store, store::Scope scope, std::string_view file,
   return OkStatus();
 }
 
+// The job's DataExpiry (days) and the domain's DefaultExpirationDays (docs/expiry.md).
+struct UploadExpiry {
+  int64_t days = 0;
+  int64_t domain_days = 0;
+};
+
 // Creates or updates the row's profile, as CreateProfile / UpdateProfile would.
 Status ApplyRow(store::Txn& txn, store::Scope scope, const RequestContext& ctx, const Row& row,
-                double now, DomainStatsBatch& stats, bool* created) {
+                double now, const UploadExpiry& expiry, DomainStatsBatch& stats, bool* created) {
   ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, std::string(kKeyIndexPrefix) + row.key.first,
                                               row.key.second, "", 1));
   if (!refs.empty()) {
@@ -194,6 +201,7 @@ Status ApplyRow(store::Txn& txn, store::Scope scope, const RequestContext& ctx, 
     json::object after = ApplyProfileUpdate(before, row.input);
     RETURN_IF_ERROR(
         AppendHistory(txn, scope, ctx, after, "UPDATED", Serialize(PublicProfile(after)), now));
+    StampUploadedProfile(after, expiry.days, expiry.domain_days, &before, now);
     *created = false;
     return SaveProfile(txn, scope, &before, after);
   }
@@ -203,6 +211,7 @@ Status ApplyRow(store::Txn& txn, store::Scope scope, const RequestContext& ctx, 
   ASSIGN_OR_RETURN(
       PreparedRecord record,
       PrepareProfileHistory(ctx, profile, "CREATED", Serialize(PublicProfile(profile)), now));
+  StampUploadedProfile(profile, expiry.days, expiry.domain_days, nullptr, now);
   ASSIGN_OR_RETURN(PreparedProfile prepared, PrepareNewProfile(profile));
   RETURN_IF_ERROR(StorePreparedRecord(txn, scope, record));
   RETURN_IF_ERROR(StoreNewProfile(txn, scope, prepared));
@@ -287,7 +296,10 @@ Result<bool> RunBatch(const ServiceEnv& env, std::string_view account, std::stri
       summary["FailedRecords"] = failed;
       Finish(current, now, plan.error);
     } else {
-      RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
+      ASSIGN_OR_RETURN(json::object domain_doc, LoadDomain(txn, ctx, domain));
+      // CreateUploadJob always stores DataExpiry (14 when the request had none).
+      UploadExpiry expiry{GetInt(current, "DataExpiry").value_or(14),
+                          ExpiryViewOf(domain_doc, *env.clock).domain_days};
       DomainStatsBatch stats;
       for (const auto& row : rows) {
         if (!row) {
@@ -295,7 +307,7 @@ Result<bool> RunBatch(const ServiceEnv& env, std::string_view account, std::stri
           continue;
         }
         bool was_created = false;
-        RETURN_IF_ERROR(ApplyRow(txn, scope, ctx, *row, now, stats, &was_created));
+        RETURN_IF_ERROR(ApplyRow(txn, scope, ctx, *row, now, expiry, stats, &was_created));
         ++(was_created ? created : updated);
       }
       RETURN_IF_ERROR(stats.Apply(txn, scope));

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <string>
 
+#include "service/expiry.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
@@ -187,6 +188,43 @@ TEST_F(UploadJobTest, SignedUrlIsCheckedAndListPages) {
                                std::string(page.at("NextToken").as_string()) + "\"}");
   EXPECT_EQ(rest.at("Items").as_array().size(), 1u);
   EXPECT_FALSE(rest.contains("NextToken"));
+}
+
+// DataExpiry (docs/expiry.md): an uploaded profile expires DataExpiry days after the job wrote
+// it, and an existing profile keeps the longer of its own expiry and the job's (AWS: "Customer
+// profiles will always respect the longest expiry time").
+TEST_F(UploadJobTest, DataExpiryDecidesWhenUploadedProfilesExpire) {
+  std::string existing = Create(R"("EmailAddress": "old@x.com")");  // the domain's 30 days
+  std::string in = R"({"DomainName": "d", "DisplayName": "p.csv", "DataExpiry": 2, )" +
+                   std::string(kFields) + "}";
+  std::string job(Ok("CreateUploadJob", in).at("JobId").as_string());
+  ASSERT_TRUE(Put(job, "email,first,city,tier\nold@x.com,Ann,,\nnew@x.com,Bo,,\n").ok());
+  Ok("StartUploadJob", R"({"DomainName": "d", "JobId": ")" + job + "\"}");
+  ASSERT_TRUE(RunUploadJobsToEnd(env_).ok());
+  ASSERT_EQ(Search("_email", "new@x.com").size(), 1u);
+
+  class Later final : public Clock {
+   public:
+    explicit Later(int64_t days) : days_(days) {}
+    std::chrono::system_clock::time_point Now() const override {
+      return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000)) +
+             std::chrono::hours(24 * days_);
+    }
+
+   private:
+    int64_t days_;
+  };
+  auto one_day = RunExpiryPass(*store_, Later(1));
+  ASSERT_TRUE(one_day.ok());
+  EXPECT_EQ(one_day->profiles, 0);
+  auto three_days = RunExpiryPass(*store_, Later(3));
+  ASSERT_TRUE(three_days.ok());
+  EXPECT_EQ(three_days->profiles, 1);
+  EXPECT_TRUE(Search("_email", "new@x.com").empty());
+  EXPECT_EQ(Profile(existing).at("FirstName"), "Ann");
+  auto month = RunExpiryPass(*store_, Later(31));
+  ASSERT_TRUE(month.ok());
+  EXPECT_EQ(month->profiles, 1);
 }
 
 }  // namespace
