@@ -3,22 +3,26 @@
 // CreateRecommenderFilter, GetRecommenderFilter, ListRecommenderFilters, DeleteRecommenderFilter;
 // CreateRecommenderSchema, GetRecommenderSchema, ListRecommenderSchemas, DeleteRecommenderSchema.
 //
-// Recommenders, filters and schemas are named resources (resource_crud.h). Profiled trains no
-// model: there is nothing asynchronous, so a recommender is ACTIVE once created, StopRecommender
-// takes it to INACTIVE and StartRecommender back to ACTIVE at once (the STOPPING / STARTING steps
-// AWS passes through are never observable). No status means it can recommend:
-// GetProfileRecommendations is not served, and no TrainingMetrics are reported.
+// Recommenders, filters and schemas are named resources (resource_crud.h). A recommender trains
+// in the background (recommend_train.h has its statuses and store layout; docs/recommendations.md
+// the models); GetProfileRecommendations is in recommend_ops.cc.
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
+#include "common/ascii.h"
+#include "service/background.h"
 #include "service/common.h"
 #include "service/generated/model_members.h"
 #include "service/operations.h"
+#include "service/recommend_filter.h"
+#include "service/recommend_train.h"
 #include "service/resource_crud.h"
 
 namespace profiled::service {
@@ -83,24 +87,70 @@ Status RequireSchemaIfNamed(store::Txn& txn, const RequestContext& ctx, std::str
   return OkStatus();
 }
 
-Status PrepareRecommender(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
-                          json::object& doc, const json::object* previous) {
-  if (!previous) {
-    RETURN_IF_ERROR(RequireSchemaIfNamed(txn, ctx, domain, doc));
-    doc["Status"] = "ACTIVE";
+// What the model leaves to the service: an event type listed twice.
+Status ValidateRecommenderConfig(const json::object& doc) {
+  const json::object* config = GetObject(doc, "RecommenderConfig");
+  const json::object* events = config ? GetObject(*config, "EventsConfig") : nullptr;
+  const json::array* list = events ? GetArray(*events, "EventParametersList") : nullptr;
+  std::vector<std::string> seen;
+  for (const json::value& v : list ? *list : json::array()) {
+    if (!v.is_object()) continue;
+    std::string type = AsciiStrToLower(GetStringOr(v.as_object(), "EventType", ""));
+    if (std::find(seen.begin(), seen.end(), type) != seen.end()) {
+      return Error::BadRequest(
+          "RecommenderConfig.EventsConfig.EventParametersList lists event type " + type +
+          " more than once");
+    }
+    seen.push_back(type);
   }
   return OkStatus();
 }
 
-// A filter or schema is usable as soon as it is stored.
+// Create: PENDING, and the trainer is asked to train it. Update: a new RecommenderConfig
+// retrains (LatestRecommenderUpdate), at once unless the recommender is stopped (then at start).
+Status PrepareRecommender(const ServiceEnv& env, store::Txn& txn, const RequestContext& ctx,
+                          std::string_view domain, json::object& doc,
+                          const json::object* previous) {
+  RETURN_IF_ERROR(ValidateRecommenderConfig(doc));
+  double now = env.clock->NowEpochSeconds();
+  std::string name = GetStringOr(doc, "RecommenderName", "");
+  if (!previous) {
+    RETURN_IF_ERROR(RequireSchemaIfNamed(txn, ctx, domain, doc));
+    doc["Status"] = "PENDING";
+    return ScheduleRecommender(txn, ctx, domain, name, now);
+  }
+  const json::object* before = GetObject(*previous, "RecommenderConfig");
+  const json::object* after = GetObject(doc, "RecommenderConfig");
+  if (!after || (before && *before == *after)) return OkStatus();
+  doc["LatestRecommenderUpdate"] = json::object{{"RecommenderConfig", *after},
+                                                {"Status", "PENDING"},
+                                                {"CreatedAt", now},
+                                                {"LastUpdatedAt", now}};
+  if (GetStringOr(doc, "Status", "") == "INACTIVE") return OkStatus();
+  return ScheduleRecommender(txn, ctx, domain, name, now);
+}
+
+// A filter or schema is usable as soon as it is stored; a filter's expression must parse.
 Status PrepareFilter(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                      json::object& doc, const json::object*) {
   RETURN_IF_ERROR(RequireSchemaIfNamed(txn, ctx, domain, doc));
+  ASSIGN_OR_RETURN(recommend::Filter filter,
+                   recommend::ParseFilter(GetStringOr(doc, "RecommenderFilterExpression", "")));
+  (void)filter;
   doc["Status"] = "ACTIVE";
   return OkStatus();
 }
+// As AWS documents, a schema's Fields has one key, _webAnalytics.
 Status PrepareSchema(store::Txn&, const RequestContext&, std::string_view, json::object& doc,
                      const json::object*) {
+  if (const json::object* fields = GetObject(doc, "Fields")) {
+    for (const auto& [key, value] : *fields) {
+      if (key != "_webAnalytics") {
+        return Error::BadRequest("Fields supports the key _webAnalytics only, not " +
+                                 std::string(key));
+      }
+    }
+  }
   doc["Status"] = "ACTIVE";
   return OkStatus();
 }
@@ -122,7 +172,8 @@ Status RefuseSchemaInUse(store::Txn& txn, const RequestContext& ctx, std::string
   return OkStatus();
 }
 
-// StartRecommender (INACTIVE -> ACTIVE) and StopRecommender (ACTIVE -> INACTIVE).
+// StartRecommender (INACTIVE -> STARTING, the trainer then makes it ACTIVE) and StopRecommender
+// (ACTIVE -> INACTIVE: it stops serving and training at once).
 Result<json::object> Transition(const ServiceEnv& env, const RequestContext& ctx,
                                 const ResourceSpec& spec, const json::object& in,
                                 std::string_view from, std::string_view to) {
@@ -141,14 +192,49 @@ Result<json::object> Transition(const ServiceEnv& env, const RequestContext& ctx
       return Error::BadRequest("Recommender " + name + " is " + status + ", not " +
                                std::string(from));
     }
+    double now = env.clock->NowEpochSeconds();
     doc["Status"] = to;
-    doc["LastUpdatedAt"] = env.clock->NowEpochSeconds();
-    return txn.Put(DomainScope(ctx, domain), spec.kind, name, Serialize(doc));
+    doc["LastUpdatedAt"] = now;
+    RETURN_IF_ERROR(txn.Put(DomainScope(ctx, domain), spec.kind, name, Serialize(doc)));
+    return to == "INACTIVE" ? UnscheduleRecommender(txn, ctx, domain, name)
+                            : ScheduleRecommender(txn, ctx, domain, name, now);
   }));
   return json::object();
 }
 
+// GetRecommender's TrainingMetricsCount: how many trainings' metrics, newest first (absent: the
+// latest one).
+void KeepTrainingMetrics(json::object& out, const json::object& in) {
+  size_t count =
+      static_cast<size_t>(std::max<int64_t>(0, GetInt(in, "TrainingMetricsCount").value_or(1)));
+  auto it = out.find("TrainingMetrics");
+  if (it == out.end() || !it->value().is_array()) return;
+  json::array& metrics = it->value().as_array();
+  if (count == 0) {
+    out.erase(it);
+  } else if (metrics.size() > count) {
+    metrics.resize(count);
+  }
+}
+
+// The generic handler of `op` for `spec` (resource_crud.h), to wrap.
+Handler GenericHandler(const ServiceEnv& env, const ResourceSpec& spec, const ResourceOps& ops,
+                       std::string_view op) {
+  Registry generic;
+  RegisterResource(generic, env, spec, ops);
+  return *generic.Find(op);
+}
+
 void RegisterRecommenders(Registry& registry, const ServiceEnv& env) {
+  // The trainer: woken when a request has just committed something for it to do.
+  std::function<void()> wake = [] {};
+  if (env.background) {
+    Background* background = env.background;
+    size_t handle = background->Start("recommender-training", [env](const TaskSignal& signal) {
+      RunRecommenderTrainingTask(env, signal);
+    });
+    wake = [background, handle] { background->Wake(handle); };
+  }
   ResourceSpec spec;
   spec.kind = kRecommenderKind;
   spec.collection = "recommenders";
@@ -159,26 +245,51 @@ void RegisterRecommenders(Registry& registry, const ServiceEnv& env) {
   spec.create_members = {"RecommenderRecipeName", "RecommenderConfig", "Description",
                          "RecommenderSchemaName"};
   spec.update_members = {"Description", "RecommenderConfig"};
-  spec.prepare = PrepareRecommender;
+  spec.prepare = [env](store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                       json::object& doc, const json::object* previous) {
+    return PrepareRecommender(env, txn, ctx, domain, doc, previous);
+  };
+  spec.after_delete = DeleteRecommenderData;
   // Computed: ListRecommenders' summary names the recipe RecipeName where GetRecommender says
   // RecommenderRecipeName (each shape keeps its own).
   spec.derive = [](json::object& view) {
+    view.erase("_Generation");
+    view.erase("_TrainedAt");
     if (auto it = view.find("RecommenderRecipeName"); it != view.end()) {
       // Copy before inserting: the insertion may rehash and free what `it` points at.
       json::value recipe = it->value();
       view["RecipeName"] = std::move(recipe);
     }
   };
+  ResourceOps ops{.create = "CreateRecommender",
+                  .get = "GetRecommender",
+                  .update = "UpdateRecommender",
+                  .list = "ListRecommenders",
+                  .del = "DeleteRecommender"};
   RegisterResource(registry, env, spec,
-                   {.create = "CreateRecommender",
-                    .get = "GetRecommender",
-                    .update = "UpdateRecommender",
-                    .list = "ListRecommenders",
-                    .del = "DeleteRecommender"});
-  auto shared = std::make_shared<const ResourceSpec>(spec);
-  registry.Register("StartRecommender", [env, shared](const RequestContext& ctx, json::object in) {
-    return Transition(env, ctx, *shared, in, "INACTIVE", "ACTIVE");
+                   {.create = "", .get = "", .update = "", .list = ops.list, .del = ops.del});
+  // Create and Update wake the trainer once committed; Get keeps TrainingMetricsCount metrics.
+  for (std::string_view op : {ops.create, ops.update}) {
+    Handler generic = GenericHandler(env, spec, ops, op);
+    registry.Register(std::string(op), [generic, wake](const RequestContext& ctx, json::object in) {
+      auto out = generic(ctx, std::move(in));
+      if (out.ok()) wake();
+      return out;
+    });
+  }
+  Handler get = GenericHandler(env, spec, ops, ops.get);
+  registry.Register(std::string(ops.get), [get](const RequestContext& ctx, json::object in) {
+    auto out = get(ctx, in);
+    if (out.ok()) KeepTrainingMetrics(*out, in);
+    return out;
   });
+  auto shared = std::make_shared<const ResourceSpec>(spec);
+  registry.Register("StartRecommender",
+                    [env, shared, wake](const RequestContext& ctx, json::object in) {
+                      auto out = Transition(env, ctx, *shared, in, "INACTIVE", "STARTING");
+                      if (out.ok()) wake();
+                      return out;
+                    });
   registry.Register("StopRecommender", [env, shared](const RequestContext& ctx, json::object in) {
     return Transition(env, ctx, *shared, in, "ACTIVE", "INACTIVE");
   });
@@ -233,6 +344,7 @@ void RegisterRecommenderOperations(Registry& registry, const ServiceEnv& env) {
   RegisterRecommenders(registry, env);
   RegisterFilters(registry, env);
   RegisterSchemas(registry, env);
+  RegisterProfileRecommendationOperations(registry, env);
 }
 
 }  // namespace profiled::service

@@ -7,25 +7,14 @@
 #include <boost/json/serialize.hpp>
 
 #include "service/ml_jobs.h"
+#include "service/movable_clock.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
 namespace {
+using fixture::MovableClock;
 using fixture::Obj;
 namespace json = boost::json;
-
-// A clock that the test moves; one millisecond later at every reading.
-class MovableClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point Now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(base_ms_ + ++ticks_));
-  }
-  void Set(int64_t epoch_seconds) { base_ms_ = epoch_seconds * 1000; }
-
- private:
-  std::atomic<int64_t> base_ms_{1764374400000};  // Saturday 2025-11-29 00:00 UTC
-  mutable std::atomic<int64_t> ticks_{0};
-};
 
 class MlJobsTest : public fixture::ServiceTest {
  protected:

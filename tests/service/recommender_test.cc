@@ -1,5 +1,6 @@
-// Recommender configuration through the registry on a real SQLite store: the recipe catalogue,
-// recommenders with their status transitions, filters and schemas (and their references).
+// Recommender configuration through the registry on a real store: the recipe catalogue,
+// recommenders and the statuses they start in, filters and schemas (and their references).
+// Training and recommending: recommend_service_test.cc.
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <functional>
@@ -99,7 +100,7 @@ TEST_F(RecommenderTest, CreateGetListUpdateDelete) {
 
   json::object got = Ok("GetRecommender", R"({"DomainName": "d", "RecommenderName": "r1"})");
   EXPECT_EQ(got.at("RecommenderRecipeName"), "recommended-for-you");
-  EXPECT_EQ(got.at("Status"), "ACTIVE");
+  EXPECT_EQ(got.at("Status"), "PENDING");  // until the trainer has trained it
   EXPECT_EQ(got.at("RecommenderConfig"), Obj(R"({"TrainingFrequency": 7})"));
   EXPECT_FALSE(got.contains("TrainingMetrics"));
   EXPECT_FALSE(got.contains("RecipeName"));
@@ -126,22 +127,18 @@ TEST_F(RecommenderTest, CreateGetListUpdateDelete) {
             ErrorCode::kNotFound);
 }
 
-TEST_F(RecommenderTest, StopAndStartMoveBetweenActiveAndInactive) {
+// Stop needs ACTIVE, Start needs INACTIVE (the moves themselves: recommend_service_test.cc).
+TEST_F(RecommenderTest, StopAndStartNeedTheirStatus) {
   Ok("CreateRecommender", R"({"DomainName": "d", "RecommenderName": "r",
       "RecommenderRecipeName": "popular-items"})");
+  EXPECT_EQ(StatusOf("r"), "PENDING");
   EXPECT_EQ(CodeOf("StartRecommender", R"({"DomainName": "d", "RecommenderName": "r"})"),
             ErrorCode::kBadRequest);
-  EXPECT_EQ(Ok("StopRecommender", R"({"DomainName": "d", "RecommenderName": "r"})"),
-            json::object());
-  EXPECT_EQ(StatusOf("r"), "INACTIVE");
   EXPECT_EQ(CodeOf("StopRecommender", R"({"DomainName": "d", "RecommenderName": "r"})"),
             ErrorCode::kBadRequest);
-  Ok("StartRecommender", R"({"DomainName": "d", "RecommenderName": "r"})");
-  EXPECT_EQ(StatusOf("r"), "ACTIVE");
   // An update keeps the status.
-  Ok("StopRecommender", R"({"DomainName": "d", "RecommenderName": "r"})");
   Ok("UpdateRecommender", R"({"DomainName": "d", "RecommenderName": "r", "Description": "x"})");
-  EXPECT_EQ(StatusOf("r"), "INACTIVE");
+  EXPECT_EQ(StatusOf("r"), "PENDING");
   EXPECT_EQ(CodeOf("StartRecommender", R"({"DomainName": "d", "RecommenderName": "nope"})"),
             ErrorCode::kNotFound);
   EXPECT_EQ(CodeOf("StopRecommender", R"({"DomainName": "nope", "RecommenderName": "r"})"),
@@ -154,7 +151,7 @@ TEST_F(RecommenderTest, SchemasAndFiltersAndTheirReferences) {
       "RecommenderSchemaName": "s"})"),
             ErrorCode::kNotFound);
   json::object schema = Ok("CreateRecommenderSchema", R"({"DomainName": "d",
-      "RecommenderSchemaName": "s", "Fields": {"Item": [{"TargetFieldName": "Item.price"}]}})");
+      "RecommenderSchemaName": "s", "Fields": {"_webAnalytics": [{"TargetFieldName": "Item.price"}]}})");
   EXPECT_EQ(schema.at("RecommenderSchemaName"), "s");
   EXPECT_EQ(schema.at("Status"), "ACTIVE");
   EXPECT_EQ(schema.at("RecommenderSchemaArn"),
