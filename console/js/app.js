@@ -237,7 +237,9 @@ function viewDomain(domain, tab) {
   const panel = h("section.panel", { role: "tabpanel" });
   const tabBar = h("div.tabs", { role: "tablist" }, tabs.map(([id, label]) =>
     h("a.tab", { role: "tab", href: `#/d/${enc(domain)}/${id}`, "aria-selected": String(id === tab) }, label)));
-  view.replaceChildren(h("div.title-row", {}, h("h1", {}, domain)), stats, tabBar, panel);
+  const remove = h("button.danger", { type: "button", onclick: () => deleteDomainDialog(domain) }, "Delete domain");
+  view.replaceChildren(h("div.title-row", {}, h("h1", {}, domain), h("div.actions", {}, remove)),
+    stats, tabBar, panel);
   api.call("GET", `/domains/${enc(domain)}`).then((d) => {
     stats.textContent = `${d.Stats?.ProfileCount ?? 0} profiles · ${d.Stats?.ObjectCount ?? 0} objects · ` +
       `${fmtBytes(d.Stats?.TotalSize ?? 0)} · expiration ${d.DefaultExpirationDays} days`;
@@ -245,6 +247,22 @@ function viewDomain(domain, tab) {
   if (tab === "types") return viewObjectTypes(domain, panel);
   if (tab === "segments") return viewSegments(domain, panel);
   return viewSearch(domain, panel);
+}
+
+// DeleteDomain removes everything in the domain, so the name must be typed to confirm it.
+function deleteDomainDialog(domain) {
+  formDialog(`Delete the domain ${domain}?`, [
+    h("p", {}, "Every profile, object, object type, key, calculated attribute and segment in it goes; ",
+      "this cannot be undone."),
+    field("Type the domain's name to confirm", "confirm", "", { required: true, autocomplete: "off" }),
+  ], async (form) => {
+    if (form.confirm.value !== domain) {
+      throw new ApiError(0, "NotConfirmed", `Type “${domain}” exactly to delete it.`);
+    }
+    await api.call("DELETE", `/domains/${enc(domain)}`);
+    lastSearch.delete(domain);
+    location.hash = "#/";
+  }, "Delete domain");
 }
 
 // The key names a search may use: the built-in ones and every object type's keys.
@@ -264,7 +282,7 @@ function viewSearch(domain, panel) {
   const keyList = h("datalist#key-names");
   const form = h("form.search", { role: "search" },
     h("label", {}, "Search key", h("input", { name: "key", list: "key-names", value: remembered.key, required: true, spellcheck: "false" })),
-    h("label.grow", {}, "Value", h("input", { name: "value", value: remembered.value, required: true, spellcheck: "false", type: "search" })),
+    h("label.grow", {}, "Value", h("input", { name: "value", value: remembered.value, required: true, spellcheck: "false", type: "search", placeholder: "Press / to come back here", "aria-keyshortcuts": "/" })),
     h("button.primary", { type: "submit" }, "Search"),
     keyList);
   const results = h("div.results");
@@ -602,6 +620,19 @@ function route() {
   // Focus moves into the new view (a screen reader reads it), unless the view put it on a field.
   if (!view.contains(document.activeElement)) view.focus({ preventScroll: true });
 }
+
+// "/" puts the focus in the page's search field (as on GitHub), unless a field has it already.
+document.addEventListener("keydown", (ev) => {
+  if (ev.key !== "/" || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  const active = document.activeElement;
+  if (active && (active.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName))) return;
+  if (document.querySelector("dialog[open]")) return;
+  const target = $("form.search [name=value]");
+  if (!target) return;
+  ev.preventDefault();
+  target.focus();
+  target.select();
+});
 
 async function start() {
   try {

@@ -1,6 +1,7 @@
 // Drives the web console (/console/) in headless Chromium like a person: sign in (when the
 // server wants signatures), create a domain and profiles, search, edit (set and remove fields),
-// merge with a field-source picker, delete; browse object types and segments. Screenshots go
+// merge with a field-source picker, delete a profile and a domain; browse object types and
+// segments. Screenshots go
 // to SCREENSHOT_DIR. Run by tests/integration/test_console.py, which seeds a domain first and
 // checks through boto3 afterwards what the console did; this script prints one JSON line
 // "RESULT {...}" with the names and ids it made.
@@ -173,6 +174,28 @@ try {
   await searchFor(domain, "_email", "charles@example.com");
   assert.match(await page.locator(".results").innerText(), /No profile has/);
 
+  // "/" brings the focus back to the search field from anywhere on the page.
+  await page.locator("h1").click();
+  await page.keyboard.press("/");
+  assert.equal(await page.evaluate(() => document.activeElement?.name), "value");
+
+  // Delete a domain: its name must be typed; a wrong one is refused in the dialog.
+  const doomed = `doomed-${mode}-${Date.now().toString(36)}`;
+  await page.goto(`${base}/console/#/`);
+  await page.locator("button", { hasText: "New domain" }).click();
+  await submitDialog({ name: doomed, days: "7" });
+  await page.waitForURL(new RegExp(`#/d/${doomed}`));
+  await page.locator("button", { hasText: "Delete domain" }).click();
+  await dialog.locator("[name=confirm]").fill("not-its-name");
+  await dialog.locator("[name=confirm]").press("Enter");
+  await dialog.locator(".error").waitFor({ state: "visible" });
+  assert.match(await dialog.locator(".error").innerText(), /NotConfirmed/);
+  await shot("delete-domain-confirm");
+  await submitDialog({ confirm: doomed });
+  await page.waitForURL(/#\/$/);
+  await settled();
+  assert.doesNotMatch(await page.locator("#view").innerText(), new RegExp(doomed));
+
   // A missing domain shows AWS's error type and message.
   await page.goto(`${base}/console/#/d/no-such-domain-${mode}`);
   await page.locator(".error-box").first().waitFor();
@@ -214,7 +237,7 @@ try {
 
   // A refused request (4xx, and 501 where an operation is not served) is logged by the browser.
   assert.deepEqual(pageErrors.filter((e) => !/status of (4\d\d|501)/.test(e)), []);
-  console.log("RESULT " + JSON.stringify({ domain, ids }));
+  console.log("RESULT " + JSON.stringify({ domain, ids, deleted: doomed }));
 } catch (e) {
   await shot("failure").catch(() => {});
   console.error(e);

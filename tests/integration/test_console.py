@@ -1,7 +1,7 @@
 """The web console (/console/) end to end in headless Chromium, driven by playwright-core
 (tests/console/e2e.mjs): create, search, edit (set and remove a field), merge with a field-source
-picker, delete, browse object types and segments, once against a server with --credentials (the
-browser signs with SigV4) and once in open loopback mode. Seeds a domain through boto3 first and
+picker, delete a profile and a domain, browse object types and segments, once against a server
+with --credentials (the browser signs with SigV4) and once in open loopback mode. Seeds a domain through boto3 first and
 checks through boto3 afterwards what the clicks did. Screenshots are kept under the build
 directory (console-screenshots/<store>/<mode>/), and the path is printed.
 
@@ -125,8 +125,10 @@ class ConsoleScenario:
         for gone in (countess, charles):
             self.assertEqual(self.client.search_profiles(
                 DomainName=domain, KeyName="_profileId", Values=[gone])["Items"], [])
+        with self.assertRaises(self.client.exceptions.ResourceNotFoundException):
+            self.client.get_domain(DomainName=result["deleted"])
         pngs = sorted(f for f in os.listdir(shots) if f.endswith(".png"))
-        self.assertGreaterEqual(len(pngs), 7, pngs)
+        self.assertGreaterEqual(len(pngs), 8, pngs)
 
 
 class ConsoleOpenTest(ConsoleScenario, ServerTestCase):

@@ -48,6 +48,98 @@ def wait_for_line(server, pattern, timeout=10):
     raise AssertionError(f"{pattern!r} not in the server log:\n{server.log_tail()}")
 
 
+SAMPLE = re.compile(r'([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? '
+                    r'(-?[0-9.]+(?:e[+-]?[0-9]+)?|\+Inf|NaN)$')
+
+
+def families(text):
+    """Prometheus text format 0.0.4, parsed strictly: {family: (type, {sample_key: value})}.
+    Every sample follows its family's HELP and TYPE lines, under the family's name (a histogram's
+    as name_bucket, name_sum, name_count); histogram buckets are cumulative and end at +Inf, equal
+    to the count."""
+    out = {}
+    current = None
+    for line in text.splitlines():
+        if line.startswith("# HELP "):
+            current = line.split(" ", 3)[2]
+            assert current not in out, f"family {current} twice"
+            continue
+        if line.startswith("# TYPE "):
+            _, _, name, kind = line.split(" ")
+            assert name == current, f"TYPE {name} without its HELP"
+            assert kind in ("counter", "gauge", "histogram"), line
+            out[name] = (kind, {})
+            continue
+        m = SAMPLE.match(line)
+        assert m, f"not a sample line: {line!r}"
+        name = m.group(1)
+        kind, got = out[current]
+        allowed = ({current + s for s in ("_bucket", "_sum", "_count")} if kind == "histogram"
+                   else {current})
+        assert name in allowed, f"{name} under the family {current}"
+        got[name + (m.group(2) or "")] = float(m.group(3))
+    for name, (kind, got) in out.items():
+        if kind != "histogram":
+            continue
+        series = {}
+        for key, value in got.items():
+            if key.startswith(name + "_bucket"):
+                labels = re.sub(r',?le="[^"]*"', "", key[len(name + "_bucket"):])
+                series.setdefault(labels, []).append((key, value))
+        for labels, buckets in series.items():
+            values = [v for _, v in buckets]
+            assert values == sorted(values), f"{name}{labels} buckets not cumulative"
+            assert 'le="+Inf"' in buckets[-1][0], f"{name}{labels} does not end at +Inf"
+            count_key = name + "_count" + (labels if labels != "{}" else "")
+            assert got[count_key] == values[-1], f"{name}{labels}: +Inf bucket != count"
+    return out
+
+
+class HealthAndMetricsTest(ServerTestCase):
+    # Issue 15's list: each family and its type.
+    ISSUE_FAMILIES = {
+        "profiled_requests_total": "counter",  # by operation and status
+        "profiled_request_duration_seconds": "histogram",  # per operation
+        "profiled_requests_in_flight": "gauge",
+        "profiled_store_write_transactions_total": "counter",
+        "profiled_store_read_transactions_total": "counter",
+        "profiled_store_commit_batch_size": "histogram",
+        "profiled_domain_profiles": "gauge",
+        "profiled_domain_objects": "gauge",
+        "process_resident_memory_bytes": "gauge",
+        "profiled_open_connections": "gauge",
+    }
+
+    def test_every_family_the_issue_names_is_there_in_valid_text_format(self):
+        domain = self.create_domain()
+        self.client.put_profile_object_type(
+            DomainName=domain, ObjectTypeName="Orders", Description="orders",
+            Fields={"id": {"Source": "_source.id", "Target": "_order.id"},
+                    "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}},
+            Keys={"_orderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["id"]}],
+                  "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]},
+            AllowProfileCreation=True)
+        for i in range(3):
+            self.client.put_profile_object(DomainName=domain, ObjectTypeName="Orders",
+                                           Object=json.dumps({"id": f"o{i}",
+                                                              "email": "ada@example.com"}))
+        status, text = get(self.server.port, "/metrics")
+        self.assertEqual(status, 200)
+        got = families(text)
+        want = dict(self.ISSUE_FAMILIES)
+        if self.store.kind != "postgres":  # PostgreSQL's WAL is the server's, not Profiled's
+            want["profiled_store_wal_bytes"] = "gauge"
+        for name, kind in want.items():
+            self.assertIn(name, got)
+            self.assertEqual(got[name][0], kind, name)
+        labels = f'{{account="{ACCOUNT}",domain="{domain}"}}'
+        self.assertEqual(got["profiled_domain_objects"][1]["profiled_domain_objects" + labels], 3)
+        self.assertEqual(got["profiled_domain_profiles"][1]["profiled_domain_profiles" + labels], 1)
+        self.assertEqual(got["profiled_requests_total"][1][
+            'profiled_requests_total{operation="PutProfileObject",code="200"}'], 3)
+        self.assertIn('profiled_request_duration_seconds_bucket{operation="PutProfileObject",'
+                      'le="0.0005"}', got["profiled_request_duration_seconds"][1])
+
 class HealthAndMetricsTest(ServerTestCase):
     def test_health_and_ready_answer_unsigned(self):
         self.assertEqual(get(self.server.port, "/health"), (200, "ok\n"))
