@@ -32,7 +32,9 @@
 #include "common/thread_annotations.h"
 #include "store/rocksdb/db_options.h"
 #include "store/rocksdb/keys.h"
+#include "store/rocksdb/rocksdb_loader.h"
 #include "store/rocksdb/rocksdb_txn.h"
+#include "store/row_loader.h"
 #include "store/store_counters.h"
 
 namespace profiled::store::rocks {
@@ -45,7 +47,7 @@ constexpr int kSchemaVersion = 1;
 constexpr std::string_view kSchemaVersionName = "schema_version";
 constexpr int kConflictRetries = 5;
 
-class RocksStore final : public Store {
+class RocksStore final : public Store, public BulkLoadable {
  public:
   RocksStore(RocksdbOptions options, std::unique_ptr<rocksdb::Env> env,
              std::unique_ptr<rocksdb::DB> db)
@@ -125,6 +127,11 @@ class RocksStore final : public Store {
       for (const auto& f : wal_files) stats.wal_bytes += static_cast<int64_t>(f->SizeFileBytes());
     }
     return stats;
+  }
+
+  std::unique_ptr<RowLoader> NewRowLoader() override {
+    if (!options_.secondary_path.empty()) return nullptr;
+    return NewRocksRowLoader(*db_, options_.path + ".load", options_.load_run_bytes);
   }
 
  private:

@@ -33,6 +33,9 @@ struct RocksdbOptions {
   // (DB::OpenAsSecondary), caught up with the primary once at open; it keeps its own info log in
   // `secondary_path`. Its Writes fail.
   std::string secondary_path = {};
+  // The RowLoader (store/row_loader.h): bytes of rows per SST file (two runs are in memory at
+  // once); its files wait in the directory `path` + ".load" until they are ingested.
+  size_t load_run_bytes = size_t{64} << 20;
 };
 
 // Refuses (kInternal) a database whose schema version is newer than this binary's.

@@ -56,13 +56,16 @@ class RocksTxn final : public Txn {
   rocksdb::ReadOptions Options() const;
   Result<std::optional<std::string>> GetKey(const std::string& key);
   // An iterator over [.., upper) (unbounded when `upper` is nullopt) that sees the batch's
-  // writes in a Write transaction. The iterator must not outlive `upper`.
+  // writes in a Write transaction. The iterator must not outlive `upper`. `whole_table`: tuned
+  // for reading everything once (ForEachRow).
   std::unique_ptr<rocksdb::Iterator> NewIterator(const std::optional<std::string>& upper,
-                                                 rocksdb::Slice* upper_slice);
+                                                 rocksdb::Slice* upper_slice,
+                                                 bool whole_table = false);
   // Calls visit(key, value) for the keys in [lower, upper) in order while it returns true;
   // no upper bound when `upper` is nullopt.
   Status ForEach(const std::string& lower, const std::optional<std::string>& upper,
-                 const std::function<bool(std::string_view, std::string_view)>& visit);
+                 const std::function<bool(std::string_view, std::string_view)>& visit,
+                 bool whole_table = false);
   // Deletes every key in [lower, upper); returns how many.
   Result<int64_t> DeleteRange(const std::string& lower, const std::optional<std::string>& upper);
 
