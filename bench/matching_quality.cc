@@ -1,7 +1,10 @@
 // matching_quality: the ML-style matcher's precision, recall and run time on a labelled data set
 // with known duplicates (docs/matching.md, "ML-style matching"; bench/matching_quality runs it).
 //
-//   matching_quality [--profiles N] [--seed S] [--threshold T]
+//   matching_quality [--profiles N] [--seed S] [--threshold T] [--explain K] [--ndjson FILE]
+//
+// --ndjson also writes the profiles, one JSON document a line, for `profiled import`
+// (bench/matching_job times a whole identity-resolution job over them).
 //
 // The data set (deterministic for a seed): people with a first and last name (some accented),
 // an email, a phone, an address (street number, name and type, ZIP) and, for half of them, a
@@ -16,6 +19,7 @@
 // A pair is a true match when both profiles come from the same person. Precision: true pairs
 // among the pairs the matcher put in one group; recall: the true pairs it found among all true
 // pairs (a duplicate that shares nothing but a name with its original is counted as missed).
+#include <boost/json/serialize.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -179,9 +183,17 @@ std::string FormattedPhone(const std::string& ten) {
   return "+1 (" + ten.substr(0, 3) + ") " + ten.substr(3, 3) + "-" + ten.substr(6);
 }
 
+// The ProfileId of the i-th profile (32 hex, as Profiled's own ids), and back.
+std::string IdOf(size_t i) {
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%032zx", i);
+  return buf;
+}
+size_t IndexOf(const std::string& id) { return std::strtoull(id.c_str() + 16, nullptr, 16); }
+
 // One profile of a person, as a source system would have typed it (`dup`: a duplicate, with the
 // variations above).
-MatchRecord Profile(Gen& g, const Person& p, bool dup, uint32_t id) {
+boost::json::object Profile(Gen& g, const Person& p, bool dup, size_t id) {
   std::string first = Capitalised(p.first), last = Capitalised(p.last);
   std::string email = p.email, phone = p.phone;
   const char* const* type = kType[std::stoi(p.type_index)];
@@ -221,7 +233,7 @@ MatchRecord Profile(Gen& g, const Person& p, bool dup, uint32_t id) {
     if (g.P(0.3)) birth.clear();
   }
   boost::json::object doc;
-  doc["ProfileId"] = "p" + std::to_string(id);
+  doc["ProfileId"] = IdOf(id);
   doc["FirstName"] = first;
   doc["LastName"] = last;
   if (!email.empty()) doc["EmailAddress"] = email;
@@ -234,7 +246,7 @@ MatchRecord Profile(Gen& g, const Person& p, bool dup, uint32_t id) {
     doc["Address"] = std::move(a);
   }
   if (!birth.empty()) doc["BirthDate"] = birth;
-  return profiled::service::MatchRecordFromProfile(doc);
+  return doc;
 }
 
 Person NewPerson(Gen& g) {
@@ -267,7 +279,7 @@ void Explain(const std::vector<MatchRecord>& records, const std::vector<uint32_t
              const std::vector<profiled::service::MlMatch>& matches, size_t n) {
   std::vector<std::string> group(records.size());
   for (const auto& m : matches) {
-    for (const std::string& id : m.profile_ids) group[std::stoul(id.substr(1))] = m.match_id;
+    for (const std::string& id : m.profile_ids) group[IndexOf(id)] = m.match_id;
   }
   size_t missed = 0, wrong = 0;
   for (size_t i = 0; i < records.size() && (missed < n || wrong < n); ++i) {
@@ -290,12 +302,19 @@ int main(int argc, char** argv) {
   size_t n = 10000;
   uint64_t seed = 1;
   double threshold = profiled::service::kDefaultMatchThreshold;
-  size_t explain = 0;  // print this many missed and this many wrong pairs
+  size_t explain = 0;       // print this many missed and this many wrong pairs
+  std::string ndjson_path;  // also write the profiles there, for `profiled import`
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--profiles")) n = std::strtoull(argv[i + 1], nullptr, 10);
     if (!std::strcmp(argv[i], "--seed")) seed = std::strtoull(argv[i + 1], nullptr, 10);
     if (!std::strcmp(argv[i], "--threshold")) threshold = std::strtod(argv[i + 1], nullptr);
     if (!std::strcmp(argv[i], "--explain")) explain = std::strtoull(argv[i + 1], nullptr, 10);
+    if (!std::strcmp(argv[i], "--ndjson")) ndjson_path = argv[i + 1];
+  }
+  FILE* ndjson = nullptr;
+  if (!ndjson_path.empty() && !(ndjson = std::fopen(ndjson_path.c_str(), "w"))) {
+    std::perror(ndjson_path.c_str());
+    return 1;
   }
   Gen g(seed);
   std::vector<MatchRecord> records;
@@ -324,13 +343,19 @@ int main(int argc, char** argv) {
       uint32_t person = people++;
       size_t copies = 1 + (g.P(1.0 / 3) ? 1 + g.U(3) : 0);
       for (size_t c = 0; c < copies && records.size() < n; ++c) {
-        records.push_back(Profile(g, p, c > 0, static_cast<uint32_t>(records.size())));
+        boost::json::object doc = Profile(g, p, c > 0, records.size());
+        if (ndjson) std::fprintf(ndjson, "%s\n", boost::json::serialize(doc).c_str());
+        records.push_back(profiled::service::MatchRecordFromProfile(doc));
         person_of.push_back(person);
       }
     }
   }
   double gen_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - gen_start).count();
+  if (ndjson && std::fclose(ndjson) != 0) {
+    std::perror(ndjson_path.c_str());
+    return 1;
+  }
 
   auto start = std::chrono::steady_clock::now();
   profiled::service::MatchRunStats stats;
@@ -345,7 +370,7 @@ int main(int argc, char** argv) {
   uint64_t predicted = 0, correct = 0;
   for (const auto& m : matches) {
     std::unordered_map<uint32_t, uint64_t> by_person;
-    for (const std::string& id : m.profile_ids) ++by_person[person_of[std::stoul(id.substr(1))]];
+    for (const std::string& id : m.profile_ids) ++by_person[person_of[IndexOf(id)]];
     uint64_t k = m.profile_ids.size();
     predicted += k * (k - 1) / 2;
     for (auto& [p, c] : by_person) correct += c * (c - 1) / 2;

@@ -15,6 +15,7 @@
 #include "service/matching.h"
 #include "service/merge.h"
 #include "service/ml_auto_merge.h"
+#include "service/ml_job_lease.h"
 #include "service/ml_matcher.h"
 #include "service/rule_match_index.h"
 #include "service/store_walk.h"
@@ -90,19 +91,28 @@ Status ExpireJobs(store::Txn& txn, store::Scope scope, double now) {
   return OkStatus();
 }
 
+// A job stopped because the server is stopping (it is run again at the next start).
+constexpr std::string_view kStopping = "the server is stopping";
+bool Stopping(const TaskSignal* signal) { return signal != nullptr && signal->Stopping(); }
+Status StopIfStopping(const TaskSignal* signal) {
+  return Stopping(signal) ? Error::Unavailable(std::string(kStopping)) : OkStatus();
+}
+
 // The domain's profiles as match records, read a batch per store call (the documents of one
-// batch at a time; the records are what the matcher needs in memory).
-Result<std::vector<MatchRecord>> ReadRecords(const ServiceEnv& env, store::Scope scope) {
-  std::vector<MatchRecord> records;
+// batch at a time; the packed records are what the matcher needs in memory).
+Result<MatchRecords> ReadRecords(const ServiceEnv& env, store::Scope scope,
+                                 const TaskSignal* signal) {
+  MatchRecords records;
   std::string after;
   while (true) {
+    RETURN_IF_ERROR(StopIfStopping(signal));
     size_t batch_rows = 0;
     RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
       ASSIGN_OR_RETURN(auto docs, txn.Scan(scope, kProfileKind, "", after, kWalkBatch));
       batch_rows = docs.size();
       for (const store::Document& doc : docs) {
         ASSIGN_OR_RETURN(json::object profile, ParseStored(doc.body));
-        records.push_back(MatchRecordFromProfile(profile));
+        records.Add(MatchRecordFromProfile(profile));
       }
       if (!docs.empty()) after = docs.back().id;
       return OkStatus();
@@ -117,53 +127,93 @@ struct MergeOutcome {
   std::string error;              // the first failure
 };
 
-// AutoMerging over the job's groups, each merge in a transaction of its own.
-MergeOutcome ApplyAutoMerging(const ServiceEnv& env, const RequestContext& ctx,
-                              std::string_view domain, const json::object& auto_merging,
-                              const std::vector<MlMatch>& matches) {
-  MergeOutcome outcome;
-  store::Scope scope = DomainScope(ctx, domain);
-  RuleMatchingConfig conflict = ConflictConfig(GetObject(auto_merging, "ConflictResolution"));
-  for (const MlMatch& match : matches) {
-    std::vector<json::object> profiles;
-    Status read = env.store->Read([&](store::Txn& txn) -> Status {
-      profiles.clear();
-      for (const std::string& id : match.profile_ids) {
+// One merge AutoMerging makes: the main profile, those merged into it, the field sources.
+struct PlannedMerge {
+  std::string main_id;
+  std::vector<std::string> merged_ids;
+  json::object sources;
+};
+
+// The merges of a chunk of groups, from their profiles as stored now (one read transaction).
+Result<std::vector<PlannedMerge>> PlanChunk(const ServiceEnv& env, store::Scope scope,
+                                            const json::object& auto_merging,
+                                            const RuleMatchingConfig& conflict,
+                                            const MlMatch* begin, const MlMatch* end) {
+  std::vector<PlannedMerge> planned;
+  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
+    planned.clear();
+    for (const MlMatch* match = begin; match != end; ++match) {
+      std::vector<json::object> profiles;
+      for (const std::string& id : match->profile_ids) {
         ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, id));
         if (!body) continue;  // deleted since the job read it
         ASSIGN_OR_RETURN(json::object p, ParseStored(*body));
         profiles.push_back(std::move(p));
       }
+      for (const MlMergePlan& plan : PlanMlMerges(profiles, auto_merging, match->confidence)) {
+        std::vector<json::object> group;
+        for (size_t i : plan.members) group.push_back(profiles[i]);
+        PlannedMerge merge;
+        merge.main_id = AutoMergeMainId(group);
+        merge.sources = AutoMergeFieldSources(group, conflict);
+        for (const json::object& p : group) {
+          std::string id = GetStringOr(p, "ProfileId", "");
+          if (id != merge.main_id) merge.merged_ids.push_back(id);
+        }
+        planned.push_back(std::move(merge));
+      }
+    }
+    return OkStatus();
+  }));
+  return planned;
+}
+
+// AutoMerging over the job's groups: kMergesPerTxn groups' merges per transaction (a commit
+// each would be most of the time at a million profiles); a chunk that fails is merged again one
+// merge per transaction, so that one bad merge does not hold the others back.
+Result<MergeOutcome> ApplyAutoMerging(const ServiceEnv& env, const RequestContext& ctx,
+                                      std::string_view domain, const json::object& auto_merging,
+                                      const std::vector<MlMatch>& matches,
+                                      const TaskSignal* signal) {
+  constexpr size_t kMergesPerTxn = 50;
+  MergeOutcome outcome;
+  store::Scope scope = DomainScope(ctx, domain);
+  RuleMatchingConfig conflict = ConflictConfig(GetObject(auto_merging, "ConflictResolution"));
+  auto note_error = [&](const Status& s) {
+    if (!s.ok() && outcome.error.empty()) outcome.error = s.error().message();
+  };
+  auto merge = [&](const PlannedMerge* begin, const PlannedMerge* end) {
+    DomainMatching matching;
+    Status merged = env.store->Write([&](store::Txn& txn) -> Status {
+      ASSIGN_OR_RETURN(matching, LoadDomainMatching(txn, ctx, domain));
+      for (const PlannedMerge* m = begin; m != end; ++m) {
+        RETURN_IF_ERROR(MergeProfilesInTxn(txn, ctx, domain, matching, m->main_id, m->merged_ids,
+                                           &m->sources, env.clock->NowEpochSeconds()));
+      }
       return OkStatus();
     });
-    if (!read.ok()) {
-      if (outcome.error.empty()) outcome.error = read.error().message();
+    if (!merged.ok()) return merged;
+    RunAutoMerges(env, ctx, domain, matching);
+    for (const PlannedMerge* m = begin; m != end; ++m) {
+      outcome.merged += static_cast<int64_t>(m->merged_ids.size());
+      outcome.gone.insert(outcome.gone.end(), m->merged_ids.begin(), m->merged_ids.end());
+    }
+    return OkStatus();
+  };
+  for (size_t start = 0; start < matches.size(); start += kMergesPerTxn) {
+    RETURN_IF_ERROR(StopIfStopping(signal));
+    const MlMatch* first = matches.data() + start;
+    const MlMatch* last = matches.data() + std::min(matches.size(), start + kMergesPerTxn);
+    auto planned = PlanChunk(env, scope, auto_merging, conflict, first, last);
+    if (!planned.ok()) {
+      note_error(planned.error());
       continue;
     }
-    for (const MlMergePlan& plan : PlanMlMerges(profiles, auto_merging, match.confidence)) {
-      std::vector<json::object> group;
-      for (size_t i : plan.members) group.push_back(profiles[i]);
-      std::string main_id = AutoMergeMainId(group);
-      json::object sources = AutoMergeFieldSources(group, conflict);
-      std::vector<std::string> merged_ids;
-      for (const json::object& p : group) {
-        std::string id = GetStringOr(p, "ProfileId", "");
-        if (id != main_id) merged_ids.push_back(id);
-      }
-      DomainMatching matching;
-      Status merged = env.store->Write([&](store::Txn& txn) -> Status {
-        ASSIGN_OR_RETURN(matching, LoadDomainMatching(txn, ctx, domain));
-        return MergeProfilesInTxn(txn, ctx, domain, matching, main_id, merged_ids, &sources,
-                                  env.clock->NowEpochSeconds());
-      });
-      if (!merged.ok()) {
-        if (outcome.error.empty()) outcome.error = merged.error().message();
-        continue;
-      }
-      RunAutoMerges(env, ctx, domain, matching);
-      outcome.merged += static_cast<int64_t>(merged_ids.size());
-      outcome.gone.insert(outcome.gone.end(), merged_ids.begin(), merged_ids.end());
-    }
+    if (planned->empty()) continue;
+    const PlannedMerge* begin = planned->data();
+    const PlannedMerge* end = begin + planned->size();
+    if (merge(begin, end).ok()) continue;
+    for (const PlannedMerge* m = begin; m != end; ++m) note_error(merge(m, m + 1));
   }
   std::sort(outcome.gone.begin(), outcome.gone.end());
   return outcome;
@@ -186,11 +236,12 @@ std::vector<MlMatch> AfterMerges(std::vector<MlMatch> matches,
   return out;
 }
 
-// Writes generation `gen` of the results, switches GetMatches to it, then deletes the previous.
-Status StoreResults(const ServiceEnv& env, store::Scope scope, const std::string& gen,
-                    const std::vector<MlMatch>& matches, double now) {
-  constexpr size_t kPerTxn = 200;
+// Writes generation `gen` of the results (GetMatches still serves the previous one).
+Status StoreRows(const ServiceEnv& env, store::Scope scope, const std::string& gen,
+                 const std::vector<MlMatch>& matches, const TaskSignal* signal) {
+  constexpr size_t kPerTxn = 500;
   for (size_t start = 0; start < matches.size(); start += kPerTxn) {
+    RETURN_IF_ERROR(StopIfStopping(signal));
     RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
       for (size_t i = start; i < std::min(matches.size(), start + kPerTxn); ++i) {
         const MlMatch& m = matches[i];
@@ -207,25 +258,32 @@ Status StoreResults(const ServiceEnv& env, store::Scope scope, const std::string
       return OkStatus();
     }));
   }
-  std::string previous;
-  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kMlResultKind, kMlResultId));
-    if (body) {
-      ASSIGN_OR_RETURN(json::object old, ParseStored(*body));
-      previous = GetStringOr(old, "Generation", "");
-    }
-    json::object result;
-    result["Generation"] = gen;
-    result["JobId"] = gen;
-    result["MatchGenerationDate"] = now;
-    result["PotentialMatches"] = static_cast<int64_t>(matches.size());
-    return txn.Put(scope, kMlResultKind, kMlResultId, Serialize(result));
-  }));
-  if (previous.empty() || previous == gen) return OkStatus();
+  return OkStatus();
+}
+
+// Deletes the result rows nobody serves: the generations the served result lists as "Stale"
+// (replaced ones), and `own`'s (rows an interrupted or failed run of that job wrote) unless it
+// is the one served.
+Status DropUnservedResults(const ServiceEnv& env, store::Scope scope, const std::string& own) {
   return env.store->Write([&](store::Txn& txn) -> Status {
-    RETURN_IF_ERROR(txn.DeleteKind(scope, kMlMatchKind, previous + "/"));
-    RETURN_IF_ERROR(txn.DeleteKind(scope, kMlProfileMatchKind, previous + "/"));
-    return OkStatus();
+    ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kMlResultKind, kMlResultId));
+    std::vector<std::string> drop;
+    json::object result;
+    if (body) {
+      ASSIGN_OR_RETURN(result, ParseStored(*body));
+      if (const json::array* stale = GetArray(result, "Stale")) {
+        for (const json::value& gen : *stale) {
+          if (gen.is_string()) drop.emplace_back(gen.as_string());
+        }
+      }
+    }
+    if (!own.empty() && GetStringOr(result, "Generation", "") != own) drop.push_back(own);
+    for (const std::string& gen : drop) {
+      RETURN_IF_ERROR(txn.DeleteKind(scope, kMlMatchKind, gen + "/"));
+      RETURN_IF_ERROR(txn.DeleteKind(scope, kMlProfileMatchKind, gen + "/"));
+    }
+    if (!body || result.erase("Stale") == 0) return OkStatus();
+    return txn.Put(scope, kMlResultKind, kMlResultId, Serialize(result));
   });
 }
 
@@ -260,11 +318,60 @@ Result<json::object> ExportResults(const ServiceEnv& env, const json::object& s3
   return location;
 }
 
+bool Terminal(std::string_view status) {
+  return status == "COMPLETED" || status == "PARTIAL_SUCCESS" || status == "FAILED";
+}
+
+// Ends the job (`end` sets its Status, Message, JobStats...) and takes it off the queue, in one
+// transaction; with `gen`, also switches GetMatches to that generation of the results (the one
+// served until then is listed as stale, for DropUnservedResults).
+Status FinishJob(const ServiceEnv& env, store::Scope scope, const std::string& queue_id,
+                 const std::string& job_id, const std::optional<std::string>& gen,
+                 int64_t potential_matches, const std::function<void(json::object&)>& end) {
+  return env.store->Write([&](store::Txn& txn) -> Status {
+    double now = env.clock->NowEpochSeconds();
+    RETURN_IF_ERROR(txn.Delete(kSystem, kMlQueueKind, queue_id));
+    ASSIGN_OR_RETURN(auto job, LoadJob(txn, scope, job_id, /*for_update=*/true));
+    if (!job) {  // the domain was deleted meanwhile: nothing of the job stays
+      if (!gen) return OkStatus();
+      RETURN_IF_ERROR(txn.DeleteKind(scope, kMlMatchKind, *gen + "/"));
+      RETURN_IF_ERROR(txn.DeleteKind(scope, kMlProfileMatchKind, *gen + "/"));
+      return OkStatus();
+    }
+    end(*job);
+    (*job)["JobEndTime"] = now;
+    (*job)["JobExpirationTime"] = now + kMlJobRetentionSeconds;
+    (*job)["LastUpdatedAt"] = now;
+    RETURN_IF_ERROR(txn.Put(scope, kMlJobKind, job_id, Serialize(*job)));
+    if (!gen) return OkStatus();
+    ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kMlResultKind, kMlResultId));
+    json::object result;
+    json::array stale;
+    if (body) {
+      ASSIGN_OR_RETURN(result, ParseStored(*body));
+      if (const json::array* was = GetArray(result, "Stale")) stale = *was;
+      std::string previous = GetStringOr(result, "Generation", "");
+      if (!previous.empty() && previous != *gen) stale.emplace_back(previous);
+    }
+    result["Generation"] = *gen;
+    result["JobId"] = *gen;
+    result["MatchGenerationDate"] = now;
+    result["PotentialMatches"] = potential_matches;
+    if (!stale.empty()) result["Stale"] = std::move(stale);
+    return txn.Put(scope, kMlResultKind, kMlResultId, Serialize(result));
+  });
+}
+
 // The job after it was claimed: everything from reading the profiles to the final status.
 Status RunClaimedJob(const ServiceEnv& env, const RequestContext& ctx, std::string_view domain,
-                     const std::string& job_id, const json::object& matching) {
+                     const std::string& job_id, const json::object& matching,
+                     const TaskSignal* signal) {
   store::Scope scope = DomainScope(ctx, domain);
-  ASSIGN_OR_RETURN(std::vector<MatchRecord> records, ReadRecords(env, scope));
+  std::string queue_id = QueueId(ctx.account_id, domain, job_id);
+  MlJobLease lease(env, queue_id);
+  // What an interrupted run of this job, or the end of the previous job, left behind.
+  RETURN_IF_ERROR(DropUnservedResults(env, scope, job_id));
+  ASSIGN_OR_RETURN(MatchRecords records, ReadRecords(env, scope, signal));
   int64_t reviewed = static_cast<int64_t>(records.size());
   RETURN_IF_ERROR(UpdateJob(env, scope, job_id, [&](json::object& job) {
     job["Status"] = "FIND_MATCHING";
@@ -272,20 +379,23 @@ Status RunClaimedJob(const ServiceEnv& env, const RequestContext& ctx, std::stri
     stats["NumberOfProfilesReviewed"] = reviewed;
     job["JobStats"] = std::move(stats);
   }));
-  std::vector<MlMatch> matches = FindMatches(records, kDefaultMatchThreshold);
-  records = std::vector<MatchRecord>();
+  RETURN_IF_ERROR(StopIfStopping(signal));
+  std::vector<MlMatch> matches =
+      FindMatches(records, kDefaultMatchThreshold, nullptr, [&] { return Stopping(signal); });
+  RETURN_IF_ERROR(StopIfStopping(signal));
+  records = MatchRecords();
   int64_t found = static_cast<int64_t>(matches.size());
   std::vector<std::string> problems;
   const json::object* auto_merging = GetObject(matching, "AutoMerging");
   MergeOutcome merges;
   if (auto_merging && GetBool(*auto_merging, "Enabled").value_or(false)) {
     RETURN_IF_ERROR(SetStatus(env, scope, job_id, "MERGING"));
-    merges = ApplyAutoMerging(env, ctx, domain, *auto_merging, matches);
+    ASSIGN_OR_RETURN(merges, ApplyAutoMerging(env, ctx, domain, *auto_merging, matches, signal));
     if (!merges.error.empty()) problems.push_back("some merges failed: " + merges.error);
     matches = AfterMerges(std::move(matches), merges.gone);
   }
+  RETURN_IF_ERROR(StoreRows(env, scope, job_id, matches, signal));
   double generated = env.clock->NowEpochSeconds();
-  RETURN_IF_ERROR(StoreResults(env, scope, job_id, matches, generated));
   std::optional<json::object> location;
   const json::object* exporting = GetObject(matching, "ExportingConfig");
   if (const json::object* s3 = exporting ? GetObject(*exporting, "S3Exporting") : nullptr) {
@@ -296,23 +406,28 @@ Status RunClaimedJob(const ServiceEnv& env, const RequestContext& ctx, std::stri
       problems.push_back("exporting the results failed: " + exported.error().message());
     }
   }
-  return UpdateJob(env, scope, job_id, [&](json::object& job) {
-    double end = env.clock->NowEpochSeconds();
-    job["Status"] = problems.empty() ? "COMPLETED" : "PARTIAL_SUCCESS";
-    job["JobEndTime"] = end;
-    job["JobExpirationTime"] = end + kMlJobRetentionSeconds;
-    json::object stats;
-    stats["NumberOfProfilesReviewed"] = reviewed;
-    stats["NumberOfMatchesFound"] = found;
-    stats["NumberOfMergesDone"] = merges.merged;
-    job["JobStats"] = std::move(stats);
-    if (location) job["ExportingLocation"] = *location;
-    if (!problems.empty()) {
-      std::string message;
-      for (const std::string& p : problems) message += (message.empty() ? "" : "; ") + p;
-      job["Message"] = message.substr(0, 2048);
-    }
-  });
+  RETURN_IF_ERROR(FinishJob(env, scope, queue_id, job_id, job_id,
+                            static_cast<int64_t>(matches.size()), [&](json::object& job) {
+                              job["Status"] = problems.empty() ? "COMPLETED" : "PARTIAL_SUCCESS";
+                              json::object stats;
+                              stats["NumberOfProfilesReviewed"] = reviewed;
+                              stats["NumberOfMatchesFound"] = found;
+                              stats["NumberOfMergesDone"] = merges.merged;
+                              job["JobStats"] = std::move(stats);
+                              if (location) job["ExportingLocation"] = *location;
+                              if (!problems.empty()) {
+                                std::string message;
+                                for (const std::string& p : problems)
+                                  message += (message.empty() ? "" : "; ") + p;
+                                job["Message"] = message.substr(0, 2048);
+                              }
+                            }));
+  // The generation just replaced. A failure here only delays it to the next job.
+  Status dropped = DropUnservedResults(env, scope, "");
+  if (!dropped.ok()) {
+    log::Warn("identity resolution job " + job_id + ": " + dropped.error().message());
+  }
+  return OkStatus();
 }
 
 // The weekly schedule of a Matching member (AWS's default when it names none).
@@ -455,26 +570,58 @@ Result<std::string> EnqueueIdentityResolutionJob(store::Txn& txn, const RequestC
 }
 
 void RunIdentityResolutionJob(const ServiceEnv& env, const RequestContext& ctx,
-                              std::string_view domain, std::string_view job_id) {
+                              std::string_view domain, std::string_view job_id,
+                              const TaskSignal* signal) {
   store::Scope scope = DomainScope(ctx, domain);
   std::string id(job_id);
+  std::string queue_id = QueueId(ctx.account_id, domain, id);
   std::optional<json::object> matching;
-  // Claim: PENDING -> PREPROCESSING and off the queue, in one transaction, so that one server
-  // runs it. A domain gone or no longer matching drops the job.
+  // Claim, in one transaction, so that one server runs it: a PENDING job, or one whose runner is
+  // gone (ml_job_lease.h: a restart resumes it from the start); the queue row names this process
+  // until the job ends. A domain gone or no longer matching drops the job; a job interrupted
+  // kMlMaxJobRuns times is FAILED.
   Status claimed = env.store->Write([&](store::Txn& txn) -> Status {
     matching.reset();
-    RETURN_IF_ERROR(txn.Delete(kSystem, kMlQueueKind, QueueId(ctx.account_id, domain, id)));
+    ASSIGN_OR_RETURN(auto row_body, txn.GetForUpdate(kSystem, kMlQueueKind, queue_id));
+    if (!row_body) return OkStatus();  // ended meanwhile
+    ASSIGN_OR_RETURN(json::object row, ParseStored(*row_body));
     ASSIGN_OR_RETURN(auto job, LoadJob(txn, scope, id, /*for_update=*/true));
-    if (!job || GetStringOr(*job, "Status", "") != "PENDING") return OkStatus();
+    std::string status = job ? GetStringOr(*job, "Status", "") : "";
+    if (!job || Terminal(status)) {
+      RETURN_IF_ERROR(txn.Delete(kSystem, kMlQueueKind, queue_id));
+      return OkStatus();
+    }
+    double now = env.clock->NowEpochSeconds();
+    int64_t runs = GetInt(row, "Runs").value_or(0);
+    if (status != "PENDING") {
+      if (!MlJobRunnerGone(row, now)) return OkStatus();  // running, here or elsewhere
+      log::Warn("identity resolution job " + id + " was interrupted in " + status +
+                " (its server stopped); " +
+                (runs >= kMlMaxJobRuns ? "failing it" : "running it again"));
+      if (runs >= kMlMaxJobRuns) {
+        (*job)["Status"] = "FAILED";
+        (*job)["Message"] = "The job was interrupted " + std::to_string(runs) +
+                            " times (the server running it stopped); it is not run again";
+        (*job)["JobEndTime"] = now;
+        (*job)["JobExpirationTime"] = now + kMlJobRetentionSeconds;
+        (*job)["LastUpdatedAt"] = now;
+        RETURN_IF_ERROR(txn.Delete(kSystem, kMlQueueKind, queue_id));
+        return txn.Put(scope, kMlJobKind, id, Serialize(*job));
+      }
+    }
     auto stored = LoadDomain(txn, ctx, domain);
     if (!stored.ok() || !MatchingEnabled(*stored)) {
       RETURN_IF_ERROR(txn.Delete(scope, kMlJobKind, id));
+      RETURN_IF_ERROR(txn.Delete(kSystem, kMlQueueKind, queue_id));
       return OkStatus();
     }
     matching = *GetObject(*stored, "Matching");
-    double now = env.clock->NowEpochSeconds();
+    row["Owner"] = MlJobRunnerId();
+    row["LeaseUntil"] = now + kMlLeaseSeconds;
+    row["Runs"] = runs + 1;
+    RETURN_IF_ERROR(txn.Put(kSystem, kMlQueueKind, queue_id, Serialize(row)));
+    if (status == "PENDING") (*job)["JobStartTime"] = now;
     (*job)["Status"] = "PREPROCESSING";
-    (*job)["JobStartTime"] = now;
     (*job)["LastUpdatedAt"] = now;
     return txn.Put(scope, kMlJobKind, id, Serialize(*job));
   });
@@ -483,20 +630,35 @@ void RunIdentityResolutionJob(const ServiceEnv& env, const RequestContext& ctx,
     return;
   }
   if (!matching) return;
-  Status ran = RunClaimedJob(env, ctx, domain, id, *matching);
+  Status ran = RunClaimedJob(env, ctx, domain, id, *matching, signal);
   if (ran.ok()) return;
+  if (Stopping(signal)) {
+    // Left in its status, its queue row released without counting the run: the next start
+    // runs it again.
+    Status released = env.store->Write([&](store::Txn& txn) -> Status {
+      ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(kSystem, kMlQueueKind, queue_id));
+      if (!body) return OkStatus();
+      ASSIGN_OR_RETURN(json::object row, ParseStored(*body));
+      if (GetStringOr(row, "Owner", "") != MlJobRunnerId()) return OkStatus();
+      row.erase("Owner");
+      row.erase("LeaseUntil");
+      row["Runs"] = std::max<int64_t>(0, GetInt(row, "Runs").value_or(1) - 1);
+      return txn.Put(kSystem, kMlQueueKind, queue_id, Serialize(row));
+    });
+    log::Info("identity resolution job " + id + " stopped with the server; it runs again at " +
+              "the next start" + (released.ok() ? "" : ": " + released.error().message()));
+    return;
+  }
   log::Warn("identity resolution job " + id + " failed: " + ran.error().message());
-  Status failed = UpdateJob(env, scope, id, [&](json::object& job) {
-    double end = env.clock->NowEpochSeconds();
+  Status failed = FinishJob(env, scope, queue_id, id, std::nullopt, 0, [&](json::object& job) {
     job["Status"] = "FAILED";
     job["Message"] = ran.error().message().substr(0, 2048);
-    job["JobEndTime"] = end;
-    job["JobExpirationTime"] = end + kMlJobRetentionSeconds;
   });
+  if (failed.ok()) failed = DropUnservedResults(env, scope, id);
   if (!failed.ok()) log::Warn("identity resolution job " + id + ": " + failed.error().message());
 }
 
-Status RunDueIdentityResolutionJobs(const ServiceEnv& env) {
+Status RunDueIdentityResolutionJobs(const ServiceEnv& env, const TaskSignal* signal) {
   RETURN_IF_ERROR(QueueScheduledJobs(env));
   std::vector<store::Document> queue;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
@@ -512,14 +674,15 @@ Status RunDueIdentityResolutionJobs(const ServiceEnv& env) {
     if (parts.size() != 3) continue;
     ASSIGN_OR_RETURN(json::object queued, ParseStored(row.body));
     RequestContext ctx{parts[0], GetStringOr(queued, "Region", ""), "", ""};
-    RunIdentityResolutionJob(env, ctx, parts[1], parts[2]);
+    if (Stopping(signal)) break;
+    RunIdentityResolutionJob(env, ctx, parts[1], parts[2], signal);
   }
   return OkStatus();
 }
 
 void RunIdentityResolutionTask(const ServiceEnv& env, const TaskSignal& signal) {
   do {
-    Status ran = RunDueIdentityResolutionJobs(env);
+    Status ran = RunDueIdentityResolutionJobs(env, &signal);
     if (!ran.ok()) log::Warn("identity resolution jobs: " + ran.error().message());
   } while (!signal.WaitFor(std::chrono::seconds(30)));
 }

@@ -11,13 +11,18 @@
 // Store layout (domain scope unless said):
 //   kMlJobKind          id JobId                 the job as GetIdentityResolutionJob answers it
 //   kMlResultKind       id "current"             {"Generation", "JobId", "MatchGenerationDate",
-//                                                 "PotentialMatches"}: which results are served
+//                                                 "PotentialMatches", "Stale"}: which results
+//                                                 are served (Stale: generations to delete)
 //   kMlMatchKind        id "{gen}/{MatchId}"     {"ProfileIds", "ConfidenceScore"}
 //   kMlProfileMatchKind id "{gen}/{ProfileId}"   the MatchId of the profile's group
-//   kMlQueueKind        (system scope) id "{account}/{domain}/{JobId}"  {"Region"}: jobs to run
+//   kMlQueueKind        (system scope) id "{account}/{domain}/{JobId}"  {"Region", "Owner",
+//                       "LeaseUntil", "Runs"}: jobs not ended; a claimed one names its runner
+//                       (ml_job_lease.h) and how many runs it was given
 //   kMlScheduleKind     (system scope) id "{account}/{domain}"  {"Region", "DayOfTheWeek",
 //                       "Time", "Since"}: domains with Matching enabled, for the scheduler
-// A generation is the JobId that wrote it; the previous generation is deleted after the switch.
+// A generation is the JobId that wrote it. A job writes its generation, then in one transaction
+// ends and switches the served result to it (listing the replaced one as "Stale"), then deletes
+// the stale rows; rows of a run interrupted by a restart are deleted when the job runs again.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -62,13 +67,19 @@ int64_t LastScheduledInstant(std::string_view day, std::string_view time, int64_
 Result<std::string> EnqueueIdentityResolutionJob(store::Txn& txn, const RequestContext& ctx,
                                                  std::string_view domain, double now);
 
-// Runs one queued job to its end (nothing when it is no longer PENDING).
-void RunIdentityResolutionJob(const ServiceEnv& env, const RequestContext& ctx,
-                              std::string_view domain, std::string_view job_id);
-// Queues the jobs the schedules made due, then runs every queued job (tests call this).
-Status RunDueIdentityResolutionJobs(const ServiceEnv& env);
-
 class TaskSignal;
+// A job interrupted this many times (its server stopped while it ran) is FAILED, not run again.
+inline constexpr int64_t kMlMaxJobRuns = 3;
+
+// Runs one queued job to its end: a PENDING one, or one whose runner is gone (ml_job_lease.h);
+// nothing for a job another live server runs. With `signal`, a stopping server leaves the job to
+// the next start (between batches).
+void RunIdentityResolutionJob(const ServiceEnv& env, const RequestContext& ctx,
+                              std::string_view domain, std::string_view job_id,
+                              const TaskSignal* signal = nullptr);
+// Queues the jobs the schedules made due, then runs every queued job (tests call this).
+Status RunDueIdentityResolutionJobs(const ServiceEnv& env, const TaskSignal* signal = nullptr);
+
 // The background task: RunDueIdentityResolutionJobs every 30 s and whenever woken.
 void RunIdentityResolutionTask(const ServiceEnv& env, const TaskSignal& signal);
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 #include <numeric>
 #include <tuple>
 #include <unordered_map>
@@ -332,11 +333,51 @@ void SortUnique(std::vector<std::string>& v) {
   v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 
-bool SharesAny(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  for (const std::string& x : a) {
-    if (std::binary_search(b.begin(), b.end(), x)) return true;
+// Whether two sorted lists of values share one.
+bool SharesAny(const std::string_view* a, size_t na, const std::string_view* b, size_t nb) {
+  for (size_t i = 0; i < na; ++i) {
+    if (std::binary_search(b, b + nb, a[i])) return true;
   }
   return false;
+}
+
+// The blocking keys of one kind ('e' emails, 'p' phones, 'n' names and postal code, 'b' names
+// and birth date, 'a' street and postal code), each as "<kind>:..." in `key` when `fn` sees it.
+constexpr std::array<char, 5> kKeyKinds = {'e', 'p', 'n', 'b', 'a'};
+template <typename Fn>
+void ForEachKeyOfKind(const MatchView& r, char kind, std::string& key, Fn&& fn) {
+  auto emit = [&](std::initializer_list<std::string_view> parts) {
+    key.assign(1, kind).push_back(':');
+    bool first = true;
+    for (std::string_view part : parts) {
+      if (!first) key.push_back(':');
+      first = false;
+      key.append(part);
+    }
+    fn(std::string_view(key));
+  };
+  switch (kind) {
+    case 'e':
+      for (size_t i = 0; i < r.n_emails; ++i) emit({r.emails[i]});
+      return;
+    case 'p':
+      for (size_t i = 0; i < r.n_phones; ++i) emit({r.phones[i]});
+      return;
+    case 'n':
+    case 'b': {
+      // Both orders in one key (swapped first/last names share it), with the postal code or the
+      // birth date to keep the block small.
+      std::string_view other = kind == 'n' ? r.postal : r.birth;
+      if (other.empty()) return;
+      std::string sf = Soundex(r.first), sl = Soundex(r.last);
+      if (sf.empty() || sl.empty()) return;
+      emit({std::min(sf, sl) + std::max(sf, sl), other});
+      return;
+    }
+    case 'a':
+      if (!r.street.empty() && !r.postal.empty()) emit({r.street, r.postal});
+      return;
+  }
 }
 
 // Log-odds of one name part's agreement; nullopt when either side lacks it. A typo (one edit) is
@@ -511,7 +552,7 @@ double StreetSimilarity(std::string_view a, std::string_view b) {
   return static_cast<double>(shared.size()) / (wa.size() + wb.size() - shared.size());
 }
 
-double PairScore(const MatchRecord& a, const MatchRecord& b) {
+double PairScore(const MatchView& a, const MatchView& b) {
   NameEvidence straight = Names(a.first, a.last, b.first, b.last);
   NameEvidence swapped = Names(a.first, a.last, b.last, b.first);
   swapped.weight -= 0.5;  // a swap is a little less likely than a typo
@@ -523,8 +564,12 @@ double PairScore(const MatchRecord& a, const MatchRecord& b) {
   // Prior: two records with the same name are not one person without more evidence. A second
   // email or phone is common (work and home), so a different one weighs little.
   double x = names.weight - 6.5;
-  if (!a.emails.empty() && !b.emails.empty()) x += SharesAny(a.emails, b.emails) ? 5.0 : -0.5;
-  if (!a.phones.empty() && !b.phones.empty()) x += SharesAny(a.phones, b.phones) ? 4.5 : -0.5;
+  if (a.n_emails > 0 && b.n_emails > 0) {
+    x += SharesAny(a.emails.data(), a.n_emails, b.emails.data(), b.n_emails) ? 5.0 : -0.5;
+  }
+  if (a.n_phones > 0 && b.n_phones > 0) {
+    x += SharesAny(a.phones.data(), a.n_phones, b.phones.data(), b.n_phones) ? 4.5 : -0.5;
+  }
   if (!a.postal.empty() && !b.postal.empty()) {
     if (a.postal != b.postal) {
       x -= 1.0;
@@ -540,19 +585,95 @@ double PairScore(const MatchRecord& a, const MatchRecord& b) {
 
 std::vector<std::string> BlockingKeys(const MatchRecord& r) {
   std::vector<std::string> keys;
-  for (const std::string& e : r.emails) keys.push_back("e:" + e);
-  for (const std::string& p : r.phones) keys.push_back("p:" + p);
-  std::string sf = Soundex(r.first), sl = Soundex(r.last);
-  if (!sf.empty() && !sl.empty()) {
-    // Both orders in one key (swapped first/last names share it), with the postal code or the
-    // birth date to keep the block small.
-    std::string names = std::min(sf, sl) + std::max(sf, sl);
-    if (!r.postal.empty()) keys.push_back("n:" + names + ":" + r.postal);
-    if (!r.birth.empty()) keys.push_back("b:" + names + ":" + r.birth);
+  std::string key;
+  MatchView view = ViewOf(r);
+  for (char kind : kKeyKinds) {
+    ForEachKeyOfKind(view, kind, key, [&](std::string_view k) { keys.emplace_back(k); });
   }
-  if (!r.street.empty() && !r.postal.empty()) keys.push_back("a:" + r.street + ":" + r.postal);
   SortUnique(keys);
   return keys;
+}
+
+MatchView ViewOf(const MatchRecord& r) {
+  MatchView v;
+  v.profile_id = r.profile_id;
+  v.first = r.first;
+  v.last = r.last;
+  v.street = r.street;
+  v.postal = r.postal;
+  v.birth = r.birth;
+  for (const std::string& e : r.emails) {
+    if (v.n_emails < MatchView::kMaxValues) v.emails[v.n_emails++] = e;
+  }
+  for (const std::string& p : r.phones) {
+    if (v.n_phones < MatchView::kMaxValues) v.phones[v.n_phones++] = p;
+  }
+  return v;
+}
+
+void MatchRecords::Add(const MatchRecord& r) {
+  MatchView v = ViewOf(r);
+  Packed p;
+  std::array<std::string_view, 6 + 2 * MatchView::kMaxValues> parts{};
+  size_t n = 0;
+  for (std::string_view s : {v.profile_id, v.first, v.last, v.street, v.postal, v.birth}) {
+    parts[n++] = s;
+  }
+  for (size_t i = 0; i < v.n_emails; ++i) parts[n++] = v.emails[i];
+  for (size_t i = 0; i < v.n_phones; ++i) parts[n++] = v.phones[i];
+  p.n_emails = v.n_emails;
+  p.n_phones = v.n_phones;
+  size_t bytes = 0;
+  for (size_t i = 0; i < n; ++i) {
+    parts[i] = parts[i].substr(0, kMaxString);
+    p.lengths[i] = static_cast<uint16_t>(parts[i].size());
+    bytes += parts[i].size();
+  }
+  if (used_ + bytes > kBlockBytes) {
+    blocks_.push_back(std::make_unique<char[]>(kBlockBytes));
+    used_ = 0;
+  }
+  p.block = static_cast<uint32_t>(blocks_.size() - 1);
+  p.offset = static_cast<uint32_t>(used_);
+  char* out = blocks_.back().get() + used_;
+  for (size_t i = 0; i < n; ++i) {
+    std::copy(parts[i].begin(), parts[i].end(), out);
+    out += parts[i].size();
+  }
+  used_ += bytes;
+  packed_.push_back(p);
+}
+
+MatchView MatchRecords::operator[](size_t i) const {
+  const Packed& p = packed_[i];
+  const char* at = blocks_[p.block].get() + p.offset;
+  size_t k = 0;
+  auto next = [&] {
+    std::string_view s(at, p.lengths[k++]);
+    at += s.size();
+    return s;
+  };
+  MatchView v;
+  v.profile_id = next();
+  v.first = next();
+  v.last = next();
+  v.street = next();
+  v.postal = next();
+  v.birth = next();
+  v.n_emails = p.n_emails;
+  v.n_phones = p.n_phones;
+  for (size_t e = 0; e < p.n_emails; ++e) v.emails[e] = next();
+  for (size_t e = 0; e < p.n_phones; ++e) v.phones[e] = next();
+  return v;
+}
+
+std::string_view MatchRecords::profile_id(size_t i) const {
+  const Packed& p = packed_[i];
+  return std::string_view(blocks_[p.block].get() + p.offset, p.lengths[0]);
+}
+
+size_t MatchRecords::MemoryBytes() const {
+  return blocks_.size() * kBlockBytes + packed_.capacity() * sizeof(Packed);
 }
 
 MatchRecord MatchRecordFromProfile(const json::object& profile) {
@@ -601,52 +722,66 @@ std::string MlMatchId(const std::vector<std::string>& sorted_profile_ids) {
 
 std::vector<MlMatch> FindMatches(const std::vector<MatchRecord>& records, double threshold,
                                  MatchRunStats* stats) {
+  MatchRecords packed;
+  for (const MatchRecord& r : records) packed.Add(r);
+  return FindMatches(packed, threshold, stats);
+}
+
+std::vector<MlMatch> FindMatches(const MatchRecords& records, double threshold,
+                                 MatchRunStats* stats, const std::function<bool()>& stop) {
   MatchRunStats local;
   MatchRunStats& st = stats ? *stats : local;
-  // Blocking: (key hash, record) sorted, so each block is a run. A 64-bit hash collision can only
-  // add a comparison, never a match: the score decides.
-  std::vector<std::pair<uint64_t, uint32_t>> keyed;
-  keyed.reserve(records.size() * 3);
-  for (uint32_t i = 0; i < records.size(); ++i) {
-    for (const std::string& key : BlockingKeys(records[i])) keyed.emplace_back(Hash64(key), i);
-  }
-  std::sort(keyed.begin(), keyed.end());
   struct Edge {
     double score;
     uint32_t a, b;
   };
   std::vector<Edge> edges;
-  for (size_t start = 0; start < keyed.size();) {
-    size_t end = start;
-    while (end < keyed.size() && keyed[end].first == keyed[start].first) ++end;
-    size_t n = end - start;
-    if (n > kMaxBlock) {
-      ++st.blocks_skipped;
-    } else {
-      for (size_t i = start; i < end; ++i) {
-        for (size_t j = i + 1; j < end; ++j) {
-          uint32_t a = keyed[i].second, b = keyed[j].second;
-          if (a == b) continue;
-          ++st.pairs_compared;
-          double s = PairScore(records[a], records[b]);
-          if (s >= threshold) edges.push_back({s, std::min(a, b), std::max(a, b)});
+  // Blocking, one kind of key at a time (so only one kind's keys are in memory): (key hash,
+  // record) sorted, so each block is a run. A 64-bit hash collision can only add a comparison,
+  // never a match: the score decides.
+  std::vector<std::pair<uint64_t, uint32_t>> keyed;
+  std::string key;
+  for (char kind : kKeyKinds) {
+    keyed.clear();
+    for (uint32_t i = 0; i < records.size(); ++i) {
+      ForEachKeyOfKind(records[i], kind, key,
+                       [&](std::string_view k) { keyed.emplace_back(Hash64(k), i); });
+    }
+    std::sort(keyed.begin(), keyed.end());
+    size_t blocks = 0;
+    for (size_t start = 0; start < keyed.size();) {
+      if (stop && ++blocks % 4096 == 0 && stop()) return {};
+      size_t end = start;
+      while (end < keyed.size() && keyed[end].first == keyed[start].first) ++end;
+      if (end - start > kMaxBlock) {
+        ++st.blocks_skipped;
+      } else {
+        for (size_t i = start; i < end; ++i) {
+          MatchView a = records[keyed[i].second];
+          for (size_t j = i + 1; j < end; ++j) {
+            uint32_t ia = keyed[i].second, ib = keyed[j].second;
+            if (ia == ib) continue;
+            ++st.pairs_compared;
+            double s = PairScore(a, records[ib]);
+            if (s >= threshold) edges.push_back({s, std::min(ia, ib), std::max(ia, ib)});
+          }
         }
       }
+      start = end;
     }
-    start = end;
+    // A pair sharing several keys was scored once per key: keep one edge per pair.
+    std::sort(edges.begin(), edges.end(),
+              [](const Edge& x, const Edge& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); });
+    edges.erase(std::unique(edges.begin(), edges.end(),
+                            [](const Edge& x, const Edge& y) { return x.a == y.a && x.b == y.b; }),
+                edges.end());
   }
-  // A pair sharing several keys was scored once per key: keep one edge per pair.
-  std::sort(edges.begin(), edges.end(),
-            [](const Edge& x, const Edge& y) { return std::tie(x.a, x.b) < std::tie(y.a, y.b); });
-  edges.erase(std::unique(edges.begin(), edges.end(),
-                          [](const Edge& x, const Edge& y) { return x.a == y.a && x.b == y.b; }),
-              edges.end());
+  keyed = {};
   // Strongest pair first (ties by ProfileId), so a group's weakest joining pair is its score
   // whatever order the records came in.
   auto id_key = [&](const Edge& e) {
-    const std::string& x = records[e.a].profile_id;
-    const std::string& y = records[e.b].profile_id;
-    return x < y ? std::tie(x, y) : std::tie(y, x);
+    std::string_view x = records.profile_id(e.a), y = records.profile_id(e.b);
+    return x < y ? std::pair(x, y) : std::pair(y, x);
   };
   std::sort(edges.begin(), edges.end(), [&](const Edge& x, const Edge& y) {
     if (x.score != y.score) return x.score > y.score;
@@ -670,20 +805,29 @@ std::vector<MlMatch> FindMatches(const std::vector<MatchRecord>& records, double
     parent[rb] = ra;
     weakest[ra] = w;
   }
-  std::unordered_map<uint32_t, std::vector<std::string>> members;
+  edges = {};
+  // The members of each group, as (root, record) sorted by root.
+  std::vector<std::pair<uint32_t, uint32_t>> grouped;
   for (uint32_t i = 0; i < records.size(); ++i) {
     uint32_t r = find(i);
-    if (weakest.count(r)) members[r].push_back(records[i].profile_id);
+    if (weakest.count(r)) grouped.emplace_back(r, i);
   }
+  parent = {};
+  std::sort(grouped.begin(), grouped.end());
   std::vector<MlMatch> out;
-  out.reserve(members.size());
-  for (auto& [root, ids] : members) {
-    std::sort(ids.begin(), ids.end());
+  out.reserve(weakest.size());
+  for (size_t start = 0; start < grouped.size();) {
+    size_t end = start;
     MlMatch m;
-    m.match_id = MlMatchId(ids);
-    m.profile_ids = std::move(ids);
-    m.confidence = std::round(weakest[root] * 1e6) / 1e6;
+    while (end < grouped.size() && grouped[end].first == grouped[start].first) {
+      m.profile_ids.emplace_back(records.profile_id(grouped[end].second));
+      ++end;
+    }
+    std::sort(m.profile_ids.begin(), m.profile_ids.end());
+    m.match_id = MlMatchId(m.profile_ids);
+    m.confidence = std::round(weakest[grouped[start].first] * 1e6) / 1e6;
     out.push_back(std::move(m));
+    start = end;
   }
   std::sort(out.begin(), out.end(),
             [](const MlMatch& x, const MlMatch& y) { return x.match_id < y.match_id; });

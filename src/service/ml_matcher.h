@@ -22,8 +22,11 @@
 // Everything is deterministic: the same records (in any order) give the same groups and scores.
 #pragma once
 
+#include <array>
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +41,45 @@ struct MatchRecord {
   std::vector<std::string> phones;   // NormalizePhone, sorted, unique
   std::string street, postal, city;  // NormalizeStreet, NormalizePostal, NormalizeName
   std::string birth;                 // BirthDate as given, trimmed
+};
+
+// What scoring and blocking read of a record, as views (into a MatchRecord, or into
+// MatchRecords' arena). A profile has at most 3 email and 4 phone members; more are ignored.
+struct MatchView {
+  static constexpr size_t kMaxValues = 4;
+  std::string_view profile_id, first, last, street, postal, birth;
+  std::array<std::string_view, kMaxValues> emails{}, phones{};  // sorted
+  uint8_t n_emails = 0, n_phones = 0;
+};
+MatchView ViewOf(const MatchRecord& r);
+
+// Records packed for a job over millions of profiles: each record's strings side by side in
+// blocks of 1 MiB, plus 40 bytes of lengths; about 170 bytes a profile in all (a MatchRecord of
+// separately allocated strings takes about 500). A string is kept to its first 1,000 bytes.
+class MatchRecords {
+ public:
+  MatchRecords() = default;
+  MatchRecords(MatchRecords&&) = default;
+  MatchRecords& operator=(MatchRecords&&) = default;
+
+  void Add(const MatchRecord& r);
+  size_t size() const { return packed_.size(); }
+  MatchView operator[](size_t i) const;
+  std::string_view profile_id(size_t i) const;
+  size_t MemoryBytes() const;
+
+ private:
+  static constexpr size_t kBlockBytes = size_t{1} << 20;
+  static constexpr size_t kMaxString = 1000;
+  struct Packed {
+    uint32_t block = 0, offset = 0;
+    // profile_id, first, last, street, postal, birth, then the emails and the phones.
+    std::array<uint16_t, 6 + 2 * MatchView::kMaxValues> lengths{};
+    uint8_t n_emails = 0, n_phones = 0;
+  };
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t used_ = kBlockBytes;  // in the last block
+  std::vector<Packed> packed_;
 };
 
 // The record of a stored profile document: FirstName/LastName (MiddleName ignored), every email
@@ -71,7 +113,10 @@ double StreetSimilarity(std::string_view a, std::string_view b);
 
 inline constexpr double kNamesDisagreeCap = 0.2;
 // The ConfidenceScore of a pair (see 3. above).
-double PairScore(const MatchRecord& a, const MatchRecord& b);
+double PairScore(const MatchView& a, const MatchView& b);
+inline double PairScore(const MatchRecord& a, const MatchRecord& b) {
+  return PairScore(ViewOf(a), ViewOf(b));
+}
 
 // The blocking keys of a record (see 2. above), each prefixed by its kind ("e:", "p:", ...).
 std::vector<std::string> BlockingKeys(const MatchRecord& r);
@@ -89,8 +134,13 @@ struct MatchRunStats {
   uint64_t pairs_compared = 0;
   uint64_t blocks_skipped = 0;  // keys held by more than kMaxBlock records
 };
-// The groups of two records or more (sorted by MatchId). Memory: the records plus 12 bytes per
-// blocking key and per matched pair.
+// The groups of two records or more (sorted by MatchId). Memory beyond the records: 16 bytes per
+// blocking key of one kind at a time (the kinds are blocked one after the other), and per pair
+// scoring at least the threshold.
+// `stop`, when given, is asked now and then; once it says true, FindMatches returns nothing.
+std::vector<MlMatch> FindMatches(const MatchRecords& records, double threshold,
+                                 MatchRunStats* stats = nullptr,
+                                 const std::function<bool()>& stop = {});
 std::vector<MlMatch> FindMatches(const std::vector<MatchRecord>& records, double threshold,
                                  MatchRunStats* stats = nullptr);
 

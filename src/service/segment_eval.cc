@@ -5,6 +5,7 @@
 
 #include "service/attribute_values.h"
 #include "service/common.h"
+#include "service/domain_stats.h"
 #include "service/resource_crud.h"
 #include "service/segment_calc.h"
 #include "service/segment_sql.h"
@@ -235,17 +236,24 @@ Result<std::optional<SegmentEvaluator::Probe>> SegmentEvaluator::Plan(const segm
                  [&](const segment::Group& g) { return PlanGroup(g, depth); });
 }
 
-Result<std::set<std::string>> SegmentEvaluator::Candidates(const Probe& probe) {
+Result<std::optional<std::set<std::string>>> SegmentEvaluator::Candidates(const Probe& probe,
+                                                                          size_t budget) {
   store::Scope scope = DomainScope(ctx_, domain_);
   std::set<std::string> ids;
+  bool over = false;
   auto take = [&](const std::string& index, const std::string& value) {
-    return ForEachIndexRef(txn_, scope, index, value, "", [&](const std::string& ref) -> Status {
-      ids.insert(ref);
-      return OkStatus();
-    });
+    return ForEachIndexRef(txn_, scope, index, value, "",
+                           [&](const std::string& ref) -> Result<WalkStep> {
+                             ids.insert(ref);
+                             over = ids.size() > budget;
+                             return over ? WalkStep::kStop : WalkStep::kNext;
+                           });
   };
   for (const auto& [index, values] : probe.values) {
-    for (const auto& v : values) RETURN_IF_ERROR(take(index, v));
+    for (const auto& v : values) {
+      RETURN_IF_ERROR(take(index, v));
+      if (over) return std::optional<std::set<std::string>>();
+    }
   }
   for (const auto& entry : probe.prefixes) {
     // Not a structured binding: clang (the fuzz build) cannot capture one in the lambda below.
@@ -257,11 +265,12 @@ Result<std::set<std::string>> SegmentEvaluator::Candidates(const Probe& probe) {
                                         [&](const std::string& v) -> Result<WalkStep> {
                                           if (!v.starts_with(prefix)) return WalkStep::kStop;
                                           RETURN_IF_ERROR(take(index, v));
-                                          return WalkStep::kNext;
+                                          return over ? WalkStep::kStop : WalkStep::kNext;
                                         }));
+      if (over) return std::optional<std::set<std::string>>();
     }
   }
-  return ids;
+  return std::optional<std::set<std::string>>(std::move(ids));
 }
 
 Status SegmentEvaluator::ForEachMember(
@@ -277,13 +286,21 @@ Status SegmentEvaluator::ForEachMember(
     return visit(profile);
   };
   ASSIGN_OR_RETURN(std::optional<Probe> probe, Plan(query, 0));
-  if (!probe) {
+  std::optional<std::set<std::string>> ids;
+  if (probe) {
+    // The index is worth it while its entries hold few enough of the domain's profiles.
+    ASSIGN_OR_RETURN(DomainTotals totals, ReadDomainStats(txn_, scope));
+    size_t budget =
+        static_cast<size_t>(std::max<int64_t>(kMinIndexBudget, totals.profiles / kPointReadCost));
+    ASSIGN_OR_RETURN(ids, Candidates(*probe, budget));
+    stats_.index_declined = !ids;
+  }
+  if (!ids) {
     return ForEachDocument(txn_, scope, kProfileKind, "", "",
                            [&](const store::Document& doc) { return test(doc.body); });
   }
   stats_.used_index = true;
-  ASSIGN_OR_RETURN(std::set<std::string> ids, Candidates(*probe));
-  for (const std::string& id : ids) {
+  for (const std::string& id : *ids) {
     ASSIGN_OR_RETURN(auto body, txn_.Get(scope, kProfileKind, id));
     if (!body) continue;  // a row of a profile deleted in this snapshot's past cannot be; skip
     ASSIGN_OR_RETURN(WalkStep step, test(*body));

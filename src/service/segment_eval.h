@@ -6,7 +6,11 @@
 // Walking the members reads as few profiles as the query allows: when every profile the query
 // can match must hold one of a few values of an indexed attribute (an INCLUSIVE or BEGINS_WITH
 // dimension on a profile attribute, attribute_values.h's "attr/" index), only the profiles of
-// those index entries are read; otherwise every profile of the domain is, a batch at a time.
+// those index entries are read, each with a point read; otherwise every profile of the domain
+// is, in order, a batch at a time. A point read costs more than a profile of the walk (about
+// kPointReadCost times, measured by bench/segment_bench), so the index is used only when its
+// entries hold at most 1/kPointReadCost of the domain's profiles (DomainStats' count): counting
+// them stops at that budget, so a value most profiles hold costs little more than the walk.
 // Either way each profile read is tested against the whole query, so the index only narrows.
 //
 // The limits (AWS's admin guide, "Troubleshooting customer segments" and "Build customer
@@ -37,6 +41,9 @@ inline constexpr size_t kMaxSourceSegmentsPerGroup = 5;
 inline constexpr int kMaxSourceSegmentDepth = 5;
 inline constexpr size_t kMaxSegmentAttributes = 60;
 inline constexpr size_t kMaxSegmentCalculatedAttributes = 10;
+// See above: the index serves at most max(kMinIndexBudget, profiles / kPointReadCost) profiles.
+inline constexpr int64_t kPointReadCost = 4;
+inline constexpr int64_t kMinIndexBudget = 32;
 
 // The query of a stored segment definition: its SegmentGroups, or its SegmentSqlQuery when that
 // is in the evaluated subset (segment_sql.h; BadRequest naming what is not).
@@ -64,6 +71,7 @@ class SegmentEvaluator {
   struct WalkStats {
     int64_t profiles_read = 0;
     bool used_index = false;
+    bool index_declined = false;  // an index could narrow, but its entries hold too many
   };
   const WalkStats& stats() const { return stats_; }
 
@@ -79,7 +87,8 @@ class SegmentEvaluator {
 
   Result<std::optional<Probe>> Plan(const segment::Query& query, int depth);
   Result<std::optional<Probe>> PlanGroup(const segment::Group& group, int depth);
-  Result<std::set<std::string>> Candidates(const Probe& probe);
+  // The profiles of the probe's entries; nullopt when they are more than `budget`.
+  Result<std::optional<std::set<std::string>>> Candidates(const Probe& probe, size_t budget);
 
   Result<bool> MatchesAt(const segment::Query& query, const boost::json::object& profile,
                          int depth);

@@ -67,7 +67,10 @@ Result<json::object> CreateSegmentEstimate(const ServiceEnv& env, const RequestC
   log::Info("segment estimate " + std::string(doc.at("EstimateId").as_string()) + " in domain " +
             domain + ": " + std::to_string(count) + " members, " +
             std::to_string(stats.profiles_read) + " profiles read (" +
-            (stats.used_index ? "attribute index" : "every profile") + ")");
+            (stats.used_index       ? "attribute index"
+             : stats.index_declined ? "every profile: the index entries hold too many"
+                                    : "every profile") +
+            ")");
   doc["Status"] = "SUCCEEDED";
   doc["Estimate"] = std::to_string(count);
   doc["CreatedAt"] = env.clock->NowEpochSeconds();

@@ -2,10 +2,16 @@
 // PROFILED_TEST_STORE): a job started on demand runs PENDING -> COMPLETED with its JobStats;
 // GetMatches (paging), GetSimilarProfiles ML_BASED_MATCHING, ListIdentityResolutionJobs;
 // GetAutoMergingPreview merges nothing; AutoMerging merges when a job completes; the weekly
-// JobSchedule queues a job when its instant passes.
+// JobSchedule queues a job when its instant passes; a job whose server stopped while it ran is
+// run again (or FAILED after kMlMaxJobRuns runs), one another live server runs is left alone.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <boost/json/serialize.hpp>
 
+#include "service/common.h"
+#include "service/ml_job_lease.h"
 #include "service/ml_jobs.h"
 #include "service/movable_clock.h"
 #include "service/service_fixture.h"
@@ -68,6 +74,43 @@ class MlJobsTest : public fixture::ServiceTest {
     std::set<std::string> ids;
     for (const auto& v : o.at("ProfileIds").as_array()) ids.emplace(v.as_string());
     return ids;
+  }
+
+  // Makes job `id` look claimed by `owner` (a lease until `lease_until`, `runs` runs so far) and
+  // interrupted in `status`, as a server that stopped mid-job leaves it.
+  void Claimed(const std::string& id, std::string_view status, const std::string& owner,
+               double lease_until, int64_t runs) {
+    store::Scope system{"", ""}, scope = DomainScope(ctx_, "d");
+    std::string queue_id = ctx_.account_id + "/d/" + id;
+    ASSERT_TRUE(env_.store
+                    ->Write([&](store::Txn& txn) -> Status {
+                      ASSIGN_OR_RETURN(auto row, txn.Get(system, kMlQueueKind, queue_id));
+                      if (!row) return Error::Internal("no queue row " + queue_id);
+                      ASSIGN_OR_RETURN(json::object q, ParseStored(*row));
+                      q["Owner"] = owner;
+                      q["LeaseUntil"] = lease_until;
+                      q["Runs"] = runs;
+                      RETURN_IF_ERROR(txn.Put(system, kMlQueueKind, queue_id, Serialize(q)));
+                      ASSIGN_OR_RETURN(auto body, txn.Get(scope, kMlJobKind, id));
+                      ASSIGN_OR_RETURN(json::object job, ParseStored(*body));
+                      job["Status"] = status;
+                      return txn.Put(scope, kMlJobKind, id, Serialize(job));
+                    })
+                    .ok());
+  }
+
+  // How many result rows (groups, profiles) of generation `gen` are stored.
+  std::pair<int64_t, int64_t> Rows(const std::string& gen) {
+    std::pair<int64_t, int64_t> n;
+    EXPECT_TRUE(env_.store
+                    ->Read([&](store::Txn& txn) -> Status {
+                      store::Scope scope = DomainScope(ctx_, "d");
+                      ASSIGN_OR_RETURN(n.first, txn.Count(scope, kMlMatchKind, gen + "/"));
+                      ASSIGN_OR_RETURN(n.second, txn.Count(scope, kMlProfileMatchKind, gen + "/"));
+                      return OkStatus();
+                    })
+                    .ok());
+    return n;
   }
 
   MovableClock clock_;
@@ -216,6 +259,78 @@ TEST_F(MlJobsTest, TheWeeklyScheduleQueuesAJobWhenItsInstantPasses) {
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(jobs[0].at("Status"), "COMPLETED");
   EXPECT_EQ(Ok("GetMatches", R"({"DomainName": "d"})")["PotentialMatches"].as_int64(), 2);
+}
+
+TEST_F(MlJobsTest, AJobWhoseServerStoppedRunsAgainAndOneRunningElsewhereIsLeftAlone) {
+  Domain(R"({"Enabled": true})");
+  People();
+  double now = clock_.NowEpochSeconds();
+  // Three jobs claimed by servers that stopped mid-job (a lease that ran out; a process of this
+  // host that no longer exists, its lease still running; this very pid with another start
+  // token, as a restarted container's server is) and one a live server elsewhere runs.
+  std::string lapsed = StartJob(), dead = StartJob(), reborn = StartJob(), elsewhere = StartJob();
+  Claimed(lapsed, "FIND_MATCHING", "elsewhere:1:aa", now - 1, 1);
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+  std::string host = MlJobRunnerId().substr(0, MlJobRunnerId().find(':'));
+  Claimed(dead, "PREPROCESSING", host + ":" + std::to_string(child) + ":bb", now + 3600, 1);
+  std::string me = MlJobRunnerId().substr(0, MlJobRunnerId().rfind(':'));
+  Claimed(reborn, "MERGING", me + ":cc", now + 3600, 2);
+  Claimed(elsewhere, "FIND_MATCHING", "elsewhere:1:dd", now + 3600, 1);
+  // Rows the interrupted run of `lapsed` had written.
+  ASSERT_TRUE(env_.store
+                  ->Write([&](store::Txn& txn) -> Status {
+                    store::Scope scope = DomainScope(ctx_, "d");
+                    RETURN_IF_ERROR(txn.Put(scope, kMlMatchKind, lapsed + "/x", "{}"));
+                    return txn.Put(scope, kMlProfileMatchKind, lapsed + "/p", "x");
+                  })
+                  .ok());
+
+  ASSERT_TRUE(RunDueIdentityResolutionJobs(env_).ok());
+  for (const std::string& id : {lapsed, dead, reborn}) {
+    json::object job = Job(id);
+    EXPECT_EQ(job["Status"], "COMPLETED") << job;
+    EXPECT_EQ(job["JobStats"].at("NumberOfMatchesFound").as_int64(), 2);
+  }
+  EXPECT_EQ(Job(elsewhere)["Status"], "FIND_MATCHING");
+  // Only the last job's results stay, and the interrupted run's rows are gone with the rest.
+  std::vector<json::object> matches = Matches(100);
+  ASSERT_EQ(matches.size(), 2u);
+  std::string served = std::string(Ok("GetMatches", R"({"DomainName": "d"})")
+                                       .at("Matches")
+                                       .as_array()[0]
+                                       .at("MatchId")
+                                       .as_string());
+  int64_t kept = 0;
+  for (const std::string& id : {lapsed, dead, reborn}) {
+    auto [groups, profiles] = Rows(id);
+    if (groups == 0 && profiles == 0) continue;
+    ++kept;
+    EXPECT_EQ(groups, 2);
+    EXPECT_EQ(profiles, 4);
+  }
+  EXPECT_EQ(kept, 1);
+  EXPECT_EQ(served.size(), 32u);
+
+  // Its lease runs out after the third run: FAILED, saying why, and its queue row is gone.
+  Claimed(elsewhere, "FIND_MATCHING", "elsewhere:1:dd", now - 1, kMlMaxJobRuns);
+  ASSERT_TRUE(RunDueIdentityResolutionJobs(env_).ok());
+  json::object failed = Job(elsewhere);
+  EXPECT_EQ(failed["Status"], "FAILED");
+  EXPECT_NE(GetStringOr(failed, "Message", "").find("interrupted 3 times"), std::string::npos)
+      << failed;
+  EXPECT_TRUE(failed.contains("JobEndTime"));
+  EXPECT_EQ(Matches(100).size(), 2u);  // the results served are untouched
+  int64_t queued = -1;
+  ASSERT_TRUE(env_.store
+                  ->Read([&](store::Txn& txn) -> Status {
+                    ASSIGN_OR_RETURN(queued, txn.Count({"", ""}, kMlQueueKind, ""));
+                    return OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(queued, 0);
 }
 
 TEST(MlSchedule, LastScheduledInstant) {

@@ -155,6 +155,34 @@ TEST(MlGroups, UnionOfPairsWithStableIdsAndNoAllPairs) {
   EXPECT_EQ(again[0].confidence, matches[0].confidence);
 }
 
+TEST(MlRecords, PackedRecordsViewWhatTheRecordHolds) {
+  MatchRecord john = Rec(kJohn);
+  MatchRecord other = Rec(R"({"ProfileId":"b","FirstName":"Ann","EmailAddress":"a@x.com",
+      "PersonalEmailAddress":"b@x.com","BusinessEmailAddress":"c@x.com","PhoneNumber":"5550100001",
+      "MobilePhoneNumber":"5550100002","HomePhoneNumber":"5550100003",
+      "BusinessPhoneNumber":"5550100004"})");
+  other.street = std::string(1500, 's');  // kept to its first 1,000 bytes
+  MatchRecords packed;
+  for (int i = 0; i < 3000; ++i) packed.Add(i % 2 ? other : john);  // several 1 MiB blocks
+  ASSERT_EQ(packed.size(), 3000u);
+  MatchView a = packed[2], b = packed[2999];
+  EXPECT_EQ(a.profile_id, john.profile_id);
+  EXPECT_EQ(packed.profile_id(2999), "b");
+  EXPECT_EQ(a.first, john.first);
+  EXPECT_EQ(a.last, john.last);
+  EXPECT_EQ(a.street, john.street);
+  EXPECT_EQ(a.postal, john.postal);
+  EXPECT_EQ(a.birth, john.birth);
+  ASSERT_EQ(a.n_emails, john.emails.size());
+  EXPECT_EQ(a.emails[0], john.emails[0]);
+  EXPECT_EQ(b.n_emails, 3);
+  EXPECT_EQ(b.n_phones, 4);
+  EXPECT_EQ(b.phones[3], "5550100004");
+  EXPECT_EQ(b.street, std::string(1000, 's'));
+  EXPECT_EQ(PairScore(a, packed[4]), PairScore(john, john));
+  EXPECT_GT(packed.MemoryBytes(), 0u);
+}
+
 TEST(MlGroups, AKeyHeldByTooManyRecordsIsNotABlock) {
   std::vector<MatchRecord> records;
   for (size_t i = 0; i <= kMaxBlock; ++i) {

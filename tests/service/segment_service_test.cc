@@ -382,6 +382,9 @@ TEST_F(SegmentServiceTest, CalculatedAttributeDimensionsWithOverrides) {
 
 TEST_F(SegmentServiceTest, AnIndexedDimensionReadsOnlyItsProfiles) {
   for (int i = 0; i < 40; ++i) Create(R"("FirstName": "Filler", "LastName": "Lee")");
+  for (int i = 0; i < 160; ++i) Create(R"("FirstName": "Filler", "LastName": "Roe")");
+  // 203 profiles: the index serves up to 203 / kPointReadCost of them.
+  ASSERT_EQ(kPointReadCost, 4);
   SegmentEvaluator::WalkStats stats;
   // INCLUSIVE: the two index entries' profiles only.
   EXPECT_EQ(Walk(FirstNameIs(R"(["Ann", "Bo"])"), &stats), (std::set<std::string>{ann_, bo_}));
@@ -400,6 +403,14 @@ TEST_F(SegmentServiceTest, AnIndexedDimensionReadsOnlyItsProfiles) {
             (std::set<std::string>{ann_, bo_}));
   EXPECT_TRUE(stats.used_index);
   EXPECT_EQ(stats.profiles_read, 42);
+  // A value most profiles hold (160 of 203, over the budget of 50): point reads would cost more
+  // than the walk, so every profile is read in order.
+  std::set<std::string> roes =
+      Walk(Dim(R"({"LastName": {"DimensionType": "INCLUSIVE", "Values": ["Roe"]}})"), &stats);
+  EXPECT_EQ(roes.size(), 160u);
+  EXPECT_FALSE(stats.used_index);
+  EXPECT_TRUE(stats.index_declined);
+  EXPECT_EQ(stats.profiles_read, 203);
   // ANY needs every dimension indexed; CONTAINS is not, so every profile is read.
   EXPECT_EQ(Walk(R"({"Groups": [{"Type": "ANY", "Dimensions": [
       {"ProfileAttributes": {"FirstName": {"DimensionType": "INCLUSIVE", "Values": ["Bo"]}}},
@@ -407,7 +418,8 @@ TEST_F(SegmentServiceTest, AnIndexedDimensionReadsOnlyItsProfiles) {
                  &stats),
             (std::set<std::string>{ann_, bo_}));
   EXPECT_FALSE(stats.used_index);
-  EXPECT_EQ(stats.profiles_read, 43);
+  EXPECT_FALSE(stats.index_declined);
+  EXPECT_EQ(stats.profiles_read, 203);
   // An index on a source segment's dimension narrows the segment built on it.
   ASSERT_TRUE(Define("bos", FirstNameIs(R"(["Bo"])")).ok());
   EXPECT_EQ(Walk(SourcesOf({"bos"}), &stats), (std::set<std::string>{bo_}));
