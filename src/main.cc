@@ -33,10 +33,10 @@
 #include "http/server.h"
 #include "service/background.h"
 #include "service/destinations.h"
-#include "service/profile_import_export.h"
 #include "service/registry.h"
 #include "snapshot/snapshot.h"
 #include "store/sqlite/sqlite_store.h"
+#include "transfer.h"
 #ifdef PROFILED_WITH_POSTGRES
 #include "store/postgres/postgres_store.h"
 #endif
@@ -302,49 +302,15 @@ int Serve(const ServeFlags& flags) {
   return 0;  // the store closes here, after every in-flight request has drained
 }
 
-// `profiled import|export`: NDJSON profiles of one domain, straight to/from the store
-// (service/profile_import_export.h); FILE "-" is stdin/stdout.
-struct TransferFlags {
-  std::string domain;
-  std::string file = "-";
-  size_t batch = 2000;
-};
-
-int Transfer(const ServeFlags& flags, const TransferFlags& transfer, bool import) {
+// `profiled import|export` (transfer.h) on the store the flags name; import opens it in bulk mode.
+int Transfer(const ServeFlags& flags, TransferFlags transfer, bool import) {
   auto store = OpenStore(flags, /*bulk=*/import);
   if (!store.ok()) {
     std::fprintf(stderr, "profiled: cannot open store: %s\n", store.error().message().c_str());
     return 1;
   }
-  std::fstream file;
-  bool stdio = transfer.file == "-";
-  if (!stdio) {
-    file.open(transfer.file, import ? std::ios::in : std::ios::out | std::ios::trunc);
-    if (!file) {
-      std::fprintf(stderr, "profiled: cannot open %s\n", transfer.file.c_str());
-      return 1;
-    }
-  }
-  if (import) {
-    SystemClock clock;
-    service::ImportOptions options{flags.account_id, transfer.domain, transfer.batch};
-    auto stats = service::ImportProfiles(**store, clock, options, stdio ? std::cin : file);
-    if (!stats.ok()) {
-      std::fprintf(stderr, "profiled import: %s\n", stats.error().message().c_str());
-      return 1;
-    }
-    std::fprintf(stderr, "imported %lld profiles (%lld replaced)\n",
-                 static_cast<long long>(stats->imported), static_cast<long long>(stats->replaced));
-    return 0;
-  }
-  auto count =
-      service::ExportProfiles(**store, flags.account_id, transfer.domain, stdio ? std::cout : file);
-  if (!count.ok()) {
-    std::fprintf(stderr, "profiled export: %s\n", count.error().message().c_str());
-    return 1;
-  }
-  std::fprintf(stderr, "exported %lld profiles\n", static_cast<long long>(*count));
-  return 0;
+  transfer.account_id = flags.account_id;
+  return import ? RunImport(**store, transfer) : RunExport(**store, transfer);
 }
 
 // `profiled snapshot save|load FILE` (snapshot/snapshot.h). Save reads one consistent state
@@ -531,8 +497,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI::App* version = app.add_subcommand("version", "Print the version");
   profiled::TransferFlags transfer;
-  CLI::App* import = app.add_subcommand("import", "Load NDJSON profiles into a domain");
-  CLI::App* export_ = app.add_subcommand("export", "Write a domain's profiles as NDJSON");
+  CLI::App* import = app.add_subcommand(
+      "import", "Load profiles, or objects of one type, from NDJSON or CSV into a domain");
+  CLI::App* export_ = app.add_subcommand(
+      "export", "Write a domain's profiles, or its objects of one type, as NDJSON or CSV");
   for (CLI::App* sub : {import, export_}) {
     sub->add_option("--data-dir", flags.data_dir)
         ->envname("PROFILED_DATA_DIR")
@@ -542,12 +510,24 @@ int main(int argc, char** argv) {
         ->envname("PROFILED_ACCOUNT_ID")
         ->capture_default_str();
     sub->add_option("--domain-name", transfer.domain, "The domain (it must exist)")->required();
-    sub->add_option("file", transfer.file, "NDJSON file, - for stdin/stdout")
+    sub->add_option("file", transfer.file, "The file, - for stdin/stdout")->capture_default_str();
+    sub->add_option("--format", transfer.format,
+                    "ndjson or csv (default: csv for a FILE ending in .csv, else ndjson)")
+        ->check(CLI::IsMember({"ndjson", "csv"}));
+    sub->add_option("--kind", transfer.kind, "profiles, or objects of --object-type-name")
+        ->check(CLI::IsMember({"profiles", "objects"}))
         ->capture_default_str();
+    sub->add_option("--object-type-name", transfer.object_type,
+                    "The object type (with --kind objects)");
+    sub->add_flag("--no-progress", transfer.no_progress,
+                  "No progress line on a terminal (the summary line stays)");
   }
-  import->add_option("--batch", transfer.batch, "Profiles per transaction")
+  import->add_option("--batch", transfer.batch, "Records per transaction")
       ->check(CLI::Range(size_t{1}, size_t{100000}))
       ->capture_default_str();
+  import->add_flag("--resume", transfer.resume,
+                   "Continue an interrupted import of FILE after its last committed batch "
+                   "(FILE.profiled-progress)");
 
   CLI::App* snapshot = app.add_subcommand(
       "snapshot", "Save a whole store to a file, or load one into an empty store");

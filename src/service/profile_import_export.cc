@@ -1,7 +1,5 @@
 #include "service/profile_import_export.h"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <future>
 #include <string>
 #include <vector>
@@ -9,7 +7,9 @@
 #include "common/ids.h"
 #include "service/common.h"
 #include "service/domain_stats.h"
+#include "service/export_records.h"
 #include "service/history.h"
+#include "service/import_ndjson.h"
 #include "service/profile_patch.h"
 #include "service/profile_store.h"
 #include "service/rule_match_index.h"
@@ -55,7 +55,8 @@ Status ReplaceProfile(store::Txn& txn, store::Scope scope, const RequestContext&
 // One transaction: a new profile costs only its writes (everything else was prepared), and the
 // domain's stats are changed once per shard for the whole batch.
 Status ImportBatch(store::Store& store, const Clock& clock, const ImportOptions& options,
-                   const std::vector<ImportItem>& batch, int64_t* replaced) {
+                   const std::vector<ImportItem>& batch, const SourcePosition& end,
+                   int64_t* replaced) {
   RequestContext ctx{options.account_id, "", ""};
   DomainMatching matching;
   Status written = store.Write([&](store::Txn& txn) -> Status {
@@ -77,7 +78,8 @@ Status ImportBatch(store::Store& store, const Clock& clock, const ImportOptions&
       RETURN_IF_ERROR(StoreNewProfile(txn, scope, item.prepared));
       stats.Add(item.prepared.id, {.profiles = 1});
     }
-    return stats.Apply(txn, scope);
+    RETURN_IF_ERROR(stats.Apply(txn, scope));
+    return options.in_batch ? options.in_batch(txn, end) : OkStatus();
   });
   if (written.ok()) RunAutoMerges(ServiceEnv{&store, &clock}, ctx, options.domain, matching);
   return written;
@@ -92,16 +94,17 @@ class BatchWriter {
       : store_(store), clock_(clock), options_(options), stats_(stats) {}
   ~BatchWriter() { (void)Wait(); }
 
-  // Waits for the batch in flight, then starts writing `batch`.
-  Status Submit(std::vector<ImportItem> batch) {
+  // Waits for the batch in flight, then starts writing `batch`, whose last record ends at `end`.
+  Status Submit(std::vector<ImportItem> batch, SourcePosition end) {
     RETURN_IF_ERROR(Wait());
     inflight_ = std::move(batch);
-    pending_ = std::async(std::launch::async, [this] {
+    pending_ = std::async(std::launch::async, [this, end] {
       int64_t replaced = 0;
-      Status s = ImportBatch(store_, clock_, options_, inflight_, &replaced);
+      Status s = ImportBatch(store_, clock_, options_, inflight_, end, &replaced);
       if (s.ok()) {
         stats_.imported += static_cast<int64_t>(inflight_.size());
         stats_.replaced += replaced;
+        if (options_.committed) options_.committed(end, stats_);
       }
       return s;
     });
@@ -125,25 +128,20 @@ class BatchWriter {
 }  // namespace
 
 Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
-                                   const ImportOptions& options, std::istream& in) {
+                                   const ImportOptions& options, RecordSource& source) {
   ImportStats stats;
   RequestContext ctx{options.account_id, "", ""};
   BatchWriter writer(store, clock, options, stats);
   std::vector<ImportItem> batch;
   batch.reserve(options.batch);
-  std::string line;
-  int64_t line_number = 0;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto where = [&] { return "line " + std::to_string(line_number) + ": "; };
-    boost::system::error_code ec;
-    json::value v = json::parse(line, ec);
-    if (ec || !v.is_object()) {
+  for (;;) {
+    auto next = source.Next();
+    if (!next.ok()) {
       RETURN_IF_ERROR(writer.Wait());
-      return Error::BadRequest(where() + "not a JSON object");
+      return next.error();
     }
-    json::object& given = v.as_object();
+    if (!*next) break;
+    json::object& given = **next;
     std::string id = GetStringOr(given, "ProfileId", "");
     if (id.empty()) id = NewProfileId();
     // The public shape only: internal members are the server's, never imported.
@@ -158,48 +156,35 @@ Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
     auto profile = NewProfileFromCreate(given, id);
     if (!profile.ok()) {
       RETURN_IF_ERROR(writer.Wait());
-      return Error::BadRequest(where() + profile.error().message());
+      return Error::BadRequest(source.Where() + ": " + profile.error().message());
     }
     ASSIGN_OR_RETURN(ImportItem item,
                      PrepareItem(ctx, std::move(*profile), clock.NowEpochSeconds()));
     batch.push_back(std::move(item));
     if (batch.size() >= options.batch) {
-      RETURN_IF_ERROR(writer.Submit(std::move(batch)));
+      RETURN_IF_ERROR(writer.Submit(std::move(batch), source.position()));
       batch = {};
       batch.reserve(options.batch);
     }
   }
-  if (!batch.empty()) RETURN_IF_ERROR(writer.Submit(std::move(batch)));
+  if (!batch.empty()) RETURN_IF_ERROR(writer.Submit(std::move(batch), source.position()));
   RETURN_IF_ERROR(writer.Wait());
   return stats;
 }
 
+Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
+                                   const ImportOptions& options, std::istream& in) {
+  NdjsonSource source(in);
+  return ImportProfiles(store, clock, options, source);
+}
+
 Result<int64_t> ExportProfiles(store::Store& store, std::string_view account_id,
                                std::string_view domain, std::ostream& out) {
-  RequestContext ctx{std::string(account_id), "", ""};
-  int64_t count = 0;
-  std::string after;
-  constexpr size_t kPage = 1000;
-  // One read transaction per page: a long export does not pin one snapshot (and the WAL) for
-  // its whole length; keyset paging neither repeats nor skips a profile that stays.
-  for (;;) {
-    std::vector<store::Document> page;
-    RETURN_IF_ERROR(store.Read([&](store::Txn& txn) -> Status {
-      RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
-      ASSIGN_OR_RETURN(page, txn.Scan(DomainScope(ctx, domain), kProfileKind, "", after, kPage));
-      return OkStatus();
-    }));
-    for (const store::Document& doc : page) {
-      ASSIGN_OR_RETURN(json::object stored, ParseStored(doc.body));
-      out << json::serialize(PublicProfile(stored)) << '\n';
-      ++count;
-    }
-    if (page.size() < kPage) break;
-    after = page.back().id;
-  }
-  out.flush();
-  if (!out) return Error::Internal("export: write failed");
-  return count;
+  ExportOptions options;
+  options.account_id = std::string(account_id);
+  options.domain = std::string(domain);
+  ASSIGN_OR_RETURN(ExportStats stats, ExportRecords(store, options, out));
+  return stats.records;
 }
 
 }  // namespace profiled::service

@@ -287,33 +287,50 @@ Status StoreObject(store::Txn& txn, store::Scope scope, const Ingestion& in,
                           {0, existing ? 0 : 1, static_cast<int64_t>(in.text.size()) - old_size});
 }
 
+}  // namespace
+
+Result<std::string> PutProfileObjectInTxn(store::Txn& txn, const RequestContext& ctx,
+                                          std::string_view domain, std::string_view type_name,
+                                          std::string text, boost::json::object object, double now,
+                                          DomainMatching& matching) {
+  Ingestion in;
+  in.type_name = std::string(type_name);
+  in.text = std::move(text);
+  in.object = std::move(object);
+  store::Scope scope = DomainScope(ctx, domain);
+  RETURN_IF_ERROR(LoadIngestion(txn, ctx, domain, in));
+  ASSIGN_OR_RETURN(Resolution resolution, ResolveObjectProfile(txn, scope, in));
+  if (resolution.kind == ResolutionKind::kReject) {
+    return Error::BadRequest(RejectionMessage(resolution, in.type_name));
+  }
+  ASSIGN_OR_RETURN(std::string profile_id,
+                   IngestIntoProfile(txn, scope, ctx, resolution, in, now, matching));
+  RETURN_IF_ERROR(StoreObject(txn, scope, in, profile_id, now));
+  RETURN_IF_ERROR(EnforceMaxCount(txn, scope, ctx, in.type, profile_id, now));
+  return in.unique;
+}
+
+namespace {
+
 // Load, resolve, update the profile, store the object, trim to MaxProfileObjectCount: all in one
 // Write transaction, so a concurrent DeleteDomain or ingestion sees all of it or none.
 Result<json::object> PutProfileObject(const ServiceEnv& env, const RequestContext& ctx,
                                       const json::object& request) {
   std::string domain = GetStringOr(request, "DomainName", "");
-  Ingestion in;
-  in.type_name = GetStringOr(request, "ObjectTypeName", "");
-  in.text = GetStringOr(request, "Object", "");
-  ASSIGN_OR_RETURN(in.object, ParseProfileObject(in.text));
+  std::string type_name = GetStringOr(request, "ObjectTypeName", "");
+  std::string text = GetStringOr(request, "Object", "");
+  ASSIGN_OR_RETURN(json::object object, ParseProfileObject(text));
   DomainMatching matching;
+  std::string unique;
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(matching, LoadDomainMatching(txn, ctx, domain));
-    store::Scope scope = DomainScope(ctx, domain);
-    RETURN_IF_ERROR(LoadIngestion(txn, ctx, domain, in));
-    ASSIGN_OR_RETURN(Resolution resolution, ResolveObjectProfile(txn, scope, in));
-    if (resolution.kind == ResolutionKind::kReject) {
-      return Error::BadRequest(RejectionMessage(resolution, in.type_name));
-    }
-    double now = env.clock->NowEpochSeconds();
-    ASSIGN_OR_RETURN(std::string profile_id,
-                     IngestIntoProfile(txn, scope, ctx, resolution, in, now, matching));
-    RETURN_IF_ERROR(StoreObject(txn, scope, in, profile_id, now));
-    return EnforceMaxCount(txn, scope, ctx, in.type, profile_id, now);
+    ASSIGN_OR_RETURN(unique, PutProfileObjectInTxn(txn, ctx, domain, type_name, text, object,
+                                                   env.clock->NowEpochSeconds(), matching));
+    return OkStatus();
   }));
   RunAutoMerges(env, ctx, domain, matching);
   json::object out;
-  out["ProfileObjectUniqueKey"] = in.unique;
+  out["ProfileObjectUniqueKey"] = unique;
   return out;
 }
 

@@ -150,6 +150,18 @@ Status ForEachObjectOfProfile(
 // attributes. Nothing else (object_removal.h adds the history record and the event).
 Status EraseObject(store::Txn& txn, store::Scope scope, const boost::json::object& record);
 
+struct DomainMatching;
+// PutProfileObject's work (load the type, extract the keys, resolve or create the profile, write
+// the mapped fields and keys into it, store the object, trim to MaxProfileObjectCount) inside the
+// caller's Write transaction, in which `matching` was loaded (LoadDomainMatching); the caller
+// runs RunAutoMerges after the commit. `object` is `text` parsed (ParseProfileObject). Returns
+// the ProfileObjectUniqueKey. `profiled import --kind objects` puts a batch of objects this way
+// in one transaction.
+Result<std::string> PutProfileObjectInTxn(store::Txn& txn, const RequestContext& ctx,
+                                          std::string_view domain, std::string_view type_name,
+                                          std::string text, boost::json::object object, double now,
+                                          DomainMatching& matching);
+
 // Deletes every object of `type` with its index rows (DeleteProfileObjectType).
 Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                            std::string_view type);

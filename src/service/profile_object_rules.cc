@@ -9,6 +9,7 @@
 
 #include "service/common.h"
 #include "service/profile_object.h"
+#include "service/profile_patch.h"
 
 namespace profiled::service {
 namespace json = boost::json;
@@ -113,17 +114,6 @@ json::value* FindPath(json::object& profile, std::string_view path) {
   if (!inner) return nullptr;
   auto in = inner->find(path.substr(dot + 1));
   return in == inner->end() ? nullptr : &in->value();
-}
-
-void SetPath(json::object& profile, std::string_view path, std::string_view value) {
-  size_t dot = path.find('.');
-  if (dot == std::string_view::npos) {
-    profile[path] = value;
-    return;
-  }
-  json::value& outer = profile[path.substr(0, dot)];
-  if (!outer.is_object()) outer = json::object();
-  outer.get_object()[path.substr(dot + 1)] = value;
 }
 
 }  // namespace
@@ -296,7 +286,7 @@ std::vector<std::string> ApplyIngestedFields(json::object& profile,
       int64_t last_priority = GetInt(*record, "SourcePriority").value_or(kLowest);
       if (last_type != type_name && last_priority < priority) continue;
     }
-    SetPath(profile, w.path, w.value);
+    SetProfileString(profile, w.path, w.value);
     json::object rec;
     rec["Value"] = w.value;
     rec["ObjectTypeName"] = type_name;

@@ -54,6 +54,17 @@ bool IsProfileStringPath(std::string_view path) {
   return in(kProfileAddressMembers, head) && in(kAddressMembers, tail);
 }
 
+void SetProfileString(json::object& profile, std::string_view path, std::string_view value) {
+  size_t dot = path.find('.');
+  if (dot == std::string_view::npos) {
+    profile[path] = value;
+    return;
+  }
+  json::value& outer = profile[path.substr(0, dot)];
+  if (!outer.is_object()) outer = json::object();
+  outer.get_object()[path.substr(dot + 1)] = value;
+}
+
 Result<json::object> NewProfileFromCreate(const json::object& input, std::string_view profile_id) {
   auto empty = [](std::string_view member) {
     return Error::BadRequest("1 validation error detected: Value at '" + std::string(member) +

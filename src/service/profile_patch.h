@@ -44,6 +44,10 @@ std::span<const std::string_view> AddressFields();
 // not empty). ProfileId and other read-only members are not such paths.
 bool IsProfileStringPath(std::string_view path);
 
+// Sets the string at `path` (as IsProfileStringPath names it: split at the first dot, so an
+// Attributes key may hold dots) of `profile`, making the address or map when it is absent.
+void SetProfileString(boost::json::object& profile, std::string_view path, std::string_view value);
+
 // Internal (never returned) members of the stored profile start with this character.
 inline constexpr char kInternalMemberPrefix = '_';
 

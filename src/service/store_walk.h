@@ -106,4 +106,25 @@ Status ForEachDocument(store::Txn& txn, store::Scope scope, std::string_view kin
       [](const store::Document& doc) { return doc.id; }, visit);
 }
 
+// Like ForEachDocument, but each batch read in a read transaction of its own, after `check(txn)`
+// (e.g. RequireDomain) passes in it: a long walk (an export) pins no snapshot, and keyset paging
+// neither repeats nor skips a document that stays. `visit` runs outside any transaction.
+template <typename Check, typename Visit>
+Status ForEachDocumentInReads(store::Store& store, store::Scope scope, std::string_view kind,
+                              std::string_view id_prefix, Check&& check, Visit&& visit,
+                              size_t batch = kWalkBatch) {
+  return walk_internal::Batches<store::Document>(
+      "", batch,
+      [&](const std::string& cursor) -> Result<std::vector<store::Document>> {
+        std::vector<store::Document> docs;
+        RETURN_IF_ERROR(store.Read([&](store::Txn& txn) -> Status {
+          RETURN_IF_ERROR(check(txn));
+          ASSIGN_OR_RETURN(docs, txn.Scan(scope, kind, id_prefix, cursor, batch));
+          return OkStatus();
+        }));
+        return docs;
+      },
+      [](const store::Document& doc) { return doc.id; }, visit);
+}
+
 }  // namespace profiled::service

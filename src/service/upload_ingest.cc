@@ -81,24 +81,12 @@ JobPlan PlanJob(const json::object& job) {
   return plan;
 }
 
-// Sets `path` of `input` ("A" or "A.B") to `value`.
-void SetPath(json::object& input, std::string_view path, std::string_view value) {
-  size_t dot = path.find('.');
-  if (dot == std::string_view::npos) {
-    input[path] = value;
-    return;
-  }
-  json::value& inner = input[path.substr(0, dot)];
-  if (!inner.is_object()) inner = json::object();
-  inner.as_object()[path.substr(dot + 1)] = value;
-}
-
 // The search key that decides create vs update: the predefined key the unique column's member
 // derives (_email, _phone, _account), else a custom key named after the column.
 std::pair<std::string, std::string> UniqueKeyRow(const JobPlan& plan, std::string_view column_name,
                                                  std::string_view value) {
   json::object only;
-  SetPath(only, plan.unique_path, value);
+  SetProfileString(only, plan.unique_path, value);
   for (auto& [name, v] : DeriveSearchKeys(only)) {
     if (name == "_email" || name == "_phone" || name == "_account") return {name, v};
   }
@@ -122,7 +110,7 @@ std::optional<Row> PrepareRow(const JobPlan& plan, std::string_view unique_name,
     const std::string& value = fields[t.column];
     if (value.empty()) continue;  // an empty cell gives nothing
     if (value.size() > (t.path == "AdditionalInformation" ? 1000u : 255u)) return std::nullopt;
-    SetPath(row.input, t.path, value);
+    SetProfileString(row.input, t.path, value);
   }
   if (!NewProfileFromCreate(row.input, "check").ok()) return std::nullopt;
   row.key = UniqueKeyRow(plan, unique_name, unique);
