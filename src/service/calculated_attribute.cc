@@ -13,6 +13,7 @@
 #include "service/calculated_attribute_rules.h"
 #include "service/calculated_attribute_upkeep.h"
 #include "service/common.h"
+#include "service/config_rules.h"
 #include "service/operations.h"
 #include "service/resource_crud.h"
 
@@ -39,6 +40,7 @@ Status PrepareDefinition(store::Txn& txn, const RequestContext& ctx, std::string
 
 Status AfterDelete(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                    std::string_view name) {
+  RETURN_IF_ERROR(RefuseDeleteCalculatedAttributeInUse(txn, ctx, domain, name));
   return CalcOnDefinitionDeleted(txn, DomainScope(ctx, domain), name);
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 #include <vector>
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "service/background.h"
 #include "service/common.h"
@@ -34,7 +35,88 @@ bool Refused(const Error& error) {
 
 EventDelivery::EventDelivery(store::Store& store, RecordStreams& streams, const Clock& clock,
                              EventDeliveryOptions options)
-    : store_(store), streams_(streams), clock_(clock), options_(options) {}
+    : store_(store), streams_(streams), clock_(clock), options_(options), owner_(NewUuid()) {}
+
+EventDelivery::~EventDelivery() {
+  Status released = ReleaseLeases();
+  if (!released.ok()) log::Warn("event delivery: " + released.error().message());
+}
+
+Result<bool> EventDelivery::HoldLease(const store::Scope& scope, const std::string& name,
+                                      StreamState& state) {
+  const int64_t now_ms = static_cast<int64_t>(clock_.NowEpochSeconds() * 1000);
+  const int64_t lease_ms = options_.lease.count();
+  // Whose the lease is now, by a read: a stream another delivery holds costs one point read a
+  // pass, and so does checking that ours is still ours (a deleted and re-created stream starts
+  // without a lease).
+  std::string holder;
+  int64_t expires = 0;
+  RETURN_IF_ERROR(store_.Read([&](store::Txn& txn) -> Status {
+    holder.clear();
+    expires = 0;
+    ASSIGN_OR_RETURN(auto body, txn.Get(scope, kEventDeliveryLeaseKind, name));
+    if (!body) return OkStatus();
+    ASSIGN_OR_RETURN(json::object lease, ParseStored(*body));
+    holder = GetStringOr(lease, "Owner", "");
+    expires = GetInt(lease, "ExpiresAt").value_or(0);
+    return OkStatus();
+  }));
+  const bool mine = holder == owner_ && expires > now_ms;
+  if (!mine) state.lease_until = 0;
+  if (!holder.empty() && holder != owner_ && expires > now_ms) return false;
+  if (mine && expires - now_ms > lease_ms * 2 / 3) {
+    state.lease_until = expires;
+    return true;
+  }
+  // Free, lapsed, or ours and due for renewal: take it under the document's lock, where a
+  // delivery that took it meanwhile is seen.
+  bool taken = false;
+  RETURN_IF_ERROR(store_.Write([&](store::Txn& txn) -> Status {
+    taken = false;
+    ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kEventDeliveryLeaseKind, name));
+    if (body) {
+      ASSIGN_OR_RETURN(json::object lease, ParseStored(*body));
+      if (GetStringOr(lease, "Owner", "") != owner_ &&
+          GetInt(lease, "ExpiresAt").value_or(0) > now_ms) {
+        return OkStatus();
+      }
+    }
+    // Only while the stream exists: a lease must not outlive a deleted stream's domain.
+    ASSIGN_OR_RETURN(auto stream, txn.Get(scope, kEventStreamKind, name));
+    if (!stream) return OkStatus();
+    json::object lease{{"Owner", owner_}, {"ExpiresAt", now_ms + lease_ms}};
+    RETURN_IF_ERROR(txn.Put(scope, kEventDeliveryLeaseKind, name, json::serialize(lease)));
+    taken = true;
+    return OkStatus();
+  }));
+  state.lease_until = taken ? now_ms + lease_ms : 0;
+  return taken;
+}
+
+Status EventDelivery::ReleaseLeases() {
+  Status result = OkStatus();
+  for (auto& [key, state] : states_) {
+    if (state.lease_until == 0) continue;
+    state.lease_until = 0;
+    // key is "account/domain/name"; account and domain names hold no '/'.
+    size_t a = key.find('/'), b = a == std::string::npos ? a : key.find('/', a + 1);
+    if (b == std::string::npos) continue;
+    const std::string account = key.substr(0, a), domain = key.substr(a + 1, b - a - 1);
+    const std::string name = key.substr(b + 1);
+    const store::Scope scope{account, domain};
+    Status s = store_.Write([&](store::Txn& txn) -> Status {
+      ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kEventDeliveryLeaseKind, name));
+      if (!body) return OkStatus();
+      ASSIGN_OR_RETURN(json::object lease, ParseStored(*body));
+      if (GetStringOr(lease, "Owner", "") != owner_) return OkStatus();
+      ASSIGN_OR_RETURN(bool gone, txn.Delete(scope, kEventDeliveryLeaseKind, name));
+      (void)gone;
+      return OkStatus();
+    });
+    if (!s.ok() && result.ok()) result = s;
+  }
+  return result;
+}
 
 Result<int64_t> EventDelivery::RunOnce() {
   std::vector<std::string> domains;
@@ -90,6 +172,8 @@ Result<int64_t> EventDelivery::DrainStream(const std::string& account, const std
   StreamState& state = states_[account + "/" + domain + "/" + name];
   if (std::chrono::steady_clock::now() < state.next_attempt) return 0;
   const store::Scope scope{account, domain};
+  ASSIGN_OR_RETURN(bool held, HoldLease(scope, name, state));
+  if (!held) return 0;
   const std::string prefix = name + "/";
   const int64_t now_ms = static_cast<int64_t>(clock_.NowEpochSeconds() * 1000);
 
@@ -247,8 +331,11 @@ void StartEventDelivery(const ServiceEnv& env, EventDeliveryOptions options) {
       auto sent = delivery->RunOnce();
       if (!sent.ok()) log::Warn("event delivery: " + sent.error().message());
       if (sent.ok() && *sent > 0) continue;
-      if (signal.WaitFor(options.idle_poll)) return;
+      if (signal.WaitFor(options.idle_poll)) break;
     }
+    // Now, while the store is open, rather than whenever the last copy of `delivery` goes.
+    Status released = delivery->ReleaseLeases();
+    if (!released.ok()) log::Warn("event delivery: " + released.error().message());
   });
 }
 

@@ -157,6 +157,8 @@ Status SetDomainEventStream(store::Txn& txn, store::Scope scope, std::string_vie
   if (uri.empty()) {
     streams.erase(name);
     RETURN_IF_ERROR(txn.DeleteKind(scope, kEventOutboxKind, std::string(name) + "/"));
+    ASSIGN_OR_RETURN(bool leased, txn.Delete(scope, kEventDeliveryLeaseKind, name));
+    (void)leased;
   } else {
     streams[name] = uri;
   }

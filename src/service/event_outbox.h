@@ -17,8 +17,12 @@
 //   kTriggerInvocationsKind id "{trigger}/{ProfileId}"  recent invocation times
 //   (EventTriggerLimits) kEventStreamRegistryKind (system scope {"", ""})  id "{account}/{domain}":
 //   domains to drain
-// Record ids are history record ids: a profile's ids sort in write order, so draining in id order
-// keeps each profile's events in order.
+//   kEventDeliveryLeaseKind id "{stream}"            {"Owner", "ExpiresAt"}: the one delivery
+//                                                     (process) that drains the stream
+// Record ids are history record ids: a profile's ids sort in commit order, whichever process
+// wrote them (history.cc's NextHistoryId advances the profile document's last id, which every
+// change of the profile reads and writes under its lock), so draining in id order keeps each
+// profile's events in order; the delivery lease keeps one drainer per stream.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -35,6 +39,7 @@ inline constexpr std::string_view kEventStreamsId = "streams";
 inline constexpr std::string_view kEventOutboxKind = "event_outbox";
 inline constexpr std::string_view kTriggerInvocationsKind = "event_trigger_invocations";
 inline constexpr std::string_view kEventStreamRegistryKind = "event_stream_domains";
+inline constexpr std::string_view kEventDeliveryLeaseKind = "event_delivery_lease";
 // The scope of process-wide documents (the registry): no account, no domain.
 inline constexpr store::Scope kSystemScope{"", ""};
 

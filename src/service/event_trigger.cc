@@ -6,6 +6,7 @@
 #include <string>
 
 #include "service/common.h"
+#include "service/event_trigger_eval.h"
 #include "service/object_type.h"
 #include "service/operations.h"
 #include "service/resource_crud.h"
@@ -17,7 +18,9 @@ namespace {
 
 Status PrepareTrigger(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                       json::object& doc, const json::object*) {
-  RETURN_IF_ERROR(LoadObjectType(txn, ctx, domain, GetStringOr(doc, "ObjectTypeName", "")));
+  ASSIGN_OR_RETURN(json::object type,
+                   LoadObjectType(txn, ctx, domain, GetStringOr(doc, "ObjectTypeName", "")));
+  RETURN_IF_ERROR(CheckTriggerConditions(doc, type));
   if (auto segment = GetString(doc, "SegmentFilter")) {
     RETURN_IF_ERROR(RequireResourceOfKind(txn, ctx, domain, kSegmentDefinitionKind,
                                           "Segment definition", *segment));

@@ -179,6 +179,64 @@ int64_t PeriodMillis(const json::object& period) {
 
 }  // namespace
 
+Status CheckTriggerConditions(const json::object& trigger, const json::object& object_type) {
+  const json::array* conditions = GetArray(trigger, "EventTriggerConditions");
+  const json::object* fields = GetObject(object_type, "Fields");
+  for (size_t c = 0; conditions != nullptr && c < conditions->size(); ++c) {
+    const json::value& condition = (*conditions)[c];
+    const json::array* dimensions = condition.is_object()
+                                        ? GetArray(condition.get_object(), "EventTriggerDimensions")
+                                        : nullptr;
+    for (size_t d = 0; dimensions != nullptr && d < dimensions->size(); ++d) {
+      const json::value& dimension = (*dimensions)[d];
+      const json::array* attributes =
+          dimension.is_object() ? GetArray(dimension.get_object(), "ObjectAttributes") : nullptr;
+      for (size_t a = 0; attributes != nullptr && a < attributes->size(); ++a) {
+        if (!(*attributes)[a].is_object()) continue;
+        const json::object& attribute = (*attributes)[a].get_object();
+        const std::string where = "EventTriggerConditions[" + std::to_string(c) +
+                                  "].EventTriggerDimensions[" + std::to_string(d) +
+                                  "].ObjectAttributes[" + std::to_string(a) + "]";
+        auto source = GetString(attribute, "Source");
+        auto field = GetString(attribute, "FieldName");
+        if (source.has_value() == field.has_value()) {
+          return Error::BadRequest(where + " must name exactly one of Source and FieldName");
+        }
+        if (field && (fields == nullptr || GetObject(*fields, *field) == nullptr)) {
+          return Error::BadRequest(where + ".FieldName " + std::string(*field) +
+                                   " is not a field of object type " +
+                                   GetStringOr(object_type, "ObjectTypeName", ""));
+        }
+        std::vector<std::string> values;
+        if (const json::array* list = GetArray(attribute, "Values")) {
+          for (const json::value& v : *list) {
+            if (v.is_string()) values.emplace_back(v.get_string());
+          }
+        }
+        const std::string op = GetStringOr(attribute, "ComparisonOperator", "");
+        auto number = [](const std::string& v) { return ParseNumber(v).has_value(); };
+        auto date = [](const std::string& v) { return ParseDate(v).has_value(); };
+        if (op == "BETWEEN" || op == "NOT_BETWEEN") {
+          if (values.size() != 2 ||
+              !((number(values[0]) && number(values[1])) || (date(values[0]) && date(values[1])))) {
+            return Error::BadRequest(where + ": " + op +
+                                     " needs two Values, both numbers or both ISO 8601 dates");
+          }
+        } else if (op == "BEFORE" || op == "AFTER" || op == "ON") {
+          if (values.empty() || !date(values[0])) {
+            return Error::BadRequest(where + ": " + op + " needs an ISO 8601 date in Values");
+          }
+        } else if (op == "EQUAL" || op.starts_with("GREATER_THAN") || op.starts_with("LESS_THAN")) {
+          if (values.empty() || !number(values[0])) {
+            return Error::BadRequest(where + ": " + op + " needs a number in Values");
+          }
+        }
+      }
+    }
+  }
+  return OkStatus();
+}
+
 bool TriggerConditionsHold(const json::object& trigger, const json::object& object_type,
                            const json::object& object) {
   const json::array* conditions = GetArray(trigger, "EventTriggerConditions");

@@ -35,6 +35,15 @@ struct FiredTrigger {
   int64_t expiration_ms = 0;  // EventTriggerLimits.EventExpiration; 0: none
 };
 
+// The rules CreateEventTrigger / UpdateEventTrigger check (BadRequest naming the attribute), so
+// that a stored trigger's conditions mean something (AWS documents the operators, not what a value
+// that does not fit one does; a condition that can never hold is refused rather than stored):
+// each ObjectAttribute names exactly one of Source and FieldName, a FieldName is a field of
+// `object_type`; BETWEEN / NOT_BETWEEN take two Values, both numbers or both dates; the numeric
+// operators take a number and BEFORE / AFTER / ON a date as Values[0].
+Status CheckTriggerConditions(const boost::json::object& trigger,
+                              const boost::json::object& object_type);
+
 // Whether `trigger`'s EventTriggerConditions hold for `object`, an object of `object_type`.
 bool TriggerConditionsHold(const boost::json::object& trigger,
                            const boost::json::object& object_type,

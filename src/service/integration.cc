@@ -6,6 +6,8 @@
 // the account's domains through an account-level index (name kAccountIndex, value Uri, ref domain)
 // instead of scanning domains. DeleteDomain removes the domain's documents but not that account
 // index row; a stale row is skipped when listing, because its integration document is gone.
+// The same index tells PutIntegration whether another domain already has the Uri: "An
+// integration can belong to only one domain" (PutIntegration's documentation).
 #include <boost/json/array.hpp>
 #include <string>
 
@@ -13,6 +15,7 @@
 #include "service/object_type.h"
 #include "service/operations.h"
 #include "service/resource_crud.h"
+#include "service/store_walk.h"
 #include "service/tags.h"
 
 namespace profiled::service {
@@ -21,9 +24,43 @@ namespace {
 
 constexpr std::string_view kAccountIndex = "integrations/uri";
 constexpr std::string_view kListAccountPurpose = "ListAccountIntegrations";
+// Account scope, id = Uri, never written: PutIntegration locks it so that two domains putting
+// one Uri at once are serialised (the second sees the first's index row).
+constexpr std::string_view kUriLockKind = "integration_uri_lock";
+
+// PutIntegration's documentation: "An integration can belong to only one domain." BadRequest
+// when a live integration of another domain has the Uri (rows of deleted domains are stale).
+Status RequireUriFree(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                      std::string_view uri) {
+  ASSIGN_OR_RETURN(auto lock, txn.GetForUpdate(AccountScope(ctx), kUriLockKind, uri));
+  (void)lock;
+  return ForEachIndexRef(
+      txn, AccountScope(ctx), kAccountIndex, uri, "", [&](const std::string& other) -> Status {
+        if (other == domain) return OkStatus();
+        ASSIGN_OR_RETURN(auto body, txn.Get(DomainScope(ctx, other), kIntegrationKind, uri));
+        if (!body) return OkStatus();
+        return Error::BadRequest("Integration " + std::string(uri) + " already belongs to domain " +
+                                 other + ": an integration can belong to only one domain");
+      });
+}
+
+// PutIntegration's ObjectTypeNames: "It supports the following event types: SegmentIdentify,
+// ShopifyCreateCustomers, ShopifyUpdateCustomers, ShopifyCreateDraftOrders,
+// ShopifyUpdateDraftOrders, ShopifyCreateOrders, and ShopifyUpdatedOrders."
+bool IsDocumentedEventType(std::string_view key) {
+  static constexpr std::string_view kTypes[] = {
+      "SegmentIdentify",          "ShopifyCreateCustomers",   "ShopifyUpdateCustomers",
+      "ShopifyCreateDraftOrders", "ShopifyUpdateDraftOrders", "ShopifyCreateOrders",
+      "ShopifyUpdatedOrders"};
+  for (std::string_view t : kTypes) {
+    if (t == key) return true;
+  }
+  return false;
+}
 
 Status PrepareIntegration(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                           json::object& doc, const json::object*) {
+  RETURN_IF_ERROR(RequireUriFree(txn, ctx, domain, GetStringOr(doc, "Uri", "")));
   auto type_name = GetString(doc, "ObjectTypeName");
   const json::object* type_names = GetObject(doc, "ObjectTypeNames");
   if (!type_name && (!type_names || type_names->empty())) {
@@ -32,6 +69,13 @@ Status PrepareIntegration(store::Txn& txn, const RequestContext& ctx, std::strin
   if (type_name) RETURN_IF_ERROR(LoadObjectType(txn, ctx, domain, *type_name));
   if (type_names) {
     for (const auto& [event_type, name] : *type_names) {
+      if (!IsDocumentedEventType(event_type)) {
+        return Error::BadRequest(
+            "ObjectTypeNames: " + std::string(event_type) +
+            " is not a supported event type (SegmentIdentify, ShopifyCreateCustomers, "
+            "ShopifyUpdateCustomers, ShopifyCreateDraftOrders, ShopifyUpdateDraftOrders, "
+            "ShopifyCreateOrders, ShopifyUpdatedOrders)");
+      }
       if (!name.is_string()) {
         return Error::BadRequest("ObjectTypeNames." + std::string(event_type) +
                                  " must be an object type name");

@@ -11,6 +11,7 @@ boto3 clients aimed at them to read back what Profiled wrote.
   packages are missing.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -199,15 +200,23 @@ class NodeServerTestCase(ServerTestCase):
         elif cls.skip_class_without_node:
             require_node_servers(unittest.TestCase())  # raises SkipTest (or fails)
         setattr(cls, cls.node_attr, node)
-        names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
-        saved = {k: os.environ.get(k) for k in names}
-        os.environ.update(zip(names, cls.credentials))
         try:
-            super().setUpClass()
+            with cls.credentials_set():
+                super().setUpClass()
         except Exception:
             if node is not None:
                 node.cleanup()
             raise
+
+    @classmethod
+    @contextlib.contextmanager
+    def credentials_set(cls):
+        """`credentials` as AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY while a Profiled starts."""
+        names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+        saved = {k: os.environ.get(k) for k in names}
+        os.environ.update(zip(names, cls.credentials))
+        try:
+            yield
         finally:
             for k, v in saved.items():
                 if v is None:

@@ -314,6 +314,101 @@ TEST_F(EventStreamTest, DestinationMustBeInTheDomainsRegionAndAccount) {
   }
 }
 
+// ---- One delivering process per stream (the delivery lease) -----------------------------------
+// Two EventDelivery objects on one store stand for two processes on one PostgreSQL database:
+// tests/integration/test_event_streams_multi_process.py runs real ones.
+
+class EventLeaseTest : public EventStreamTest {
+ protected:
+  void Update(const std::string& id, int n) {
+    Ok("UpdateProfile", R"({"DomainName": "d", "ProfileId": ")" + id + R"(", "LastName": "L)" +
+                            std::to_string(n) + "\"}");
+  }
+  // The lease document of stream s1: {Owner, ExpiresAt}, or empty when there is none.
+  json::object Lease() {
+    json::object out;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Txn& txn) -> Status {
+                      ASSIGN_OR_RETURN(
+                          auto body, txn.Get({"123456789012", "d"}, kEventDeliveryLeaseKind, "s1"));
+                      if (body) out = json::parse(*body).as_object();
+                      return OkStatus();
+                    })
+                    .ok());
+    return out;
+  }
+  void Advance(int seconds) { clock_.now += std::chrono::seconds(seconds); }
+};
+
+TEST_F(EventLeaseTest, OneDeliveryDrainsAStreamAtATimeAndAnotherTakesOverALapsedLease) {
+  CreateStream();
+  std::string id = Create(R"("FirstName": "Ada")");
+  EventDelivery a = Delivery(), b = Delivery();
+  EXPECT_EQ(*a.RunOnce(), 1);
+  EXPECT_EQ(std::string(Lease().at("Owner").as_string()), a.owner());
+  Update(id, 1);
+  EXPECT_EQ(*b.RunOnce(), 0);  // a holds the stream: b sends nothing, not even a duplicate
+  EXPECT_EQ(kinesis_.calls, 1);
+  EXPECT_EQ(OutboxSize(), 1);
+  EXPECT_EQ(*a.RunOnce(), 1);
+
+  // a stops without releasing (a crash): its lease lapses after 30 s and b takes the stream.
+  Update(id, 2);
+  Advance(29);
+  EXPECT_EQ(*b.RunOnce(), 0);
+  Advance(2);
+  EXPECT_EQ(*b.RunOnce(), 1);
+  EXPECT_EQ(std::string(Lease().at("Owner").as_string()), b.owner());
+  Update(id, 3);
+  EXPECT_EQ(*a.RunOnce(), 0);  // back from its pause, a finds the stream taken
+  EXPECT_EQ(*b.RunOnce(), 1);
+
+  // b stops cleanly: a takes over at once.
+  ASSERT_TRUE(b.ReleaseLeases().ok());
+  EXPECT_TRUE(Lease().empty());
+  Update(id, 4);
+  EXPECT_EQ(*a.RunOnce(), 1);
+  std::vector<std::string> last_names;
+  for (const auto& r : kinesis_.received) {
+    const json::object& o = r.event.at("Object").as_object();
+    last_names.emplace_back(o.contains("LastName") ? o.at("LastName").as_string() : "-");
+  }
+  EXPECT_EQ(last_names, (std::vector<std::string>{"-", "L1", "L2", "L3", "L4"}));
+}
+
+TEST_F(EventLeaseTest, TheHolderRenewsItsLeaseWhileItWorks) {
+  CreateStream();
+  Create(R"("FirstName": "Ada")");
+  EventDelivery a = Delivery(), b = Delivery();
+  ASSERT_TRUE(a.RunOnce().ok());
+  const int64_t first = Lease().at("ExpiresAt").as_int64();
+  Advance(5);  // less than a third of the lease: not renewed yet (no write per pass)
+  ASSERT_TRUE(a.RunOnce().ok());
+  EXPECT_EQ(Lease().at("ExpiresAt").as_int64(), first);
+  Advance(10);  // a third has passed: renewed
+  ASSERT_TRUE(a.RunOnce().ok());
+  EXPECT_EQ(Lease().at("ExpiresAt").as_int64(), first + 15'000);
+  Advance(20);  // 35 s after a first took it, but 20 s after the renewal
+  Create(R"("FirstName": "Bob")");
+  EXPECT_EQ(*b.RunOnce(), 0);
+  EXPECT_EQ(*a.RunOnce(), 1);
+}
+
+TEST_F(EventLeaseTest, DeletingTheStreamDropsItsLease) {
+  CreateStream();
+  Create(R"("FirstName": "Ada")");
+  EventDelivery a = Delivery(), b = Delivery();
+  ASSERT_TRUE(a.RunOnce().ok());
+  EXPECT_FALSE(Lease().empty());
+  Ok("DeleteEventStream", R"({"DomainName": "d", "EventStreamName": "s1"})");
+  EXPECT_TRUE(Lease().empty());
+  CreateStream();
+  Create(R"("FirstName": "Bob")");
+  EXPECT_EQ(*b.RunOnce(), 1);  // the new stream starts without a holder
+  EXPECT_EQ(*a.RunOnce(), 0);  // and a, which held the old one, sees that b holds it
+  Ok("DeleteDomain", R"({"DomainName": "d"})");
+  EXPECT_TRUE(Lease().empty());
+}
 // ---- Triggers ---------------------------------------------------------------------------------
 
 class EventTriggerTest : public EventStreamTest {
@@ -493,6 +588,49 @@ TEST_F(EventTriggerTest, ATriggerAnIntegrationUsesCannotBeDeleted) {
   Ok("DeleteIntegration",
      R"({"DomainName": "d", "Uri": "arn:aws:connect:us-east-1:123456789012:instance/i"})");
   Ok("DeleteEventTrigger", R"({"DomainName": "d", "EventTriggerName": "used"})");
+}
+
+// Profiled's rule (event_trigger_eval.h CheckTriggerConditions, docs/events.md): a condition
+// that could never hold is refused when the trigger is stored, naming the attribute.
+TEST_F(EventTriggerTest, ConditionsThatCannotHoldAreRefused) {
+  auto create = [&](std::string_view attribute) {
+    return Call("CreateEventTrigger",
+                R"({"DomainName": "d", "EventTriggerName": "t", "ObjectTypeName": "Order", )" +
+                    Cond("ALL", R"([{"ObjectAttributes": [)" + std::string(attribute) + "]}]") +
+                    "}");
+  };
+  auto refused = [&](std::string_view attribute, std::string_view says) {
+    auto r = create(attribute);
+    ASSERT_FALSE(r.ok()) << attribute;
+    EXPECT_EQ(r.error().code(), ErrorCode::kBadRequest);
+    EXPECT_NE(r.error().message().find(says), std::string::npos) << r.error().message();
+    EXPECT_NE(r.error().message().find("ObjectAttributes[0]"), std::string::npos);
+  };
+  refused(R"({"ComparisonOperator": "INCLUSIVE", "Values": ["a"]})", "exactly one of Source");
+  refused(R"({"Source": "_source.status", "FieldName": "status", "ComparisonOperator":
+      "INCLUSIVE", "Values": ["a"]})",
+          "exactly one of Source");
+  refused(R"({"FieldName": "nosuch", "ComparisonOperator": "INCLUSIVE", "Values": ["a"]})",
+          "not a field of object type Order");
+  refused(R"({"FieldName": "total", "ComparisonOperator": "BETWEEN", "Values": ["1"]})",
+          "two Values");
+  refused(R"({"FieldName": "total", "ComparisonOperator": "NOT_BETWEEN", "Values": ["1",
+      "2024-01-01"]})",
+          "two Values");
+  refused(R"({"FieldName": "total", "ComparisonOperator": "GREATER_THAN", "Values": ["x"]})",
+          "needs a number");
+  refused(R"({"FieldName": "placed", "ComparisonOperator": "ON", "Values": ["tomorrow"]})",
+          "needs an ISO 8601 date");
+  EXPECT_TRUE(create(R"({"FieldName": "placed", "ComparisonOperator": "BETWEEN", "Values":
+      ["2024-01-01", "2024-02-01T00:00:00Z"]})")
+                  .ok());
+  // UpdateEventTrigger checks the same.
+  auto r = Call("UpdateEventTrigger", R"({"DomainName": "d", "EventTriggerName": "t", )" +
+                                          Cond("ALL", R"([{"ObjectAttributes": [{"FieldName":
+      "total", "ComparisonOperator": "LESS_THAN", "Values": ["cheap"]}]}])") +
+                                          "}");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), ErrorCode::kBadRequest);
 }
 
 }  // namespace
