@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Builds profiled. Usage: scripts/build.sh [release|asan|serve] [extra cmake args...]
+# Builds profiled. Usage: scripts/build.sh [release|asan|serve|integration] [extra cmake args...]
 #   release -> build/       (the server and every test)
 #   asan    -> build-asan/  (unit tests under AddressSanitizer + UndefinedBehaviorSanitizer)
 #   serve   -> build/       (the `profiled` binary alone: what scripts/serve.sh needs)
+#   integration -> build/   (Release, tests configured, only `profiled` built: what the
+#                            integration tests run; scripts/test.sh runs the unit tests under
+#                            ASan/UBSan and needs no Release copy of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 flavor="${1:-release}"
@@ -10,13 +13,15 @@ shift || true
 target=()
 case "$flavor" in
   release) dir=build; args=(-DCMAKE_BUILD_TYPE=Release -DPROFILED_BUILD_TESTS=ON) ;;
+  integration)
+    dir=build; args=(-DCMAKE_BUILD_TYPE=Release -DPROFILED_BUILD_TESTS=ON); target=(--target profiled) ;;
   asan) dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DPROFILED_SANITIZE=ON) ;;
   serve)
     # A first start compiles the server and nothing else (no test binaries, and GoogleTest need
     # not be installed). A build/ that scripts/test.sh configured keeps its tests configured.
     dir=build; args=(-DCMAKE_BUILD_TYPE=Release); target=(--target profiled)
     [[ -f build/CMakeCache.txt ]] || args+=(-DPROFILED_BUILD_TESTS=OFF) ;;
-  *) echo "usage: scripts/build.sh [release|asan|serve]" >&2; exit 2 ;;
+  *) echo "usage: scripts/build.sh [release|asan|serve|integration]" >&2; exit 2 ;;
 esac
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/profiled-ccache}"
 cmake -S . -B "$dir" -G Ninja "${args[@]}" "$@" >/dev/null

@@ -44,12 +44,16 @@ for f in files:
         continue
     args = e.get("arguments") or shlex.split(e["command"])
     out, skip = [clangxx], False
-    for a in args[1:]:
+    for i, a in enumerate(args[1:], 1):
         if skip:
             skip = False
             continue
         if a in ("-o", "-c"):
             skip = a == "-o"
+            continue
+        # CMake's precompiled header is GCC's; clang reads the same headers textually instead.
+        if a == "-include" and i + 1 < len(args) and args[i + 1].endswith("cmake_pch.hxx"):
+            skip = True
             continue
         if a.startswith("-W") or a.startswith("-fsanitize") or a == os.path.realpath(e["file"]) \
                 or a == e["file"]:

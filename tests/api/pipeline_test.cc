@@ -228,7 +228,7 @@ TEST(Errors, OneTableForEveryCode) {
 // Requests captured from botocore (tests/api/golden/capture.py) bind to exactly the parameters
 // the client was given.
 TEST(Golden, BotocoreRequestsBindToTheirParameters) {
-  std::filesystem::path dir = std::filesystem::path(__FILE__).parent_path() / "golden";
+  std::filesystem::path dir = std::filesystem::path(PROFILED_SOURCE_DIR) / "tests/api/golden";
   int cases = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() != ".json") continue;

@@ -14,7 +14,7 @@
 namespace profiled::auth::testing {
 
 inline std::filesystem::path VectorsDir() {
-  return std::filesystem::path(__FILE__).parent_path() / "vectors";
+  return std::filesystem::path(PROFILED_SOURCE_DIR) / "tests/auth/vectors";
 }
 
 inline std::string ReadFile(const std::filesystem::path& path) {

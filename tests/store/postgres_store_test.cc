@@ -474,9 +474,7 @@ class OwnCluster {
 
  private:
   static std::string Script() {
-    return (std::filesystem::path(__FILE__).parent_path() / "../../scripts/pg-cluster.sh")
-        .lexically_normal()
-        .string();
+    return (std::filesystem::path(PROFILED_SOURCE_DIR) / "scripts/pg-cluster.sh").string();
   }
   std::string PgCtl() const {
     std::string as_pg = geteuid() == 0 ? "runuser -u postgres -- " : "";
