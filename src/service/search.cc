@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <cstdint>
+#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 
@@ -75,24 +75,25 @@ Result<SearchPage> CollectPage(store::Txn& txn, store::Scope scope, const Search
   SearchPage page;
   std::string after(cursor);
   while (!page.more) {
-    std::set<std::string> merged;
+    // Each stream's refs come with their profiles: one round trip per stream on PostgreSQL.
+    std::map<std::string, std::optional<std::string>> merged;  // ref -> profile document
     bool streams_exhausted = true;
     for (const auto& [name, value] : streams) {
-      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, name, value, after, batch));
-      if (refs.size() == batch) streams_exhausted = false;
-      merged.insert(refs.begin(), refs.end());
+      ASSIGN_OR_RETURN(auto docs,
+                       txn.IndexLookupDocuments(scope, name, value, after, batch, kProfileKind));
+      if (docs.size() == batch) streams_exhausted = false;
+      for (auto& doc : docs) merged.emplace(std::move(doc.ref), std::move(doc.body));
     }
     // Only the smallest `batch` refs of the union are surely complete: a larger one may be
     // preceded by refs a stream did not return yet.
     size_t taken = 0;
-    for (const std::string& id : merged) {
+    for (const auto& [id, body] : merged) {
       if (taken == batch) {
         streams_exhausted = false;
         break;
       }
       ++taken;
       after = id;
-      ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, id));
       if (!body) continue;
       ASSIGN_OR_RETURN(json::object profile, ParseStored(*body));
       if (expiry.ProfileExpired(profile)) continue;  // past its time, not swept yet
@@ -119,6 +120,7 @@ Result<json::object> SearchProfiles(const ServiceEnv& env, const RequestContext&
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     out.clear();
+    // The domain's document: its existence, and DefaultExpirationDays for the expiry check.
     ASSIGN_OR_RETURN(json::object domain_doc, LoadDomain(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
     const size_t batch = SearchBatchSize(request);

@@ -37,6 +37,12 @@ struct Document {
 };
 
 // One stored row as Txn::ForEachRow walks them (`profiled snapshot`, docs/operations.md).
+// An index row's ref and the document of that id, if there is one (IndexLookupDocuments).
+struct IndexedDocument {
+  std::string ref;
+  std::optional<std::string> body;
+};
+
 struct Row {
   enum class Table { kDocument, kIndex };
   Table table = Table::kDocument;
@@ -111,6 +117,22 @@ class Txn {
                                                        std::string_view value,
                                                        std::string_view after_ref,
                                                        size_t limit) = 0;
+  // IndexLookup, and the document of `kind` of each ref it returns (as Get would, locks
+  // included), in ref order. A client-server backend answers it in one round trip where the
+  // separate calls cost one per ref and one more; this default makes those calls.
+  virtual Result<std::vector<IndexedDocument>> IndexLookupDocuments(
+      Scope scope, std::string_view name, std::string_view value, std::string_view after_ref,
+      size_t limit, std::string_view kind) {
+    ASSIGN_OR_RETURN(std::vector<std::string> refs,
+                     IndexLookup(scope, name, value, after_ref, limit));
+    std::vector<IndexedDocument> out;
+    out.reserve(refs.size());
+    for (std::string& ref : refs) {
+      ASSIGN_OR_RETURN(std::optional<std::string> body, Get(scope, kind, ref));
+      out.push_back({std::move(ref), std::move(body)});
+    }
+    return out;
+  }
   // Up to `limit` distinct values under `name` sorting strictly after `after_value`, ascending.
   virtual Result<std::vector<std::string>> IndexValues(Scope scope, std::string_view name,
                                                        std::string_view after_value,

@@ -343,6 +343,41 @@ TEST_P(StoreConformanceTest, IndexLookupOrdersAndPages) {
   EXPECT_EQ(h.Lookup(kA, "email", "x"), Strings{}) << "values match exactly, not by prefix";
 }
 
+// IndexLookupDocuments is IndexLookup plus a Get of each ref, in a Read (PostgreSQL answers it
+// with one join) and in a Write (where each Get's lock is taken).
+TEST_P(StoreConformanceTest, IndexLookupDocumentsPairsRefsWithTheirDocuments) {
+  ASSERT_OK(store().Write([&](Txn& txn) -> Status {
+    for (std::string ref : {"p3", "p1", "p2", "p4"}) {
+      RETURN_IF_ERROR(txn.IndexAdd(kA, "email", "x@y", ref));
+      if (ref != "p2") RETURN_IF_ERROR(txn.Put(kA, "profile", ref, "body-" + ref));
+    }
+    RETURN_IF_ERROR(txn.Put(kA, "other", "p2", "not a profile"));
+    RETURN_IF_ERROR(txn.Put(kOtherDomain, "profile", "p2", "another scope"));
+    return txn.IndexAdd(kA, "email", "x@z", "p1");
+  }));
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  auto lookup = [&](bool write, std::string_view after, size_t limit) {
+    Pairs out;
+    auto fn = [&](Txn& txn) -> Status {
+      out.clear();
+      TRY(auto docs, txn.IndexLookupDocuments(kA, "email", "x@y", after, limit, "profile"));
+      for (auto& d : docs) out.emplace_back(d.ref, d.body ? *d.body : "<absent>");
+      return OkStatus();
+    };
+    Status s = write ? store().Write(fn) : store().Read(fn);
+    EXPECT_TRUE(s.ok()) << s.error().message();
+    return out;
+  };
+  for (bool write : {false, true}) {
+    SCOPED_TRACE(write ? "in a Write" : "in a Read");
+    EXPECT_EQ(lookup(write, "", 10),
+              (Pairs{{"p1", "body-p1"}, {"p2", "<absent>"}, {"p3", "body-p3"}, {"p4", "body-p4"}}));
+    EXPECT_EQ(lookup(write, "p1", 2), (Pairs{{"p2", "<absent>"}, {"p3", "body-p3"}}));
+    EXPECT_EQ(lookup(write, "p4", 2), Pairs{});
+    EXPECT_EQ(lookup(write, "", 0), Pairs{});
+  }
+}
+
 TEST_P(StoreConformanceTest, IndexValuesAreDistinctOrderedAndPaged) {
   Helper h(store());
   ASSERT_OK(store().Write([&](Txn& txn) -> Status {

@@ -88,6 +88,15 @@ const std::vector<StatementDef>& Statements() {
       {"idx_lookup_after",
        "SELECT ref FROM idx WHERE account=$1 AND domain=$2 AND name=$3 AND value=$4 "
        "AND ref > $5 ORDER BY ref LIMIT $6"},
+      // IndexLookupDocuments in a Read: the refs and their documents in one statement.
+      {"idx_docs_all",
+       "SELECT i.ref, d.body FROM idx i LEFT JOIN docs d ON d.account = i.account AND "
+       "d.domain = i.domain AND d.kind = $5 AND d.id = i.ref WHERE i.account=$1 AND i.domain=$2 "
+       "AND i.name=$3 AND i.value=$4 ORDER BY i.ref LIMIT $6"},
+      {"idx_docs_after",
+       "SELECT i.ref, d.body FROM idx i LEFT JOIN docs d ON d.account = i.account AND "
+       "d.domain = i.domain AND d.kind = $5 AND d.id = i.ref WHERE i.account=$1 AND i.domain=$2 "
+       "AND i.name=$3 AND i.value=$4 AND i.ref > $7 ORDER BY i.ref LIMIT $6"},
       {"idx_values_all",
        "SELECT DISTINCT value FROM idx WHERE account=$1 AND domain=$2 AND name=$3 "
        "ORDER BY value LIMIT $4"},
@@ -241,6 +250,32 @@ class PgTxn final : public Txn {
             : Exec("idx_lookup_after", {scope.account, scope.domain, name, value, after_ref, n});
     if (!out.ok()) return *out.error;
     return Column(out);
+  }
+
+  // A Write keeps the default (each document's key lock is its own statement, see Get).
+  Result<std::vector<IndexedDocument>> IndexLookupDocuments(Scope scope, std::string_view name,
+                                                            std::string_view value,
+                                                            std::string_view after_ref,
+                                                            size_t limit,
+                                                            std::string_view kind) override {
+    if (write_) return Txn::IndexLookupDocuments(scope, name, value, after_ref, limit, kind);
+    std::vector<IndexedDocument> docs;
+    if (limit == 0) return docs;
+    const int64_t n = ClampLimit(limit);
+    ExecOutcome out =
+        after_ref.empty()
+            ? Exec("idx_docs_all", {scope.account, scope.domain, name, value, kind, n})
+            : Exec("idx_docs_after",
+                   {scope.account, scope.domain, name, value, kind, n, after_ref});
+    if (!out.ok()) return *out.error;
+    const int rows = PQntuples(out.result.get());
+    docs.reserve(rows);
+    for (int i = 0; i < rows; ++i) {
+      IndexedDocument doc{std::string(Value(out.result, i, 0)), std::nullopt};
+      if (!PQgetisnull(out.result.get(), i, 1)) doc.body = std::string(Value(out.result, i, 1));
+      docs.push_back(std::move(doc));
+    }
+    return docs;
   }
 
   Result<std::vector<std::string>> IndexValues(Scope scope, std::string_view name,
