@@ -286,7 +286,7 @@ void TrainOne(const ServiceEnv& env, const RequestContext& ctx, std::string_view
     });
     std::vector<json::object> chunks = recommend::ModelChunks(model);
     for (size_t c = 0; wrote.ok() && c < chunks.size(); ++c) {
-      char id[16];
+      char id[24];  // "c" and up to 20 digits of a size_t: never truncated
       std::snprintf(id, sizeof id, "c%05zu", c);
       wrote = env.store->Write([&](store::Txn& txn) -> Status {
         return txn.Put(scope, kRecommenderModelKind, GenerationPrefix(name, generation) + id,
