@@ -74,26 +74,39 @@ Result<SearchPage> CollectPage(store::Txn& txn, store::Scope scope, const Search
                                size_t batch, const ExpiryView& expiry) {
   SearchPage page;
   std::string after(cursor);
+  // One OR stream: every ref of a batch is read unless the page fills first, so its profiles come
+  // with the refs (one round trip on PostgreSQL). Several streams, or AND's larger batches, take
+  // only some of the refs they find: those profiles are read one by one as they are taken.
+  const bool prefetch = streams.size() == 1 && !request.all;
   while (!page.more) {
-    // Each stream's refs come with their profiles: one round trip per stream on PostgreSQL.
-    std::map<std::string, std::optional<std::string>> merged;  // ref -> profile document
+    std::map<std::string, std::optional<std::string>> merged;  // ref -> prefetched profile
     bool streams_exhausted = true;
     for (const auto& [name, value] : streams) {
-      ASSIGN_OR_RETURN(auto docs,
-                       txn.IndexLookupDocuments(scope, name, value, after, batch, kProfileKind));
-      if (docs.size() == batch) streams_exhausted = false;
-      for (auto& doc : docs) merged.emplace(std::move(doc.ref), std::move(doc.body));
+      if (prefetch) {
+        ASSIGN_OR_RETURN(auto docs,
+                         txn.IndexLookupDocuments(scope, name, value, after, batch, kProfileKind));
+        if (docs.size() == batch) streams_exhausted = false;
+        for (auto& doc : docs) merged.emplace(std::move(doc.ref), std::move(doc.body));
+        continue;
+      }
+      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, name, value, after, batch));
+      if (refs.size() == batch) streams_exhausted = false;
+      for (auto& ref : refs) merged.emplace(std::move(ref), std::nullopt);
     }
     // Only the smallest `batch` refs of the union are surely complete: a larger one may be
     // preceded by refs a stream did not return yet.
     size_t taken = 0;
-    for (const auto& [id, body] : merged) {
+    for (auto& [id, prefetched] : merged) {
       if (taken == batch) {
         streams_exhausted = false;
         break;
       }
       ++taken;
       after = id;
+      std::optional<std::string> body = std::move(prefetched);
+      if (!prefetch) {
+        ASSIGN_OR_RETURN(body, txn.Get(scope, kProfileKind, id));
+      }
       if (!body) continue;
       ASSIGN_OR_RETURN(json::object profile, ParseStored(*body));
       if (expiry.ProfileExpired(profile)) continue;  // past its time, not swept yet

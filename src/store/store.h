@@ -36,13 +36,13 @@ struct Document {
   std::string body;
 };
 
-// One stored row as Txn::ForEachRow walks them (`profiled snapshot`, docs/operations.md).
 // An index row's ref and the document of that id, if there is one (IndexLookupDocuments).
 struct IndexedDocument {
   std::string ref;
   std::optional<std::string> body;
 };
 
+// One stored row as Txn::ForEachRow walks them (`profiled snapshot`, docs/operations.md).
 struct Row {
   enum class Table { kDocument, kIndex };
   Table table = Table::kDocument;
