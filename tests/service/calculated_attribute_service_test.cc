@@ -2,10 +2,10 @@
 // store (PROFILED_TEST_STORE): put, overwrite, delete, MaxProfileObjectCount, merge, profile and
 // type deletion, definition create / update / delete, and that reads use the state alone.
 #include <boost/json/serialize.hpp>
-#include <chrono>
 
 #include "service/calculated_attribute_upkeep.h"
 #include "service/common.h"
+#include "service/movable_clock.h"
 #include "service/object_type.h"
 #include "service/profile_object.h"
 #include "service/service_fixture.h"
@@ -15,14 +15,6 @@ namespace {
 namespace json = boost::json;
 using fixture::Obj;
 using fixture::ServiceTest;
-
-class SteppingClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point Now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms));
-  }
-  int64_t ms = 1700000000000;
-};
 
 constexpr std::string_view kOrderType = R"({"DomainName": "d", "ObjectTypeName": "Order",
   "Description": "orders", "AllowProfileCreation": true,
@@ -49,7 +41,7 @@ class CalcServiceTest : public ServiceTest {
     Ok("PutProfileObjectType", kOrderType);
   }
   // Each write happens a second after the previous one.
-  void Tick() { clock_.ms += 1000; }
+  void Tick() { clock_.Advance(1000); }
 
   void Put(std::string_view id, std::string_view email, std::string_view total,
            std::string_view channel = "web") {
@@ -133,7 +125,7 @@ class CalcServiceTest : public ServiceTest {
     return type;
   }
 
-  SteppingClock clock_;
+  fixture::ManualClock clock_;
 };
 
 TEST_F(CalcServiceTest, WithoutDefinitionsNothingIsKept) {

@@ -3,12 +3,12 @@
 // would (stats, calculated attributes, history, search rows), that a pass reads only what is due,
 // and the event-stream records of object removals (DeleteProfileObject, expiry,
 // MaxProfileObjectCount).
-#include <atomic>
 #include <boost/json.hpp>
 #include <map>
 
 #include "service/event_outbox.h"
 #include "service/expiry.h"
+#include "service/movable_clock.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
@@ -16,15 +16,6 @@ namespace {
 namespace json = boost::json;
 using fixture::Obj;
 using fixture::ServiceTest;
-
-class StepClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point Now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms.load()));
-  }
-  void Advance(int64_t delta_ms) { ms += delta_ms; }
-  std::atomic<int64_t> ms{1'700'000'000'000};
-};
 
 constexpr int64_t kSecond = 1000;
 
@@ -106,7 +97,7 @@ class ExpiryTest : public ServiceTest {
     return out["Profiles"].as_array().size() == 1;
   }
 
-  StepClock clock_;
+  fixture::ManualClock clock_;
 };
 
 constexpr char kAccountRoot[] = "arn:aws:iam::123456789012:root";

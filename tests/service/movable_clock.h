@@ -1,6 +1,5 @@
 // File: movable_clock.h
-// A clock that a service test moves (schedules, expiry): one millisecond later at every reading,
-// so that successive stamps differ.
+// Clocks that a service test moves (schedules, expiry, calculated attributes' time ranges).
 #pragma once
 
 #include <atomic>
@@ -11,6 +10,19 @@
 
 namespace profiled::service::fixture {
 
+// Exactly the time the test set: every reading between two Advance calls is the same instant.
+class ManualClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point Now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms_.load()));
+  }
+  void Advance(int64_t milliseconds) { ms_ += milliseconds; }
+
+ private:
+  std::atomic<int64_t> ms_{1'700'000'000'000};  // 2023-11-14 22:13:20 UTC
+};
+
+// One millisecond later at every reading, so that successive stamps differ.
 class MovableClock final : public Clock {
  public:
   std::chrono::system_clock::time_point Now() const override {
