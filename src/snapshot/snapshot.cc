@@ -254,8 +254,11 @@ Result<Counts> Save(store::Store& store, std::ostream& out, const SaveOptions& o
       const std::string_view fields[kFields] = {row.account, row.domain, row.name, row.key,
                                                 row.value};
       std::array<std::string, kMaxShared>& prev = previous[index ? 1 : 0];
+      // A table's first record shares nothing, even when its leading fields are empty (rows of
+      // no account, such as the schema's own): a reader has no record to take them from.
+      const int64_t before = index ? counts.index_rows : counts.documents;
       size_t shared = 0;
-      while (shared < kMaxShared && fields[shared] == prev[shared]) ++shared;
+      while (before > 0 && shared < kMaxShared && fields[shared] == prev[shared]) ++shared;
       std::string& p = writer.pending();
       p.push_back(index ? 'X' : 'D');
       p.push_back(static_cast<char>(shared));

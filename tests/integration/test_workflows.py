@@ -11,8 +11,11 @@ from aws_servers import NodeServerTestCase
 from harness import unique_name
 
 
-def flow(bucket, prefix="", tasks=None, connector="S3", name="flow1", batches=None,
+def flow(bucket, prefix="", tasks=None, connector="S3", name=None, batches=None,
          time_field=None):
+    # A flow's integration belongs to one domain, and the tests of this class share one server:
+    # each flow is named afresh.
+    name = name or unique_name("flow")
     props = {"S3": {"BucketName": bucket, "BucketPrefix": prefix}} if connector == "S3" else {
         connector: {"Object": "Contact"}}
     source = {"ConnectorType": connector, "SourceConnectorProperties": props}
@@ -81,9 +84,10 @@ class WorkflowTest(NodeServerTestCase):  # s3rver at --s3-endpoint, as cls.s3
                                            Values=[email])["Items"]
 
     def test_s3_source_is_ingested_through_the_tasks_and_the_integration_exists(self):
+        name = unique_name("flow")
         created = self.client.create_integration_workflow(
             DomainName=self.domain, WorkflowType="APPFLOW_INTEGRATION",
-            IntegrationConfig=flow(self.bucket, "in/", TASKS), ObjectTypeName="Contact",
+            IntegrationConfig=flow(self.bucket, "in/", TASKS, name=name), ObjectTypeName="Contact",
             RoleArn=ROLE, Tags={"team": "crm"})
         self.assertTrue(created["Message"])
         w = self.wait(created["WorkflowId"])
@@ -110,9 +114,9 @@ class WorkflowTest(NodeServerTestCase):  # s3rver at --s3-endpoint, as cls.s3
         self.assertEqual(len(steps["Items"]), 1)
         step = steps["Items"][0]["AppflowIntegration"]
         self.assertEqual((step["FlowName"], step["Status"], step["RecordsProcessed"]),
-                         ("flow1", "COMPLETE", 2))
+                         (name, "COMPLETE", 2))
 
-        arn = "arn:aws:appflow:us-east-1:123456789012:flow/flow1"
+        arn = "arn:aws:appflow:us-east-1:123456789012:flow/" + name
         integration = self.client.get_integration(DomainName=self.domain, Uri=arn)
         self.assertEqual(integration["WorkflowId"], created["WorkflowId"])
         self.assertEqual(integration["ObjectTypeName"], "Contact")

@@ -105,6 +105,29 @@ TEST_P(SnapshotTest, SaveThenLoadIntoEveryStoreGivesTheSameRows) {
   }
 }
 
+// Rows of no account (the server keeps a few) sort first in every store; their empty fields
+// must not be written as "shared with the previous record", which the first record has none of.
+TEST_P(SnapshotTest, ATableWhoseFirstRowHasEmptyLeadingFieldsRoundTrips) {
+  auto source = Open(GetParam());
+  ASSERT_TRUE(source);
+  ASSERT_TRUE(source
+                  ->Write([](store::Txn& txn) -> Status {
+                    RETURN_IF_ERROR(txn.Put({"", ""}, "", "k", "v"));
+                    RETURN_IF_ERROR(txn.IndexAdd({"", ""}, "", "", "ref"));
+                    return txn.Put({"111", ""}, "domain", "d1", "{}");
+                  })
+                  .ok());
+  std::stringstream file;
+  auto saved = Save(*source, file);
+  ASSERT_TRUE(saved.ok()) << saved.error().message();
+  auto target = Open(GetParam());
+  ASSERT_TRUE(target);
+  std::stringstream in(file.str());
+  auto loaded = Load(*target, in, /*rows_per_write=*/1000);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message();
+  EXPECT_EQ(Walk(*target), Walk(*source));
+}
+
 TEST_P(SnapshotTest, LoadRefusesAStoreThatHoldsAnything) {
   auto store = Open(GetParam());
   ASSERT_TRUE(store);
