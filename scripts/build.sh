@@ -3,8 +3,9 @@
 #   release -> build/       (the server and every test)
 #   asan    -> build-asan/  (unit tests under AddressSanitizer + UndefinedBehaviorSanitizer)
 #   serve   -> build/       (the `profiled` binary alone: what scripts/serve.sh needs)
-#   integration -> build/   (Release, tests configured, only `profiled` built: what the
-#                            integration tests run; scripts/test.sh runs the unit tests under
+#   integration -> build/   (Release, tests configured, only what the integration tests run:
+#                            `profiled`, and `aws_test`, which test_aws_clients.py drives against
+#                            s3rver and kinesalite; scripts/test.sh runs the unit tests under
 #                            ASan/UBSan and needs no Release copy of them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,8 @@ target=()
 case "$flavor" in
   release) dir=build; args=(-DCMAKE_BUILD_TYPE=Release -DPROFILED_BUILD_TESTS=ON) ;;
   integration)
-    dir=build; args=(-DCMAKE_BUILD_TYPE=Release -DPROFILED_BUILD_TESTS=ON); target=(--target profiled) ;;
+    dir=build; args=(-DCMAKE_BUILD_TYPE=Release -DPROFILED_BUILD_TESTS=ON)
+    target=(--target profiled aws_test) ;;
   asan) dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DPROFILED_SANITIZE=ON) ;;
   serve)
     # A first start compiles the server and nothing else (no test binaries, and GoogleTest need
