@@ -16,8 +16,9 @@ struct PostgresOptions {
   std::string conninfo;  // a postgresql:// URL or a libpq key=value string
   int pool_size = 16;
   // libpq's connect_timeout, used unless `conninfo` sets one, so that calls fail with
-  // kUnavailable instead of hanging while the server is unreachable.
-  int connect_timeout_seconds = 2;
+  // kUnavailable instead of hanging while the server is unreachable. 2 s was too short for a
+  // loaded machine: three processes opening their pools at once waited longer for backends.
+  int connect_timeout_seconds = 5;
   // How many times Write runs its function when it keeps losing races (kConflict).
   int max_write_attempts = 20;
   // How long a call waits for a free pooled connection before failing with kUnavailable.
