@@ -16,22 +16,13 @@
 #include "service/common.h"
 #include "service/profile_object.h"
 #include "service/rule_matching.h"
+#include "service/movable_clock.h"
 #include "service/service_fixture.h"
 #include "service/store_walk.h"
 
 namespace profiled::service {
 namespace {
 namespace json = boost::json;
-
-class SteppingClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point Now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000 + ++t_));
-  }
-
- private:
-  mutable std::atomic<int64_t> t_{0};
-};
 
 class MergePropertyTest : public fixture::ServiceTest {
  protected:
@@ -240,7 +231,7 @@ class MergePropertyTest : public fixture::ServiceTest {
     }
   }
 
-  SteppingClock clock_;
+  fixture::SteppingClock clock_;
   std::string domain_;
   std::set<std::string> object_ids_;
 };

@@ -22,6 +22,18 @@ class ManualClock final : public Clock {
   std::atomic<int64_t> ms_{1'700'000'000'000};  // 2023-11-14 22:13:20 UTC
 };
 
+// One second later at every reading: "most recent" is well defined even for stamps kept in
+// whole seconds.
+class SteppingClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point Now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'000 + ++ticks_));
+  }
+
+ private:
+  mutable std::atomic<int64_t> ticks_{0};
+};
+
 // One millisecond later at every reading, so that successive stamps differ.
 class MovableClock final : public Clock {
  public:

@@ -7,22 +7,13 @@
 
 #include "service/calculated_attribute.h"
 #include "service/common.h"
+#include "service/movable_clock.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
 namespace {
 namespace json = boost::json;
 using fixture::Obj;
-
-class StepClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point Now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000 + ticks_++));
-  }
-
- private:
-  mutable int ticks_ = 0;
-};
 
 class ResourceCrudTest : public fixture::ServiceTest {
  protected:
@@ -52,7 +43,7 @@ class ResourceCrudTest : public fixture::ServiceTest {
                       .del = "DeleteWidget"});
     ASSERT_TRUE(Call("CreateDomain", R"({"DomainName": "d"})").ok());
   }
-  StepClock clock_;
+  fixture::SteppingClock clock_;
   int prepared_ = 0;
 };
 

@@ -7,23 +7,13 @@
 #include <sstream>
 
 #include "service/profile_import_export.h"
+#include "service/movable_clock.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
 namespace {
 using fixture::Obj;
 namespace json = boost::json;
-
-// A clock one second later at every reading: "most recent" is well defined.
-class SteppingClock final : public Clock {
- public:
-  std::chrono::system_clock::time_point Now() const override {
-    return std::chrono::system_clock::time_point(std::chrono::seconds(1700000000 + ++t_));
-  }
-
- private:
-  mutable std::atomic<int64_t> t_{0};
-};
 
 class RuleMatchTest : public fixture::ServiceTest {
  protected:
@@ -75,7 +65,7 @@ class RuleMatchTest : public fixture::ServiceTest {
     return r["Profiles"].as_array().at(0).as_object();
   }
 
-  SteppingClock clock_;
+  fixture::SteppingClock clock_;
 };
 
 constexpr const char* kTwoLevels = R"({"Enabled": true, "MatchingRules": [
