@@ -14,9 +14,9 @@
 #include <random>
 
 #include "service/common.h"
+#include "service/movable_clock.h"
 #include "service/profile_object.h"
 #include "service/rule_matching.h"
-#include "service/movable_clock.h"
 #include "service/service_fixture.h"
 #include "service/store_walk.h"
 

@@ -6,8 +6,8 @@
 #include <atomic>
 #include <sstream>
 
-#include "service/profile_import_export.h"
 #include "service/movable_clock.h"
+#include "service/profile_import_export.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
