@@ -18,6 +18,7 @@
 #include "api/model.h"
 #include "api/ops_endpoints.h"
 #include "api/pipeline.h"
+#include "api/quotas.h"
 #include "auth/authenticator.h"
 #include "auth/loopback.h"
 #include "auth/reload_signal.h"
@@ -78,6 +79,8 @@ struct ServeFlags {
   // auto: on for the embedded store (a warm point read takes microseconds), off for PostgreSQL
   // (a read waits for the network and the pool, which would stall the io thread).
   std::string io_thread_reads = "auto";
+  bool emulate_quotas = false;  // AWS's rates and resource limits (docs/quotas.md)
+  std::string quotas_file;      // a quota table in place of the embedded spec/quotas.json
 };
 
 bool IsPostgresUrl(const std::string& s) {
@@ -191,6 +194,18 @@ int Serve(const ServeFlags& flags) {
     return 2;
   }
 
+  std::unique_ptr<api::Quotas> quotas;
+  if (flags.emulate_quotas) {
+    auto loaded = api::Quotas::ForServe(flags.quotas_file);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "profiled: --emulate-quotas: %s\n", loaded.error().message().c_str());
+      return 2;
+    }
+    quotas = std::move(*loaded);
+    log::Info("emulating AWS quotas: " + std::to_string(quotas->rate_count()) + " rates, " +
+              std::to_string(quotas->limit_count()) + " resource limits");
+  }
+
   auto store = OpenStore(flags);
   if (!store.ok()) {
     std::fprintf(stderr, "profiled: cannot open store: %s\n", store.error().message().c_str());
@@ -219,7 +234,8 @@ int Serve(const ServeFlags& flags) {
   service::ServiceEnv env{store->get(), &service_clock, &background};
   env.destinations = &destinations;
   service::RegisterAll(registry, env);
-  api::Pipeline pipeline(registry, *authenticator, api::PipelineOptions{flags.region});
+  api::Pipeline pipeline(registry, *authenticator,
+                         api::PipelineOptions{flags.region, quotas.get()});
 
   http::ServerOptions options;
   options.listen = flags.listen;
@@ -495,6 +511,15 @@ int main(int argc, char** argv) {
       ->envname("PROFILED_TIME_SCALE")
       ->check(CLI::Range(1.0, 1e9))
       ->capture_default_str();
+  serve
+      ->add_flag("--emulate-quotas", flags.emulate_quotas,
+                 "Apply AWS's default request rates (ThrottlingException) and resource limits")
+      ->envname("PROFILED_EMULATE_QUOTAS");
+  serve
+      ->add_option("--quotas-file", flags.quotas_file,
+                   "A quota table (JSON, as spec/quotas.json) in place of AWS's defaults")
+      ->envname("PROFILED_QUOTAS_FILE")
+      ->needs("--emulate-quotas");
   CLI::App* version = app.add_subcommand("version", "Print the version");
   profiled::TransferFlags transfer;
   CLI::App* import = app.add_subcommand(

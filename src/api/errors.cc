@@ -80,14 +80,17 @@ std::string ValidUtf8(std::string_view in) {
 }  // namespace
 
 HttpResponse ErrorResponse(const Error& error, std::string_view request_id) {
-  AwsError aws = AwsErrorFor(error.code());
+  return ErrorResponse(AwsErrorFor(error.code()), error.message(), request_id);
+}
+
+HttpResponse ErrorResponse(AwsError aws, std::string_view message, std::string_view request_id) {
   HttpResponse response;
   response.status = aws.status;
   response.headers.emplace_back("Content-Type", "application/json");
   response.headers.emplace_back("x-amzn-ErrorType", std::string(aws.type));
   response.headers.emplace_back("x-amzn-RequestId", std::string(request_id));
   boost::json::object body;
-  body["Message"] = ValidUtf8(error.message());
+  body["Message"] = ValidUtf8(message);
   response.body = boost::json::serialize(body);
   return response;
 }

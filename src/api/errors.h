@@ -21,4 +21,9 @@ AwsError AwsErrorFor(ErrorCode code);
 
 HttpResponse ErrorResponse(const Error& error, std::string_view request_id);
 
+// ThrottlingException (429), the model's answer to a request over its rate (api/quotas.h), in
+// the same form. Not an ErrorCode: nothing below the api layer throttles.
+inline constexpr AwsError kThrottlingException{"ThrottlingException", 429};
+HttpResponse ErrorResponse(AwsError aws, std::string_view message, std::string_view request_id);
+
 }  // namespace profiled::api

@@ -8,6 +8,7 @@
 #include "api/binder.h"
 #include "api/errors.h"
 #include "api/extensions.h"
+#include "api/quotas.h"
 #include "api/router.h"
 #include "api/serializer.h"
 #include "api/uri.h"
@@ -61,6 +62,11 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) const {
     if (!route.ok()) return fail(route.error());
     const Operation& op = *route->operation;
     operation = op.name;
+    if (options_.quotas && !options_.quotas->Admit(identity->account_id, op.name)) {
+      HttpResponse response = ErrorResponse(kThrottlingException, "Rate exceeded", request_id);
+      response.operation = op.name;
+      return response;
+    }
 
     auto input = Bind(op, *route, query, request);
     if (!input.ok()) return fail(input.error());
@@ -76,6 +82,11 @@ HttpResponse Pipeline::Handle(const HttpRequest& request) const {
     }
     service::RequestContext context{identity->account_id, options_.region, request_id};
     if (const std::string* host = FindHeader(request.headers, "Host")) context.host = *host;
+    if (options_.quotas) {
+      Status within =
+          options_.quotas->CheckLimits(registry_, context, op.name, *input, request.body.size());
+      if (!within.ok()) return fail(within.error());
+    }
     auto output = (*handler)(context, std::move(input).value());
     if (!output.ok()) return fail(output.error());
     return Serialize(op, std::move(output).value(), request_id);

@@ -1,8 +1,9 @@
 // File: pipeline.h
 // The whole request pipeline as one pure function (Beast's handle_request idea): no sockets here.
-// Stages, in order (see pipeline.cc): authenticate -> route -> bind -> validate -> dispatch ->
-// serialize; a path under /_profiled/ is one of Profiled's extension operations instead. Any
-// failure becomes an AWS-style error response; nothing throws out of Handle.
+// Stages, in order (see pipeline.cc): authenticate -> route -> [rate quota] -> bind -> validate ->
+// [resource quotas] -> dispatch -> serialize, the quotas only with --emulate-quotas; a path under
+// /_profiled/ is one of Profiled's extension operations instead. Any failure becomes an AWS-style
+// error response; nothing throws out of Handle.
 #pragma once
 
 #include <string>
@@ -14,8 +15,12 @@
 
 namespace profiled::api {
 
+class Quotas;
+
 struct PipelineOptions {
   std::string region = "us-east-1";
+  // AWS's quotas (`serve --emulate-quotas`, api/quotas.h); null: none. Owned by main.
+  Quotas* quotas = nullptr;
 };
 
 class Pipeline {

@@ -215,7 +215,8 @@ TEST(Errors, OneTableForEveryCode) {
     EXPECT_EQ(Body(r).at("Message"), "why \"quoted\"");
   }
   // The model's own errors that Profiled produces carry the model's statuses. (Its
-  // AccessDeniedException and ThrottlingException have no code: nothing here refuses or throttles.)
+  // AccessDeniedException has no code: nothing here refuses; ThrottlingException has none either:
+  // only the pipeline throttles, with kThrottlingException, quota_test.cc.)
   for (auto [shape, code] : std::vector<std::pair<std::string, ErrorCode>>{
            {"BadRequestException", ErrorCode::kBadRequest},
            {"ResourceNotFoundException", ErrorCode::kNotFound},
