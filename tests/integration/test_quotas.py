@@ -30,6 +30,14 @@ CONDITIONS = [{"EventTriggerDimensions": [{"ObjectAttributes": [
     "LogicalOperator": "ANY"}]
 
 
+def many_keys(n):
+    """The UNIQUE key an object type needs, and n PROFILE keys."""
+    keys = {f"k{i}": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]
+            for i in range(n)}
+    keys["OrderId"] = KEYS["OrderId"]
+    return keys
+
+
 def retrying_client(endpoint, max_attempts):
     """A client as an application would make one: botocore's `standard` retry mode."""
     session = boto3.session.Session(aws_access_key_id=ACCESS_KEY,
@@ -159,8 +167,7 @@ class WithoutTheFlagTest(ServerTestCase):
         for i in range(3):
             self.client.create_event_stream(DomainName=domain, EventStreamName=f"s{i}",
                                              Uri=STREAM_URI)
-        keys = {f"k{i}": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]
-                for i in range(12)}
+        keys = many_keys(12)
         self.client.put_profile_object_type(DomainName=domain, ObjectTypeName="Many",
                                             Description="d", Fields=FIELDS, Keys=keys)
 
@@ -195,12 +202,11 @@ class ResourceLimitsTest(QuotaServerTestCase):
         self.put_type("Third")
 
     def test_keys_per_object_type(self):
-        keys = {f"k{i}": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]
-                for i in range(4)}
+        keys = many_keys(3)  # and the UNIQUE key: 4
         self.assertClientError(self.put_type, "BadRequestException", 400,
                                "more than the limit of 3 keys per object type",
                                name="Order", keys=keys)
-        del keys["k3"]
+        del keys["k2"]
         self.put_type("Order", keys=keys)
 
     def test_calculated_attributes_per_domain(self):
