@@ -15,19 +15,9 @@ from botocore.config import Config
 from harness import ACCESS_KEY, ACCOUNT, REGION, SECRET_KEY, SERVICE, ClientError, \
     ServerTestCase, unique_name
 
-STREAM_URI = f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/profile-events"
-FIELDS = {
-    "OrderId": {"Source": "_source.OrderId"},
-    "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"},
-    "total": {"Source": "_source.total", "ContentType": "NUMBER"},
-}
-KEYS = {
-    "OrderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["OrderId"]}],
-    "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}],
-}
-CONDITIONS = [{"EventTriggerDimensions": [{"ObjectAttributes": [
-    {"Source": "{{total}}", "ComparisonOperator": "GREATER_THAN", "Values": ["100"]}]}],
-    "LogicalOperator": "ANY"}]
+# The Order type and the trigger condition of the resource tests (the names only: their test
+# classes do not run here).
+from test_resources import CONDITIONS, ORDER_FIELDS as FIELDS, ORDER_KEYS as KEYS, STREAM_URI
 
 
 def many_keys(n):
