@@ -26,7 +26,10 @@ void Add(json::object& doc, std::string_view member, int64_t delta) {
 
 Status AddToShard(store::Txn& txn, store::Scope scope, const std::string& shard,
                   const DomainStatsDelta& delta) {
-  if (delta.profiles == 0 && delta.objects == 0 && delta.object_bytes == 0) return OkStatus();
+  if (delta.profiles == 0 && delta.objects == 0 && delta.object_bytes == 0 &&
+      delta.extra_metered == 0) {
+    return OkStatus();
+  }
   ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kStatsKind, shard));
   json::object doc;
   if (body) {
@@ -35,6 +38,7 @@ Status AddToShard(store::Txn& txn, store::Scope scope, const std::string& shard,
   Add(doc, "ProfileCount", delta.profiles);
   Add(doc, "ObjectCount", delta.objects);
   Add(doc, "TotalSize", delta.object_bytes);
+  Add(doc, "ExtraMetered", delta.extra_metered);
   return txn.Put(scope, kStatsKind, shard, Serialize(doc));
 }
 
@@ -50,6 +54,7 @@ void DomainStatsBatch::Add(std::string_view changed_id, const DomainStatsDelta& 
   sum.profiles += delta.profiles;
   sum.objects += delta.objects;
   sum.object_bytes += delta.object_bytes;
+  sum.extra_metered += delta.extra_metered;
 }
 
 Status DomainStatsBatch::Apply(store::Txn& txn, store::Scope scope) const {
@@ -67,6 +72,7 @@ Result<DomainTotals> ReadDomainStats(store::Txn& txn, store::Scope scope) {
     totals.profiles += GetInt(doc, "ProfileCount").value_or(0);
     totals.objects += GetInt(doc, "ObjectCount").value_or(0);
     totals.object_bytes += GetInt(doc, "TotalSize").value_or(0);
+    totals.extra_metered += GetInt(doc, "ExtraMetered").value_or(0);
   }
   return totals;
 }

@@ -1,5 +1,6 @@
 // File: domain_stats.h
-// GetDomain's Stats (ProfileCount, ObjectCount, TotalSize), kept exact without counting: a few
+// GetDomain's Stats (ProfileCount, ObjectCount, TotalSize, and the extra units of
+// MeteringProfileCount, metering.h), kept exact without counting: a few
 // sharded documents (kind "stats", ids "s0".."s7") are changed in the same transaction as the
 // profile or object they count, so reading them costs 8 point reads whatever the domain's size.
 // The shard is chosen by the changed document's id, which keeps concurrent writers (row locks on
@@ -22,12 +23,14 @@ struct DomainStatsDelta {
   int64_t profiles = 0;
   int64_t objects = 0;
   int64_t object_bytes = 0;
+  int64_t extra_metered = 0;  // metering.h: MeteringProfileCount = profiles + extra_metered
 };
 
 struct DomainTotals {
   int64_t profiles = 0;
   int64_t objects = 0;
   int64_t object_bytes = 0;
+  int64_t extra_metered = 0;
 };
 
 // REQUIRES: a Write transaction.

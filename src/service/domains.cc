@@ -54,8 +54,8 @@ Result<json::object> DomainStats(store::Txn& txn, const RequestContext& ctx,
   ASSIGN_OR_RETURN(DomainTotals totals, ReadDomainStats(txn, DomainScope(ctx, domain)));
   json::object stats;
   stats["ProfileCount"] = totals.profiles;
-  // Metering counts the profiles a domain holds; Profiled has no separate billing notion.
-  stats["MeteringProfileCount"] = totals.profiles;
+  // A profile with more than 100 objects counts as two, ... (metering.h).
+  stats["MeteringProfileCount"] = totals.profiles + totals.extra_metered;
   stats["ObjectCount"] = totals.objects;
   stats["TotalSize"] = totals.object_bytes;
   return stats;

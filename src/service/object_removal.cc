@@ -15,9 +15,10 @@ namespace json = boost::json;
 
 Status RemoveObject(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
                     const json::object& record, ObjectRemoval why, double now_seconds) {
-  RETURN_IF_ERROR(EraseObject(txn, scope, record));
   std::string profile_id = GetStringOr(record, "ProfileId", "");
+  // The profile is locked before the erasure changes its object count (metering.h's order).
   ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileKind, profile_id));
+  RETURN_IF_ERROR(EraseObject(txn, scope, record));
   if (!body) return OkStatus();  // an orphan: no profile to tell
   ASSIGN_OR_RETURN(json::object before, ParseStored(*body));
   json::object after = before;

@@ -17,6 +17,7 @@
 #include "service/expiry.h"
 #include "service/history.h"
 #include "service/history_record.h"
+#include "service/metering.h"
 #include "service/object_removal.h"
 #include "service/object_template.h"
 #include "service/profile_store.h"
@@ -283,6 +284,12 @@ Status StoreObject(store::Txn& txn, store::Scope scope, const Ingestion& in,
   RETURN_IF_ERROR(txn.Put(scope, kObjectKind, in.doc_id, Serialize(record)));
   RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kAdd));
   RETURN_IF_ERROR(CalcOnObjectStored(txn, scope, in.type, existing, record));
+  // The profile's object count (metering.h): a new object, or one its keys moved here.
+  std::string previous = existing ? GetStringOr(*existing, "ProfileId", "") : "";
+  if (previous != profile_id) {
+    RETURN_IF_ERROR(AddProfileObjects(txn, scope, previous, -1));
+    RETURN_IF_ERROR(AddProfileObjects(txn, scope, profile_id, 1));
+  }
   return AddToDomainStats(txn, scope, in.doc_id,
                           {0, existing ? 0 : 1, static_cast<int64_t>(in.text.size()) - old_size});
 }
@@ -441,14 +448,27 @@ Result<std::set<std::string>> ObjectTypeNamesOfDomain(store::Txn& txn, store::Sc
 
 }  // namespace
 
-Status EraseObject(store::Txn& txn, store::Scope scope, const json::object& record) {
+namespace {
+
+// EraseObject, with the profile's object count changed in `counts` (the caller applies it).
+Status EraseObjectCounted(store::Txn& txn, store::Scope scope, const json::object& record,
+                          ProfileObjectCounts& counts) {
   std::string id = ObjectDocId(GetStringOr(record, "ObjectTypeName", ""),
                                GetStringOr(record, "ProfileObjectUniqueKey", ""));
   RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
   ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kObjectKind, id));
   (void)deleted;
   RETURN_IF_ERROR(CalcOnObjectErased(txn, scope, record));
+  counts.Add(GetStringOr(record, "ProfileId", ""), -1);
   return AddToDomainStats(txn, scope, id, {0, -1, -GetInt(record, "Size").value_or(0)});
+}
+
+}  // namespace
+
+Status EraseObject(store::Txn& txn, store::Scope scope, const json::object& record) {
+  ProfileObjectCounts counts;
+  RETURN_IF_ERROR(EraseObjectCounted(txn, scope, record, counts));
+  return counts.Apply(txn, scope);
 }
 
 Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
@@ -456,15 +476,17 @@ Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::stri
   store::Scope scope = DomainScope(ctx, domain);
   std::string prefix = std::string(type) + "/";
   RETURN_IF_ERROR(CalcOnTypeObjectsDeleted(txn, scope, type));
+  ProfileObjectCounts counts;
   RETURN_IF_ERROR(ForEachDocument(
       txn, scope, kObjectKind, prefix, "", [&](const store::Document& doc) -> Status {
         ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
         RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
+        counts.Add(GetStringOr(record, "ProfileId", ""), -1);
         return AddToDomainStats(txn, scope, doc.id, {0, -1, -GetInt(record, "Size").value_or(0)});
       }));
   ASSIGN_OR_RETURN(int64_t removed, txn.DeleteKind(scope, kObjectKind, prefix));
   (void)removed;
-  return OkStatus();
+  return counts.Apply(txn, scope);
 }
 
 Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
@@ -472,6 +494,7 @@ Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::s
   store::Scope scope = DomainScope(ctx, domain);
   RETURN_IF_ERROR(CalcOnProfileDeleted(txn, scope, profile_id));
   ASSIGN_OR_RETURN(std::set<std::string> type_names, ObjectTypeNamesOfDomain(txn, scope));
+  ProfileObjectCounts counts;
   for (const std::string& type : type_names) {
     std::string index = ObjectProfileIndex(type);
     // Every visit removes the row it is given: EraseObject with the object's rows, or the row
@@ -481,16 +504,17 @@ Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::s
           ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, ObjectDocId(type, unique)));
           if (!body) return txn.IndexRemove(scope, index, profile_id, unique);
           ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
-          return EraseObject(txn, scope, record);
+          return EraseObjectCounted(txn, scope, record, counts);
         }));
   }
-  return OkStatus();
+  return counts.Apply(txn, scope);
 }
 
 Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                             std::string_view from, std::string_view to) {
   store::Scope scope = DomainScope(ctx, domain);
   ASSIGN_OR_RETURN(std::set<std::string> type_names, ObjectTypeNamesOfDomain(txn, scope));
+  int64_t moved = 0;
   for (const std::string& type : type_names) {
     std::string index = ObjectProfileIndex(type);
     // Each move removes its own row under `from`.
@@ -503,9 +527,12 @@ Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::str
           ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
           record["ProfileId"] = to;
           RETURN_IF_ERROR(txn.Put(scope, kObjectKind, doc_id, Serialize(record)));
+          ++moved;
           return txn.IndexAdd(scope, index, to, unique);
         }));
   }
+  RETURN_IF_ERROR(AddProfileObjects(txn, scope, from, -moved));
+  RETURN_IF_ERROR(AddProfileObjects(txn, scope, to, moved));
   return CalcOnObjectsMoved(txn, scope, from, to);
 }
 

@@ -1,0 +1,51 @@
+// File: metering.h
+// GetDomain's Stats.MeteringProfileCount. AWS (DomainStats, MeteringProfileCount): "If you have
+// more than 100 objects associated with a single profile, that profile counts as two profiles.
+// If you have more than 200 objects, that profile counts as three, and so on." So it is
+// ProfileCount plus every profile's extra units: 0 up to 100 objects, 1 from 101 to 200, ...
+//
+// Each profile's object count is a small document (kind "profile_objects", id = ProfileId,
+// absent while 0) changed in the transaction that adds, removes or moves the profile's objects
+// (profile_object.cc, the only writer of objects); the change of the profile's extra units goes
+// into the domain's sharded stats (domain_stats.h) in that transaction, so GetDomain reads the
+// total without counting. Lock order: the profile (when the caller locks it), then its count.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace profiled::service {
+
+inline constexpr std::string_view kProfileObjectCountKind = "profile_objects";
+inline constexpr int64_t kObjectsPerMeteredProfile = 100;
+
+// The units a profile with `objects` objects adds to MeteringProfileCount beyond its own one.
+int64_t ExtraMeteredUnits(int64_t objects);
+
+// Changes of profiles' object counts, applied with one read-modify-write per profile (a type's
+// deletion or a profile's removal changes many objects in one transaction).
+class ProfileObjectCounts {
+ public:
+  void Add(std::string_view profile_id, int64_t delta);
+  // REQUIRES: a Write transaction.
+  Status Apply(store::Txn& txn, store::Scope scope) const;
+
+ private:
+  std::map<std::string, int64_t, std::less<>> by_profile_;
+};
+
+// One profile's change, applied at once. REQUIRES: a Write transaction.
+Status AddProfileObjects(store::Txn& txn, store::Scope scope, std::string_view profile_id,
+                         int64_t delta);
+
+// The stored count of the profile's objects (0 when none).
+Result<int64_t> ProfileObjectCount(store::Txn& txn, store::Scope scope,
+                                   std::string_view profile_id);
+
+}  // namespace profiled::service
