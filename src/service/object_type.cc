@@ -13,6 +13,7 @@
 #include "service/profile_object.h"
 #include "service/profile_patch.h"
 #include "service/tags.h"
+#include "service/type_scrub.h"
 
 namespace profiled::service {
 namespace json = boost::json;
@@ -288,6 +289,8 @@ Result<json::object> DeleteProfileObjectType(const ServiceEnv& env, const Reques
     if (!deleted) {
       return Error::NotFound("Object type " + name + " does not exist in domain " + domain);
     }
+    // Before the objects go: their index finds the profiles to scrub (type_scrub.h).
+    RETURN_IF_ERROR(ScrubObjectTypeFromProfiles(txn, ctx, domain, name));
     RETURN_IF_ERROR(DeleteObjectsOfType(txn, ctx, domain, name));
     return DeleteTagsUnder(txn, ctx, ObjectTypeArn(ctx, domain, name));
   }));

@@ -8,6 +8,7 @@
 #include "service/domain_stats.h"
 #include "service/expiry.h"
 #include "service/search_keys.h"
+#include "service/type_scrub.h"
 
 namespace profiled::service {
 namespace json = boost::json;
@@ -17,8 +18,8 @@ namespace {
 using IndexRows = std::vector<KeyRow>;
 
 // (prefix + key name, value) rows of every index a profile derives: search keys, then attribute
-// values, then the expiry rows (expiry.h). The prefixes differ, so sorting the result leaves no
-// duplicate.
+// values, then the expiry rows (expiry.h), then the types its ingested fields came from. The
+// prefixes differ, so sorting the result leaves no duplicate.
 IndexRows DerivedRows(const json::object& profile) {
   IndexRows rows;
   auto add = [&](std::string_view prefix, std::vector<KeyRow> derived) {
@@ -29,6 +30,7 @@ IndexRows DerivedRows(const json::object& profile) {
   add(kKeyIndexPrefix, DeriveSearchKeys(profile));
   add(kAttributeIndexPrefix, DeriveAttributeValues(profile));
   for (auto& row : ProfileExpiryRows(profile)) rows.push_back(std::move(row));
+  for (auto& row : IngestedTypeRows(profile)) rows.push_back(std::move(row));  // type_scrub.h
   return rows;
 }
 

@@ -1,8 +1,10 @@
-"""GetDomain's MeteringProfileCount through boto3.
+"""GetDomain's MeteringProfileCount and DeleteProfileObjectType's scrub, through boto3.
 
-Source: the model's documentation of DomainStats.MeteringProfileCount ("If you have more than
+Sources: the model's documentation of DomainStats.MeteringProfileCount ("If you have more than
 100 objects associated with a single profile, that profile counts as two profiles. If you have
-more than 200 objects, that profile counts as three, and so on."). Rules: docs/objects.md.
+more than 200 objects, that profile counts as three, and so on.") and of
+DeleteProfileObjectType ("it scrubs all of the fields of the standard profile that were
+populated from this ProfileObjectType"). Rules: docs/objects.md.
 """
 
 import json
@@ -52,6 +54,19 @@ class MeteringTest(ServerTestCase):
         self.client.delete_profile_object(DomainName=self.domain, ObjectTypeName="Order",
                                           ProfileId=pid, ProfileObjectUniqueKey="o3")
         self.assertEqual(self.stats(), (1, 1, 100))
+
+    def test_deleting_the_type_scrubs_the_fields_it_populated(self):
+        self.put(Id="o1", email="b@x.com", first="Bo", city="Oslo")
+        pid = self.profile("b@x.com")["ProfileId"]
+        self.client.update_profile(DomainName=self.domain, ProfileId=pid, LastName="Byhand")
+        self.client.delete_profile_object_type(DomainName=self.domain, ObjectTypeName="Order")
+        got = self.client.batch_get_profile(DomainName=self.domain, ProfileIds=[pid])["Profiles"]
+        self.assertEqual(len(got), 1)
+        profile = got[0]
+        self.assertEqual(profile.get("LastName"), "Byhand")
+        for gone in ("FirstName", "EmailAddress", "Address"):
+            self.assertNotIn(gone, profile)
+        self.assertEqual(self.stats(), (1, 1, 0))
 
 
 if __name__ == "__main__":
