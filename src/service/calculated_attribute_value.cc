@@ -10,6 +10,7 @@
 
 #include "service/calculated_attribute_upkeep.h"
 #include "service/common.h"
+#include "service/expiry.h"
 #include "service/operations.h"
 #include "service/profile_store.h"
 #include "service/resource_crud.h"
@@ -157,9 +158,12 @@ Result<json::object> BatchGetForProfile(const ServiceEnv& env, const RequestCont
 }  // namespace
 
 void RegisterCalculatedAttributeValueOperations(Registry& registry, const ServiceEnv& env) {
-  registry.Register("GetCalculatedAttributeForProfile", WithEnv(env, GetForProfile));
-  registry.Register("ListCalculatedAttributesForProfile", WithEnv(env, ListForProfile));
-  registry.Register("BatchGetCalculatedAttributeForProfile", WithEnv(env, BatchGetForProfile));
+  registry.Register("GetCalculatedAttributeForProfile",
+                    AfterDueExpiry(env, WithEnv(env, GetForProfile)));
+  registry.Register("ListCalculatedAttributesForProfile",
+                    AfterDueExpiry(env, WithEnv(env, ListForProfile)));
+  registry.Register("BatchGetCalculatedAttributeForProfile",
+                    AfterDueExpiry(env, WithEnv(env, BatchGetForProfile)));
 }
 
 }  // namespace profiled::service

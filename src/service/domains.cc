@@ -187,7 +187,7 @@ Result<json::object> ListDomains(const ServiceEnv& env, const RequestContext& ct
 
 void RegisterDomainOperations(Registry& registry, const ServiceEnv& env) {
   registry.Register("CreateDomain", WithEnv(env, CreateDomain));
-  registry.Register("GetDomain", WithEnv(env, GetDomain));
+  registry.Register("GetDomain", AfterDueExpiry(env, WithEnv(env, GetDomain)));
   registry.Register("UpdateDomain", WithEnv(env, UpdateDomain));
   registry.Register("DeleteDomain", WithEnv(env, DeleteDomain));
   registry.Register("ListDomains", WithEnv(env, ListDomains));

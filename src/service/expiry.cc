@@ -270,12 +270,15 @@ Status ForgetDomain(store::Store& store, const RequestContext& ctx, std::string_
   });
 }
 
+// `forget_gone`: a domain that no longer exists leaves the registry (a pass), or is left alone
+// (a read's ExpireDueNow).
 Status ExpireDomain(store::Store& store, const Clock& clock, const RequestContext& ctx,
-                    std::string_view domain, const ExpiryOptions& options, ExpiryPassStats& stats) {
+                    std::string_view domain, const ExpiryOptions& options, ExpiryPassStats& stats,
+                    bool forget_gone = true) {
   std::vector<DueRow> due;
   while (true) {
     ASSIGN_OR_RETURN(bool exists, CollectDue(store, clock, ctx, domain, options.batch, due));
-    if (!exists) return ForgetDomain(store, ctx, domain);
+    if (!exists) return forget_gone ? ForgetDomain(store, ctx, domain) : OkStatus();
     if (due.empty()) return OkStatus();
     size_t progress = 0;
     for (const DueRow& row : due) {
@@ -326,6 +329,23 @@ Result<ExpiryPassStats> RunExpiryPass(store::Store& store, const Clock& clock,
     if (!s.ok()) log::Warn("expiry of domain " + entry.id + ": " + s.error().message());
   }
   return stats;
+}
+
+Status ExpireDueNow(const ServiceEnv& env, const RequestContext& ctx, std::string_view domain) {
+  if (env.store == nullptr || env.clock == nullptr || domain.empty()) return OkStatus();
+  // As a pass's own context: the removals are the service's, not the caller's request.
+  RequestContext sweep{ctx.account_id, ctx.region, "expiry"};
+  ExpiryPassStats stats;
+  return ExpireDomain(*env.store, *env.clock, sweep, domain, ExpiryOptions{}, stats,
+                      /*forget_gone=*/false);
+}
+
+Handler AfterDueExpiry(const ServiceEnv& env, Handler handler) {
+  return [env, handler = std::move(handler)](const RequestContext& ctx,
+                                             json::object in) -> Result<json::object> {
+    RETURN_IF_ERROR(ExpireDueNow(env, ctx, GetStringOr(in, "DomainName", "")));
+    return handler(ctx, std::move(in));
+  };
 }
 
 void StartExpiry(const ServiceEnv& env, ExpiryOptions options) {

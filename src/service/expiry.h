@@ -113,6 +113,15 @@ struct ExpiryPassStats {
 Result<ExpiryPassStats> RunExpiryPass(store::Store& store, const Clock& clock,
                                       const ExpiryOptions& options = {});
 
+// The due part of the sweep for one domain, run before a read that counts stored data rather
+// than reading documents one by one (GetDomain's Stats, calculated attributes, segment
+// estimates, membership and snapshots), so that it never counts what is past its time: it
+// removes what is due now, as a pass does. Nothing for a domain that does not exist (the read
+// answers for it). Four index reads when nothing is due.
+Status ExpireDueNow(const ServiceEnv& env, const RequestContext& ctx, std::string_view domain);
+// `handler` run after ExpireDueNow for the input's DomainName.
+Handler AfterDueExpiry(const ServiceEnv& env, Handler handler);
+
 // Starts the sweep on env.background (a pass every options.period); none without a background.
 void StartExpiry(const ServiceEnv& env, ExpiryOptions options = {});
 

@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "service/common.h"
 #include "service/destinations.h"
+#include "service/expiry.h"
 #include "service/profile_patch.h"
 #include "service/profile_store.h"
 #include "service/resource_crud.h"
@@ -316,10 +317,13 @@ Status CheckSegmentDefinition(store::Txn& txn, const RequestContext& ctx, std::s
 }
 
 void RegisterSegmentEvaluationOperations(Registry& registry, const ServiceEnv& env) {
-  registry.Register("CreateSegmentEstimate", WithEnv(env, CreateSegmentEstimate));
+  registry.Register("CreateSegmentEstimate",
+                    AfterDueExpiry(env, WithEnv(env, CreateSegmentEstimate)));
   registry.Register("GetSegmentEstimate", WithEnv(env, GetSegmentEstimate));
-  registry.Register("GetSegmentMembership", WithEnv(env, GetSegmentMembership));
-  registry.Register("CreateSegmentSnapshot", WithEnv(env, CreateSegmentSnapshot));
+  registry.Register("GetSegmentMembership",
+                    AfterDueExpiry(env, WithEnv(env, GetSegmentMembership)));
+  registry.Register("CreateSegmentSnapshot",
+                    AfterDueExpiry(env, WithEnv(env, CreateSegmentSnapshot)));
   registry.Register("GetSegmentSnapshot", WithEnv(env, GetSegmentSnapshot));
 }
 

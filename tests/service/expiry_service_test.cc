@@ -1,10 +1,13 @@
 // Data expiry through the registry on each store (docs/expiry.md): what expires when, that reads
 // hide it before the sweep, that the sweep removes it as DeleteProfile / DeleteProfileObject
 // would (stats, calculated attributes, history, search rows), that a pass reads only what is due,
-// and the event-stream records of object removals (DeleteProfileObject, expiry,
+// that reads counting stored data (stats, calculated attributes, segments) leave out what is due
+// before any pass, and the event-stream records of object removals (DeleteProfileObject, expiry,
 // MaxProfileObjectCount).
 #include <boost/json.hpp>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "service/event_outbox.h"
 #include "service/expiry.h"
@@ -86,6 +89,22 @@ class ExpiryTest : public ServiceTest {
     }
     return lines;
   }
+  int64_t Metering() {
+    return Ok("GetDomain", R"({"DomainName": "d"})")
+        .at("Stats")
+        .at("MeteringProfileCount")
+        .to_number<int64_t>();
+  }
+  int64_t Estimate(std::string_view segment_query) {
+    json::object in{{"DomainName", "d"}, {"SegmentQuery", json::parse(segment_query)}};
+    auto created = Call("CreateSegmentEstimate", in);
+    EXPECT_TRUE(created.ok()) << created.error().message();
+    if (!created.ok()) return -1;
+    json::object got =
+        Ok("GetSegmentEstimate", R"({"DomainName": "d", "EstimateId": ")" +
+                                     std::string(created->at("EstimateId").as_string()) + R"("})");
+    return std::stoll(std::string(got.at("Estimate").as_string()));
+  }
   ExpiryPassStats Pass() {
     auto r = RunExpiryPass(*store_, clock_);
     EXPECT_TRUE(r.ok()) << r.error().message();
@@ -121,7 +140,6 @@ TEST_F(ExpiryTest, AnObjectExpiresAfterItsTypesDaysAndLeavesAnExpiredRecord) {
   clock_.Advance(kSecond);  // past it: hidden before any sweep
   EXPECT_TRUE(Objects("Click", p).empty());
   EXPECT_EQ(Objects("Visit", p), (std::vector<std::string>{"v1"}));
-  EXPECT_EQ(Stats()[1], 2);  // counted until the sweep
 
   ExpiryPassStats pass = Pass();
   EXPECT_EQ(pass.objects, 1);
@@ -146,7 +164,6 @@ TEST_F(ExpiryTest, AProfileExpiresDomainDaysAfterItsLastUpdate) {
   clock_.Advance(kSecond);
   EXPECT_FALSE(BatchGetFinds(p));  // hidden before the sweep
   EXPECT_TRUE(Search("_email", "a@x.com").empty());
-  EXPECT_EQ(Stats()[0], 1);
   EXPECT_EQ(Pass().profiles, 1);
   EXPECT_EQ(Stats()[0], 0);
   EXPECT_EQ(History(p), (std::vector<std::string>{"CREATED _profile " + std::string(kAccountRoot),
@@ -263,6 +280,144 @@ TEST_F(ExpiryTest, DeletingTheDomainDropsItFromTheSweep) {
                   })
                   .ok());
   EXPECT_EQ(registered, 0);
+}
+
+// ---- Reads that count stored data, before any sweep ran
+// ------------------------------------------ Issue 14: expired data is "never served once past
+// their time". GetDomain's Stats, calculated attributes (Get, List, BatchGet) and segments
+// (estimate, membership, snapshot) run the due part of the sweep first (ExpireDueNow), so no Pass()
+// precedes these reads.
+
+constexpr int64_t kHour = 3600 * kSecond;
+using V = std::vector<int64_t>;
+
+TEST_F(ExpiryTest, GetDomainStatsLeaveOutExpiredObjectsAndProfiles) {
+  Put("Visit", "v1", "a@x.com");
+  int64_t visit_size = Stats()[2];
+  Put("Click", "c1", "a@x.com");
+  Put("Visit", "v2", "a@x.com");  // the profile lives the domain's 10 days from here
+  std::string gone = Create(R"("FirstName": "Gone")");
+  clock_.Advance(kDayMs);  // c1 is due; nothing else is
+  EXPECT_EQ(Stats(), (V{2, 2, 2 * visit_size}));
+  EXPECT_EQ(Metering(), 2);
+  EXPECT_EQ(Pass().objects, 0);  // the read removed it already
+
+  clock_.Advance(9 * kDayMs);  // `gone` and the first profile with v1 and v2 are all due
+  EXPECT_EQ(Stats(), (V{0, 0, 0}));
+  EXPECT_EQ(Metering(), 0);
+  ExpiryPassStats pass = Pass();
+  EXPECT_EQ(pass.profiles + pass.objects, 0);
+}
+
+TEST_F(ExpiryTest, MeteringLeavesOutExpiredObjects) {
+  for (int i = 0; i < 101; ++i) Put("Click", "c" + std::to_string(i), "m@x.com");
+  clock_.Advance(kHour);
+  Put("Visit", "v1", "m@x.com");
+  EXPECT_EQ(Metering(), 2);  // 102 objects: counts as two
+  clock_.Advance(kDayMs - kHour);
+  EXPECT_EQ(Metering(), 1);
+  EXPECT_EQ(Stats()[1], 1);
+}
+
+TEST_F(ExpiryTest, CalculatedAttributesLeaveOutExpiredObjects) {
+  Ok("CreateCalculatedAttributeDefinition",
+     R"({"DomainName": "d", "CalculatedAttributeName": "clicks", "Statistic": "SUM",
+         "AttributeDetails": {"Attributes": [{"Name": "amount"}], "Expression": "{Click.amount}"}})");
+  Put("Click", "c1", "e@x.com", 5);
+  clock_.Advance(12 * kHour);
+  Put("Click", "c2", "e@x.com", 7);  // the profile lives a day from here
+  std::string p = ProfileOf("e@x.com");
+  ASSERT_FALSE(p.empty());
+  auto value = [](const json::object& item) {
+    return std::stod(std::string(item.at("Value").as_string()));
+  };
+  std::string get =
+      R"({"DomainName": "d", "ProfileId": ")" + p + R"(", "CalculatedAttributeName": "clicks"})";
+  EXPECT_EQ(value(Ok("GetCalculatedAttributeForProfile", get)), 12.0);
+
+  clock_.Advance(12 * kHour);  // c1 is due
+  EXPECT_EQ(value(Ok("GetCalculatedAttributeForProfile", get)), 7.0);
+  EXPECT_EQ(Pass().objects, 0);
+
+  // The same through ListCalculatedAttributesForProfile, with two more objects due.
+  Put("Click", "c3", "e@x.com", 100);
+  clock_.Advance(kHour);
+  Put("Click", "c4", "e@x.com", 3);
+  Put("Visit", "v1", "e@x.com");  // keeps the profile the domain's days
+  clock_.Advance(23 * kHour);     // c2 and c3 are due, c4 not yet
+  json::object listed = Ok("ListCalculatedAttributesForProfile",
+                           R"({"DomainName": "d", "ProfileId": ")" + p + R"("})");
+  ASSERT_EQ(listed.at("Items").as_array().size(), 1u);
+  EXPECT_EQ(value(listed.at("Items").as_array()[0].as_object()), 3.0);
+  EXPECT_EQ(Pass().objects, 0);
+}
+
+TEST_F(ExpiryTest, BatchGetCalculatedAttributeLeavesOutExpiredObjects) {
+  Ok("CreateCalculatedAttributeDefinition",
+     R"({"DomainName": "d", "CalculatedAttributeName": "clicks", "Statistic": "COUNT",
+         "AttributeDetails": {"Attributes": [{"Name": "amount"}], "Expression": "{Click.amount}"}})");
+  Put("Click", "c1", "f@x.com");
+  clock_.Advance(kHour);
+  Put("Click", "c2", "f@x.com");
+  std::string p = ProfileOf("f@x.com");
+  clock_.Advance(kDayMs - kHour);  // c1 is due
+  json::object out = Ok("BatchGetCalculatedAttributeForProfile",
+                        R"({"DomainName": "d", "CalculatedAttributeName": "clicks",
+                            "ProfileIds": [")" +
+                            p + R"("]})");
+  ASSERT_EQ(out.at("CalculatedAttributeValues").as_array().size(), 1u);
+  EXPECT_EQ(std::stod(std::string(
+                out.at("CalculatedAttributeValues").as_array()[0].at("Value").as_string())),
+            1.0);
+}
+
+TEST_F(ExpiryTest, SegmentsLeaveOutExpiredProfiles) {
+  std::string old = Create(R"("LastName": "Lee", "FirstName": "Old")");
+  clock_.Advance(5 * kDayMs);
+  std::string young = Create(R"("LastName": "Lee", "FirstName": "Young")");
+  constexpr std::string_view kLees = R"({"Groups": [{"Dimensions": [{"ProfileAttributes":
+      {"LastName": {"DimensionType": "INCLUSIVE", "Values": ["Lee"]}}}]}]})";
+  EXPECT_EQ(Estimate(kLees), 2);
+  json::object define{{"DomainName", "d"},
+                      {"SegmentDefinitionName", "lees"},
+                      {"DisplayName", "lees"},
+                      {"SegmentGroups", json::parse(kLees)}};
+  ASSERT_TRUE(Call("CreateSegmentDefinition", define).ok());
+
+  clock_.Advance(5 * kDayMs);  // `old` is due
+  EXPECT_EQ(Estimate(kLees), 1);
+  json::object membership{{"DomainName", "d"},
+                          {"SegmentDefinitionName", "lees"},
+                          {"ProfileIds", json::array{json::value(old), json::value(young)}}};
+  auto r = Call("GetSegmentMembership", membership);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  std::map<std::string, std::string> found;
+  for (const auto& item : r->at("Profiles").as_array()) {
+    found[std::string(item.at("ProfileId").as_string())] =
+        std::string(item.at("QueryResult").as_string());
+  }
+  EXPECT_EQ(found, (std::map<std::string, std::string>{{young, "PRESENT"}}));
+
+  clock_.Advance(kSecond);
+  std::string dir = (dir_ / "out").string();
+  json::object snapshot{{"DomainName", "d"},
+                        {"SegmentDefinitionName", "lees"},
+                        {"DataFormat", "JSONL"},
+                        {"DestinationUri", "file://" + dir}};
+  // A profile that falls due just before the snapshot is left out of it.
+  std::string late = Create(R"("LastName": "Lee", "FirstName": "Late")");
+  clock_.Advance(5 * kDayMs);  // `young` is due; `late` is not
+  auto created = Call("CreateSegmentSnapshot", snapshot);
+  ASSERT_TRUE(created.ok()) << created.error().message();
+  std::ifstream f(dir + "/" + std::string(created->at("SnapshotId").as_string()) + ".jsonl");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  std::set<std::string> ids;
+  std::istringstream lines(ss.str());
+  for (std::string line; std::getline(lines, line);) {
+    ids.insert(std::string(Obj(line).at("ProfileId").as_string()));
+  }
+  EXPECT_EQ(ids, std::set<std::string>{late});
 }
 
 // ---- Event-stream records of object removals (docs/events.md) ---------------------------------
