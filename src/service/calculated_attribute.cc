@@ -38,8 +38,8 @@ Status PrepareDefinition(store::Txn& txn, const RequestContext& ctx, std::string
                              GetStringOr(doc, "CalculatedAttributeName", ""), doc, !previous);
 }
 
-Status AfterDelete(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
-                   std::string_view name) {
+Status RetireCalculatedAttribute(store::Txn& txn, const RequestContext& ctx,
+                                 std::string_view domain, std::string_view name) {
   RETURN_IF_ERROR(RefuseDeleteCalculatedAttributeInUse(txn, ctx, domain, name));
   return CalcOnDefinitionDeleted(txn, DomainScope(ctx, domain), name);
 }
@@ -66,7 +66,7 @@ void RegisterCalculatedAttributeOperations(Registry& registry, const ServiceEnv&
   spec.update_members = {"DisplayName", "Description", "Conditions"};
   spec.prepare = PrepareDefinition;
   spec.derive = DeriveDefinition;
-  spec.after_delete = AfterDelete;
+  spec.after_delete = RetireCalculatedAttribute;
   RegisterResource(registry, env, spec,
                    {.create = "CreateCalculatedAttributeDefinition",
                     .get = "GetCalculatedAttributeDefinition",

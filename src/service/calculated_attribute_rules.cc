@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "common/ascii.h"
 #include "common/timestamp.h"
 #include "service/common.h"
 #include "service/profile_object.h"
@@ -17,15 +18,9 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
-
 // The whole text as a number (no trailing characters), or nullopt.
 std::optional<double> AsNumber(std::string_view text) {
-  text = Trim(text);
+  text = TrimSpaces(text);
   if (text.empty()) return std::nullopt;
   if (text.front() == '+') text.remove_prefix(1);
   double v = 0;
@@ -89,7 +84,7 @@ Result<DayWindow> ParseRange(const json::object& range, CalcDefinition& out) {
     return Error::BadRequest("Conditions.Range.TimestampFormat must be EPOCHMILLI or ISO_8601");
   }
   if (auto source = GetString(range, "TimestampSource")) {
-    std::string_view s = Trim(*source);
+    std::string_view s = TrimSpaces(*source);
     std::string prefix = "{" + out.object_type + ".";
     if (s.size() <= prefix.size() + 1 || s.substr(0, prefix.size()) != prefix || s.back() != '}') {
       return Error::BadRequest("Conditions.Range.TimestampSource must be {" + out.object_type +
@@ -115,7 +110,7 @@ Status CheckFilterValues(const FilterCheck& c) {
   if (IsBetweenOp(c.op)) {
     if (c.values.size() != 2) return Error::BadRequest(where + " needs exactly two Values");
     bool numbers = AsNumber(c.values[0]) && AsNumber(c.values[1]);
-    bool dates = ParseIso8601(Trim(c.values[0])) && ParseIso8601(Trim(c.values[1]));
+    bool dates = ParseIso8601(TrimSpaces(c.values[0])) && ParseIso8601(TrimSpaces(c.values[1]));
     if (!numbers && !dates) {
       return Error::BadRequest(where + " needs two numbers or two ISO 8601 dates");
     }
@@ -130,7 +125,7 @@ Status CheckFilterValues(const FilterCheck& c) {
       return Error::BadRequest(where + " needs exactly one date");
     }
     for (const std::string& v : c.values) {
-      if (!ParseIso8601(Trim(v))) {
+      if (!ParseIso8601(TrimSpaces(v))) {
         return Error::BadRequest(where + " value " + v + " is not an ISO 8601 date");
       }
     }
@@ -187,13 +182,9 @@ bool Combine(std::string_view type, size_t n, Holds&& holds) {
 }
 
 std::optional<int64_t> UtcDay(std::string_view text) {
-  auto t = ParseIso8601(Trim(text));
+  auto t = ParseIso8601(TrimSpaces(text));
   if (!t) return std::nullopt;
   return static_cast<int64_t>(std::floor(*t / 86400));
-}
-
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
 }  // namespace
@@ -224,7 +215,7 @@ Result<CalcExpression> ParseCalcExpression(const json::object& details) {
                              " attributes; a calculated attribute references at most 2 fields");
   }
   std::string text = GetStringOr(details, "Expression", "");
-  std::string_view s = Trim(text);
+  std::string_view s = TrimSpaces(text);
   CalcExpression out;
   size_t pos = 0;
   ASSIGN_OR_RETURN(ExpressionTerm first, ParseTerm(s, pos, listed));
@@ -307,7 +298,7 @@ std::optional<std::string> CalcAttributeValue(const json::object& type, const js
 }
 
 std::optional<double> ParseObjectTimestamp(std::string_view text, std::string_view format) {
-  text = Trim(text);
+  text = TrimSpaces(text);
   if (format != "ISO_8601") {
     if (auto n = AsNumber(text)) return std::fabs(*n) >= 1e11 ? *n / 1000 : *n;
     if (format == "EPOCHMILLI") return std::nullopt;
@@ -330,7 +321,7 @@ bool FilterCheckHolds(const FilterCheck& c, const std::optional<std::string>& va
     return any([&](const std::string& x) { return v.find(x) != std::string::npos; });
   }
   if (c.op == "BEGINS_WITH") return any([&](const std::string& x) { return v.starts_with(x); });
-  if (c.op == "ENDS_WITH") return any([&](const std::string& x) { return EndsWith(v, x); });
+  if (c.op == "ENDS_WITH") return any([&](const std::string& x) { return v.ends_with(x); });
   if (IsNumericOp(c.op)) {
     auto n = AsNumber(v);
     auto bound = c.values.empty() ? std::nullopt : AsNumber(c.values[0]);

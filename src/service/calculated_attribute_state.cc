@@ -89,11 +89,6 @@ std::optional<Contribution> ContributionFromJson(const json::value& v) {
   return c;
 }
 
-double NumberOr(const json::object& o, std::string_view key, double fallback) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_number() ? it->value().to_number<double>() : fallback;
-}
-
 // The statistic of everything in `b`.
 std::optional<std::string> Statistic(std::string_view statistic, const DayBucket& b) {
   if (statistic == "COUNT") return std::to_string(b.count);
@@ -211,11 +206,11 @@ Result<CalcState> CalcState::FromJson(const json::object& doc) {
     if (o && o->contains("l")) l = ContributionFromJson(o->at("l"));
     if (!f || !l) return Error::Internal("stored calculated attribute state is corrupt");
     DayBucket b;
-    b.count = static_cast<int64_t>(NumberOr(*o, "n", 0));
-    b.numeric = static_cast<int64_t>(NumberOr(*o, "k", 0));
-    b.sum = NumberOr(*o, "s", 0);
-    if (o->contains("lo")) b.min = NumberOr(*o, "lo", 0);
-    if (o->contains("hi")) b.max = NumberOr(*o, "hi", 0);
+    b.count = static_cast<int64_t>(GetNumberOr(*o, "n", 0));
+    b.numeric = static_cast<int64_t>(GetNumberOr(*o, "k", 0));
+    b.sum = GetNumberOr(*o, "s", 0);
+    if (o->contains("lo")) b.min = GetNumberOr(*o, "lo", 0);
+    if (o->contains("hi")) b.max = GetNumberOr(*o, "hi", 0);
     b.first = std::move(*f);
     b.last = std::move(*l);
     if (const json::object* values = GetObject(*o, "m")) {

@@ -28,7 +28,7 @@ Result<Computed> CalculatedAttributeValue(store::Txn& txn, const RequestContext&
 
 namespace {
 
-constexpr std::string_view kListPurpose = "ListCalculatedAttributesForProfile";
+constexpr std::string_view kListForProfilePurpose = "ListCalculatedAttributesForProfile";
 
 Result<json::object> LoadDefinition(store::Txn& txn, const RequestContext& ctx,
                                     std::string_view domain, std::string_view name) {
@@ -84,7 +84,7 @@ Result<json::object> ListForProfile(const ServiceEnv& env, const RequestContext&
                                     const json::object& in) {
   std::string domain = GetStringOr(in, "DomainName", "");
   std::string profile_id = GetStringOr(in, "ProfileId", "");
-  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kListPurpose));
+  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kListForProfilePurpose));
   size_t page = PageSize(in, 100, 100);
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
@@ -103,7 +103,7 @@ Result<json::object> ListForProfile(const ServiceEnv& env, const RequestContext&
       items.push_back(Item(d.id, def, c));
     }
     out["Items"] = std::move(items);
-    if (more) out["NextToken"] = EncodeToken(kListPurpose, docs.back().id);
+    if (more) out["NextToken"] = EncodeToken(kListForProfilePurpose, docs.back().id);
     return OkStatus();
   }));
   return out;

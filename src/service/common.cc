@@ -177,6 +177,21 @@ const json::array* GetArray(const json::object& o, std::string_view key) {
   return it == o.end() ? nullptr : it->value().if_array();
 }
 
+std::vector<std::string> GetStringList(const json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  if (const json::array* a = GetArray(o, key)) {
+    for (const json::value& v : *a) {
+      if (v.is_string()) out.emplace_back(v.get_string());
+    }
+  }
+  return out;
+}
+
+double GetNumberOr(const json::object& o, std::string_view key, double fallback) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_number() ? it->value().to_number<double>() : fallback;
+}
+
 size_t PageSize(const json::object& input, size_t fallback, size_t max, std::string_view member) {
   auto n = GetInt(input, member);
   if (!n) return fallback;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/result.h"
 #include "service/registry.h"
@@ -27,6 +28,8 @@ inline constexpr std::string_view kHistoryKind = "history";
 // Search-key index rows: name = kKeyIndexPrefix + KeyName, value = key value, ref = ProfileId.
 inline constexpr std::string_view kKeyIndexPrefix = "key/";
 
+// The scope of process-wide documents (registries, work queues): no account, no domain.
+inline constexpr store::Scope kSystemScope{"", ""};
 inline store::Scope AccountScope(const RequestContext& ctx) { return {ctx.account_id, ""}; }
 inline store::Scope DomainScope(const RequestContext& ctx, std::string_view domain) {
   return {ctx.account_id, domain};
@@ -77,6 +80,10 @@ std::optional<int64_t> GetInt(const boost::json::object& o, std::string_view key
 std::optional<bool> GetBool(const boost::json::object& o, std::string_view key);
 const boost::json::object* GetObject(const boost::json::object& o, std::string_view key);
 const boost::json::array* GetArray(const boost::json::object& o, std::string_view key);
+// The strings of an array member (other elements skipped); empty when absent.
+std::vector<std::string> GetStringList(const boost::json::object& o, std::string_view key);
+// A number member as a double, `fallback` when absent or not a number.
+double GetNumberOr(const boost::json::object& o, std::string_view key, double fallback);
 // input.MaxResults (or `member`) clamped to [1, max], `fallback` when absent.
 size_t PageSize(const boost::json::object& input, size_t fallback, size_t max,
                 std::string_view member = "MaxResults");

@@ -30,6 +30,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "service/common.h"
 #include "store/store.h"
 
 namespace profiled::service {
@@ -40,8 +41,6 @@ inline constexpr std::string_view kEventOutboxKind = "event_outbox";
 inline constexpr std::string_view kTriggerInvocationsKind = "event_trigger_invocations";
 inline constexpr std::string_view kEventStreamRegistryKind = "event_stream_domains";
 inline constexpr std::string_view kEventDeliveryLeaseKind = "event_delivery_lease";
-// The scope of process-wide documents (the registry): no account, no domain.
-inline constexpr store::Scope kSystemScope{"", ""};
 
 // Called by StorePreparedRecord with the history record just stored (serialized) and, when the
 // caller has it, the profile after the change (for trigger segment filters and key actions).

@@ -62,16 +62,16 @@ void DeriveEventStream(json::object& view) {
   view["DestinationDetails"] = std::move(destination);
 }
 
-Status AfterPut(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
-                std::string_view name) {
+Status LinkStreamToDomain(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                          std::string_view name) {
   ASSIGN_OR_RETURN(auto body, txn.Get(DomainScope(ctx, domain), kEventStreamKind, name));
   if (!body) return Error::Internal("event stream vanished while being created");
   ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
   return SetDomainEventStream(txn, DomainScope(ctx, domain), name, GetStringOr(doc, "Uri", ""));
 }
 
-Status AfterDelete(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
-                   std::string_view name) {
+Status UnlinkStreamFromDomain(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
+                              std::string_view name) {
   return SetDomainEventStream(txn, DomainScope(ctx, domain), name, "");
 }
 
@@ -87,8 +87,8 @@ void RegisterEventStreamOperations(Registry& registry, const ServiceEnv& env) {
   spec.create_members = {"Uri"};
   spec.prepare = PrepareEventStream;
   spec.derive = DeriveEventStream;
-  spec.after_put = AfterPut;
-  spec.after_delete = AfterDelete;
+  spec.after_put = LinkStreamToDomain;
+  spec.after_delete = UnlinkStreamFromDomain;
   RegisterResource(registry, env, spec,
                    {.create = "CreateEventStream",
                     .get = "GetEventStream",

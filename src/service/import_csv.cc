@@ -8,10 +8,6 @@
 namespace profiled::service {
 namespace json = boost::json;
 
-namespace {
-constexpr size_t kChunkBytes = 1 << 20;
-}  // namespace
-
 std::string ProfileColumnPath(std::string_view column) {
   if (column == "ProfileId") return std::string(column);
   if (std::string path = UploadTargetPath(column); !path.empty()) return path;
@@ -40,7 +36,7 @@ Result<bool> CsvSource::ReadRecord() {
         ++at_.records;
         return Error::BadRequest(Where() + ": a quoted field is never closed");
       case CsvReader::Next::kNeedMore:
-        chunk_.resize(kChunkBytes);
+        chunk_.resize(kSourceReadBytes);
         in_.read(chunk_.data(), static_cast<std::streamsize>(chunk_.size()));
         chunk_.resize(static_cast<size_t>(in_.gcount()));
         if (chunk_.empty()) {

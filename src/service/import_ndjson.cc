@@ -6,10 +6,6 @@
 namespace profiled::service {
 namespace json = boost::json;
 
-namespace {
-constexpr size_t kChunkBytes = 1 << 20;
-}  // namespace
-
 bool NdjsonSource::NextLine(std::string_view* line) {
   for (;;) {
     const char* found =
@@ -30,8 +26,8 @@ bool NdjsonSource::NextLine(std::string_view* line) {
     scan_ = buf_.size();
     pos_ = 0;
     size_t have = buf_.size();
-    buf_.resize(have + kChunkBytes);
-    in_.read(buf_.data() + have, static_cast<std::streamsize>(kChunkBytes));
+    buf_.resize(have + kSourceReadBytes);
+    in_.read(buf_.data() + have, static_cast<std::streamsize>(kSourceReadBytes));
     buf_.resize(have + static_cast<size_t>(in_.gcount()));
     if (buf_.size() == have) eof_ = true;
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@ struct SourcePosition {
   int64_t offset = 0;
   int64_t records = 0;
 };
+
+// How much a source reads from its stream at a time.
+inline constexpr size_t kSourceReadBytes = 1 << 20;
 
 class RecordSource {
  public:

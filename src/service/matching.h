@@ -7,13 +7,21 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "service/registry.h"
 #include "store/store.h"
 
 namespace profiled::service {
+
+// The pagination token purpose of GetSimilarProfiles (rule-based and ML alike), and the largest
+// page of the matching reads (GetMatches, ListIdentityResolutionJobs, ListRuleBasedMatches,
+// GetSimilarProfiles).
+inline constexpr std::string_view kSimilarProfilesPurpose = "GetSimilarProfiles";
+inline constexpr size_t kMatchingMaxPage = 100;
 
 // Whether the stored domain document has Matching.Enabled set.
 bool MatchingEnabled(const boost::json::object& domain);

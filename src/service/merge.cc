@@ -290,21 +290,11 @@ Status MergeProfilesInTxn(store::Txn& txn, const RequestContext& ctx, std::strin
 
 namespace {
 
-std::vector<std::string> StringList(const json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  if (const json::array* a = GetArray(o, key)) {
-    for (const json::value& v : *a) {
-      if (v.is_string()) out.emplace_back(v.get_string());
-    }
-  }
-  return out;
-}
-
 Result<json::object> MergeProfiles(const ServiceEnv& env, const RequestContext& ctx,
                                    const json::object& in) {
   std::string domain = GetStringOr(in, "DomainName", "");
   std::string main_id = GetStringOr(in, "MainProfileId", "");
-  std::vector<std::string> merged_ids = StringList(in, "ProfileIdsToBeMerged");
+  std::vector<std::string> merged_ids = GetStringList(in, "ProfileIdsToBeMerged");
   if (merged_ids.empty()) {
     return Error::BadRequest("ProfileIdsToBeMerged must name at least one profile");
   }

@@ -17,8 +17,6 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-constexpr store::Scope kSystem{"", ""};
-
 std::string HostName() {
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) != 0) return "unknown";
@@ -96,14 +94,14 @@ void MlJobLease::Renew() {
     lock.Unlock();
     bool gone = false, ours = true;
     Status renewed = env_.store->Write([&](store::Txn& txn) -> Status {
-      ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(kSystem, kMlQueueKind, queue_id_));
+      ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(kSystemScope, kMlQueueKind, queue_id_));
       gone = !body;
       if (gone) return OkStatus();  // the job has just ended
       ASSIGN_OR_RETURN(json::object row, ParseStored(*body));
       ours = GetStringOr(row, "Owner", "") == MlJobRunnerId();
       if (!ours) return OkStatus();
       row["LeaseUntil"] = env_.clock->NowEpochSeconds() + kMlLeaseSeconds;
-      return txn.Put(kSystem, kMlQueueKind, queue_id_, Serialize(row));
+      return txn.Put(kSystemScope, kMlQueueKind, queue_id_, Serialize(row));
     });
     lock.Lock();
     if (!renewed.ok()) {

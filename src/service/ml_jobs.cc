@@ -24,7 +24,6 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-constexpr store::Scope kSystem{"", ""};
 constexpr std::string_view kDays[] = {"SUNDAY",   "MONDAY", "TUESDAY", "WEDNESDAY",
                                       "THURSDAY", "FRIDAY", "SATURDAY"};
 
@@ -44,8 +43,8 @@ std::vector<std::string> SplitId(std::string_view id) {
   }
 }
 
-Result<std::optional<json::object>> LoadJob(store::Txn& txn, store::Scope scope,
-                                            std::string_view job_id, bool for_update) {
+Result<std::optional<json::object>> LoadMlJob(store::Txn& txn, store::Scope scope,
+                                              std::string_view job_id, bool for_update) {
   ASSIGN_OR_RETURN(auto body, for_update ? txn.GetForUpdate(scope, kMlJobKind, job_id)
                                          : txn.Get(scope, kMlJobKind, job_id));
   if (!body) return std::optional<json::object>();
@@ -57,7 +56,7 @@ Result<std::optional<json::object>> LoadJob(store::Txn& txn, store::Scope scope,
 Status UpdateJob(const ServiceEnv& env, store::Scope scope, std::string_view job_id,
                  const std::function<void(json::object&)>& change) {
   return env.store->Write([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(auto job, LoadJob(txn, scope, job_id, /*for_update=*/true));
+    ASSIGN_OR_RETURN(auto job, LoadMlJob(txn, scope, job_id, /*for_update=*/true));
     if (!job) return OkStatus();
     change(*job);
     (*job)["LastUpdatedAt"] = env.clock->NowEpochSeconds();
@@ -330,8 +329,8 @@ Status FinishJob(const ServiceEnv& env, store::Scope scope, const std::string& q
                  int64_t potential_matches, const std::function<void(json::object&)>& end) {
   return env.store->Write([&](store::Txn& txn) -> Status {
     double now = env.clock->NowEpochSeconds();
-    RETURN_IF_ERROR(txn.Delete(kSystem, kMlQueueKind, queue_id));
-    ASSIGN_OR_RETURN(auto job, LoadJob(txn, scope, job_id, /*for_update=*/true));
+    RETURN_IF_ERROR(txn.Delete(kSystemScope, kMlQueueKind, queue_id));
+    ASSIGN_OR_RETURN(auto job, LoadMlJob(txn, scope, job_id, /*for_update=*/true));
     if (!job) {  // the domain was deleted meanwhile: nothing of the job stays
       if (!gen) return OkStatus();
       RETURN_IF_ERROR(txn.DeleteKind(scope, kMlMatchKind, *gen + "/"));
@@ -442,7 +441,7 @@ Status QueueScheduledJobs(const ServiceEnv& env) {
   std::vector<store::Document> rows;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     rows.clear();
-    return ForEachDocument(txn, kSystem, kMlScheduleKind, "", "",
+    return ForEachDocument(txn, kSystemScope, kMlScheduleKind, "", "",
                            [&](const store::Document& doc) -> Status {
                              rows.push_back(doc);
                              return OkStatus();
@@ -460,15 +459,15 @@ Status QueueScheduledJobs(const ServiceEnv& env) {
     if (parts.size() != 2) continue;
     RequestContext ctx{parts[0], GetStringOr(schedule, "Region", ""), "", ""};
     Status queued = env.store->Write([&](store::Txn& txn) -> Status {
-      ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(kSystem, kMlScheduleKind, row.id));
+      ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(kSystemScope, kMlScheduleKind, row.id));
       if (!body) return OkStatus();
       ASSIGN_OR_RETURN(json::object current, ParseStored(*body));
       if (GetInt(current, "Since").value_or(0) >= due) return OkStatus();  // another server did
       current["Since"] = due;
-      RETURN_IF_ERROR(txn.Put(kSystem, kMlScheduleKind, row.id, Serialize(current)));
+      RETURN_IF_ERROR(txn.Put(kSystemScope, kMlScheduleKind, row.id, Serialize(current)));
       auto job = EnqueueIdentityResolutionJob(txn, ctx, parts[1], now);
       if (!job.ok() && job.error().code() == ErrorCode::kNotFound) {  // the domain is gone
-        RETURN_IF_ERROR(txn.Delete(kSystem, kMlScheduleKind, row.id));
+        RETURN_IF_ERROR(txn.Delete(kSystemScope, kMlScheduleKind, row.id));
         return OkStatus();
       }
       RETURN_IF_ERROR(job);
@@ -504,7 +503,7 @@ Status NoteMatchingSchedule(store::Txn& txn, const RequestContext& ctx,
   std::string row_id = ctx.account_id + "/" + name;
   const json::object* matching = GetObject(domain, "Matching");
   if (!matching || !GetBool(*matching, "Enabled").value_or(false)) {
-    ASSIGN_OR_RETURN(bool had, txn.Delete(kSystem, kMlScheduleKind, row_id));
+    ASSIGN_OR_RETURN(bool had, txn.Delete(kSystemScope, kMlScheduleKind, row_id));
     if (!had) return OkStatus();
     // AWS: turning Identity Resolution off deletes the PENDING jobs.
     store::Scope scope = DomainScope(ctx, name);
@@ -513,7 +512,8 @@ Status NoteMatchingSchedule(store::Txn& txn, const RequestContext& ctx,
           ASSIGN_OR_RETURN(json::object job, ParseStored(doc.body));
           if (GetStringOr(job, "Status", "") != "PENDING") return OkStatus();
           RETURN_IF_ERROR(txn.Delete(scope, kMlJobKind, doc.id));
-          RETURN_IF_ERROR(txn.Delete(kSystem, kMlQueueKind, QueueId(ctx.account_id, name, doc.id)));
+          RETURN_IF_ERROR(
+              txn.Delete(kSystemScope, kMlQueueKind, QueueId(ctx.account_id, name, doc.id)));
           return OkStatus();
         });
   }
@@ -527,7 +527,7 @@ Status NoteMatchingSchedule(store::Txn& txn, const RequestContext& ctx,
     }
   }
   auto [day, time] = ScheduleOf(*matching);
-  ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(kSystem, kMlScheduleKind, row_id));
+  ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(kSystemScope, kMlScheduleKind, row_id));
   json::object row;
   if (body) {
     ASSIGN_OR_RETURN(row, ParseStored(*body));
@@ -541,7 +541,7 @@ Status NoteMatchingSchedule(store::Txn& txn, const RequestContext& ctx,
   row["Region"] = ctx.region;
   row["DayOfTheWeek"] = day;
   row["Time"] = time;
-  return txn.Put(kSystem, kMlScheduleKind, row_id, Serialize(row));
+  return txn.Put(kSystemScope, kMlScheduleKind, row_id, Serialize(row));
 }
 
 Result<std::string> EnqueueIdentityResolutionJob(store::Txn& txn, const RequestContext& ctx,
@@ -564,8 +564,8 @@ Result<std::string> EnqueueIdentityResolutionJob(store::Txn& txn, const RequestC
   RETURN_IF_ERROR(txn.Put(scope, kMlJobKind, job_id, Serialize(job)));
   json::object queued;
   queued["Region"] = ctx.region;
-  RETURN_IF_ERROR(
-      txn.Put(kSystem, kMlQueueKind, QueueId(ctx.account_id, domain, job_id), Serialize(queued)));
+  RETURN_IF_ERROR(txn.Put(kSystemScope, kMlQueueKind, QueueId(ctx.account_id, domain, job_id),
+                          Serialize(queued)));
   return job_id;
 }
 
@@ -582,13 +582,13 @@ void RunIdentityResolutionJob(const ServiceEnv& env, const RequestContext& ctx,
   // kMlMaxJobRuns times is FAILED.
   Status claimed = env.store->Write([&](store::Txn& txn) -> Status {
     matching.reset();
-    ASSIGN_OR_RETURN(auto row_body, txn.GetForUpdate(kSystem, kMlQueueKind, queue_id));
+    ASSIGN_OR_RETURN(auto row_body, txn.GetForUpdate(kSystemScope, kMlQueueKind, queue_id));
     if (!row_body) return OkStatus();  // ended meanwhile
     ASSIGN_OR_RETURN(json::object row, ParseStored(*row_body));
-    ASSIGN_OR_RETURN(auto job, LoadJob(txn, scope, id, /*for_update=*/true));
+    ASSIGN_OR_RETURN(auto job, LoadMlJob(txn, scope, id, /*for_update=*/true));
     std::string status = job ? GetStringOr(*job, "Status", "") : "";
     if (!job || Terminal(status)) {
-      RETURN_IF_ERROR(txn.Delete(kSystem, kMlQueueKind, queue_id));
+      RETURN_IF_ERROR(txn.Delete(kSystemScope, kMlQueueKind, queue_id));
       return OkStatus();
     }
     double now = env.clock->NowEpochSeconds();
@@ -605,21 +605,21 @@ void RunIdentityResolutionJob(const ServiceEnv& env, const RequestContext& ctx,
         (*job)["JobEndTime"] = now;
         (*job)["JobExpirationTime"] = now + kMlJobRetentionSeconds;
         (*job)["LastUpdatedAt"] = now;
-        RETURN_IF_ERROR(txn.Delete(kSystem, kMlQueueKind, queue_id));
+        RETURN_IF_ERROR(txn.Delete(kSystemScope, kMlQueueKind, queue_id));
         return txn.Put(scope, kMlJobKind, id, Serialize(*job));
       }
     }
     auto stored = LoadDomain(txn, ctx, domain);
     if (!stored.ok() || !MatchingEnabled(*stored)) {
       RETURN_IF_ERROR(txn.Delete(scope, kMlJobKind, id));
-      RETURN_IF_ERROR(txn.Delete(kSystem, kMlQueueKind, queue_id));
+      RETURN_IF_ERROR(txn.Delete(kSystemScope, kMlQueueKind, queue_id));
       return OkStatus();
     }
     matching = *GetObject(*stored, "Matching");
     row["Owner"] = MlJobRunnerId();
     row["LeaseUntil"] = now + kMlLeaseSeconds;
     row["Runs"] = runs + 1;
-    RETURN_IF_ERROR(txn.Put(kSystem, kMlQueueKind, queue_id, Serialize(row)));
+    RETURN_IF_ERROR(txn.Put(kSystemScope, kMlQueueKind, queue_id, Serialize(row)));
     if (status == "PENDING") (*job)["JobStartTime"] = now;
     (*job)["Status"] = "PREPROCESSING";
     (*job)["LastUpdatedAt"] = now;
@@ -636,14 +636,14 @@ void RunIdentityResolutionJob(const ServiceEnv& env, const RequestContext& ctx,
     // Left in its status, its queue row released without counting the run: the next start
     // runs it again.
     Status released = env.store->Write([&](store::Txn& txn) -> Status {
-      ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(kSystem, kMlQueueKind, queue_id));
+      ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(kSystemScope, kMlQueueKind, queue_id));
       if (!body) return OkStatus();
       ASSIGN_OR_RETURN(json::object row, ParseStored(*body));
       if (GetStringOr(row, "Owner", "") != MlJobRunnerId()) return OkStatus();
       row.erase("Owner");
       row.erase("LeaseUntil");
       row["Runs"] = std::max<int64_t>(0, GetInt(row, "Runs").value_or(1) - 1);
-      return txn.Put(kSystem, kMlQueueKind, queue_id, Serialize(row));
+      return txn.Put(kSystemScope, kMlQueueKind, queue_id, Serialize(row));
     });
     log::Info("identity resolution job " + id + " stopped with the server; it runs again at " +
               "the next start" + (released.ok() ? "" : ": " + released.error().message()));
@@ -663,7 +663,7 @@ Status RunDueIdentityResolutionJobs(const ServiceEnv& env, const TaskSignal* sig
   std::vector<store::Document> queue;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     queue.clear();
-    return ForEachDocument(txn, kSystem, kMlQueueKind, "", "",
+    return ForEachDocument(txn, kSystemScope, kMlQueueKind, "", "",
                            [&](const store::Document& doc) -> Status {
                              queue.push_back(doc);
                              return OkStatus();

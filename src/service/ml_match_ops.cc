@@ -16,8 +16,6 @@ namespace {
 
 constexpr std::string_view kListJobsPurpose = "ListIdentityResolutionJobs";
 constexpr std::string_view kMatchesPurpose = "GetMatches";
-constexpr std::string_view kSimilarPurpose = "GetSimilarProfiles";
-constexpr size_t kMaxPage = 100;
 // GetAutoMergingPreview reviews up to this many groups of the last job ("a sample").
 constexpr size_t kPreviewSample = 1000;
 
@@ -67,7 +65,7 @@ Result<json::object> ListJobs(const ServiceEnv& env, const RequestContext& ctx,
                               const json::object& in) {
   std::string domain = GetStringOr(in, "DomainName", "");
   ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kListJobsPurpose));
-  size_t page = PageSize(in, kMaxPage, kMaxPage);
+  size_t page = PageSize(in, kMatchingMaxPage, kMatchingMaxPage);
   std::vector<json::object> jobs;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
@@ -108,7 +106,7 @@ Result<json::object> MlGetMatches(const ServiceEnv& env, const RequestContext& c
                                   const json::object& in) {
   std::string domain = GetStringOr(in, "DomainName", "");
   ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kMatchesPurpose));
-  size_t page = PageSize(in, kMaxPage, kMaxPage);
+  size_t page = PageSize(in, kMatchingMaxPage, kMatchingMaxPage);
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireMatchingEnabled(txn, ctx, domain));
@@ -169,8 +167,8 @@ Result<json::object> MlSimilarProfiles(const ServiceEnv& env, const RequestConte
   std::string domain = GetStringOr(in, "DomainName", "");
   std::string key = GetStringOr(in, "SearchKey", "");
   std::string value = GetStringOr(in, "SearchValue", "");
-  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kSimilarPurpose));
-  size_t page = PageSize(in, kMaxPage, kMaxPage);
+  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kSimilarProfilesPurpose));
+  size_t page = PageSize(in, kMatchingMaxPage, kMatchingMaxPage);
   json::object out;
   out["MatchType"] = "ML_BASED_MATCHING";
   json::array ids;
@@ -194,7 +192,7 @@ Result<json::object> MlSimilarProfiles(const ServiceEnv& env, const RequestConte
       std::string id(v.as_string());
       if (id <= after) continue;
       if (ids.size() == page) {
-        out["NextToken"] = EncodeToken(kSimilarPurpose, match_id + "/" + last);
+        out["NextToken"] = EncodeToken(kSimilarProfilesPurpose, match_id + "/" + last);
         break;
       }
       ids.emplace_back(id);

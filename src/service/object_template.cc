@@ -41,10 +41,10 @@ Result<json::object> FindObjectTemplate(std::string_view template_id) {
 
 namespace {
 
-constexpr std::string_view kListPurpose = "ListProfileObjectTypeTemplates";
+constexpr std::string_view kListTemplatesPurpose = "ListProfileObjectTypeTemplates";
 
 Result<json::object> ListTemplates(const RequestContext&, const json::object& in) {
-  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kListPurpose));
+  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kListTemplatesPurpose));
   size_t page = PageSize(in, 100, 100);
   json::array items;
   std::string last;
@@ -65,7 +65,7 @@ Result<json::object> ListTemplates(const RequestContext&, const json::object& in
   }
   json::object out;
   out["Items"] = std::move(items);
-  if (more) out["NextToken"] = EncodeToken(kListPurpose, last);
+  if (more) out["NextToken"] = EncodeToken(kListTemplatesPurpose, last);
   return out;
 }
 

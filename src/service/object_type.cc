@@ -19,7 +19,7 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-constexpr std::string_view kListPurpose = "ListProfileObjectTypes";
+constexpr std::string_view kListTypesPurpose = "ListProfileObjectTypes";
 // Members a template defines; a request naming a TemplateId must leave them out.
 constexpr std::string_view kTemplateMembers[] = {"Fields", "Keys", "AllowProfileCreation",
                                                  "SourceLastUpdatedTimestampFormat"};
@@ -256,7 +256,7 @@ Result<json::object> GetProfileObjectType(const ServiceEnv& env, const RequestCo
 Result<json::object> ListProfileObjectTypes(const ServiceEnv& env, const RequestContext& ctx,
                                             const json::object& in) {
   std::string domain = GetStringOr(in, "DomainName", "");
-  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kListPurpose));
+  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kListTypesPurpose));
   size_t page = PageSize(in, 100, 100);
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
@@ -273,7 +273,7 @@ Result<json::object> ListProfileObjectTypes(const ServiceEnv& env, const Request
       items.push_back(std::move(item));
     }
     out["Items"] = std::move(items);
-    if (more) out["NextToken"] = EncodeToken(kListPurpose, docs.back().id);
+    if (more) out["NextToken"] = EncodeToken(kListTypesPurpose, docs.back().id);
     return OkStatus();
   }));
   return out;

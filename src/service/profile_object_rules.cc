@@ -7,6 +7,7 @@
 #include <cmath>
 #include <string>
 
+#include "common/ascii.h"
 #include "service/common.h"
 #include "service/profile_object.h"
 #include "service/profile_patch.h"
@@ -99,12 +100,6 @@ std::optional<std::string> PathValue(std::string_view source, const json::object
   return ValueText(*v);
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
-  return s;
-}
-
 json::value* FindPath(json::object& profile, std::string_view path) {
   size_t dot = path.find('.');
   auto it = profile.find(path.substr(0, dot));
@@ -146,7 +141,7 @@ std::optional<std::string> EvaluateSource(std::string_view source, const json::o
       break;
     }
     out.append(source.substr(pos, open - pos));
-    auto v = PathValue(Trim(source.substr(open + 2, close - open - 2)), object);
+    auto v = PathValue(TrimSpaces(source.substr(open + 2, close - open - 2)), object);
     if (v) {
       any = true;
       out.append(*v);
@@ -160,7 +155,7 @@ std::optional<std::string> EvaluateSource(std::string_view source, const json::o
     if (c == ' ' && !collapsed.empty() && collapsed.back() == ' ') continue;
     collapsed += c;
   }
-  std::string_view trimmed = Trim(collapsed);
+  std::string_view trimmed = TrimSpaces(collapsed);
   if (trimmed.empty()) return std::nullopt;
   return std::string(trimmed);
 }

@@ -24,16 +24,6 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-std::vector<std::string> StringList(const json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  if (const json::array* a = GetArray(o, key)) {
-    for (const json::value& v : *a) {
-      if (v.is_string()) out.emplace_back(v.get_string());
-    }
-  }
-  return out;
-}
-
 std::string KeyContent(std::string_view key_name, const std::vector<std::string>& values) {
   json::object content;
   content["KeyName"] = key_name;
@@ -113,7 +103,7 @@ Result<json::object> DeleteProfile(const ServiceEnv& env, const RequestContext& 
 Result<json::object> BatchGetProfile(const ServiceEnv& env, const RequestContext& ctx,
                                      const json::object& in) {
   std::string domain = GetStringOr(in, "DomainName", "");
-  std::vector<std::string> ids = StringList(in, "ProfileIds");
+  std::vector<std::string> ids = GetStringList(in, "ProfileIds");
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(json::object domain_doc, LoadDomain(txn, ctx, domain));
@@ -163,7 +153,7 @@ Result<ProfileKeyInput> EditProfileKey(const ServiceEnv& env, const RequestConte
   ProfileKeyInput key{.domain = GetStringOr(in, "DomainName", ""),
                       .id = GetStringOr(in, "ProfileId", ""),
                       .key_name = GetStringOr(in, "KeyName", ""),
-                      .values = StringList(in, "Values")};
+                      .values = GetStringList(in, "Values")};
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, ctx, key.domain));
     store::Scope scope = DomainScope(ctx, key.domain);

@@ -22,7 +22,6 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-constexpr store::Scope kSystem{"", ""};
 // A claimed training is not claimed again for this long (a process that died mid-training).
 constexpr double kLeaseSeconds = 3600;
 constexpr size_t kCachedModels = 32;
@@ -34,11 +33,6 @@ std::string ScheduleId(std::string_view account, std::string_view domain, std::s
 std::string ModelPrefix(std::string_view name) { return std::string(name) + "/"; }
 std::string GenerationPrefix(std::string_view name, std::string_view generation) {
   return ModelPrefix(name) + std::string(generation) + "/";
-}
-
-double NumberOr(const json::object& o, std::string_view key, double fallback) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_number() ? it->value().to_number<double>() : fallback;
 }
 
 double FrequencySeconds(const json::object& doc) {
@@ -98,10 +92,11 @@ Result<Claim> ClaimTraining(const ServiceEnv& env, const RequestContext& ctx,
   std::string row_id = ScheduleId(ctx.account_id, domain, name);
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     claim.train = false;
-    ASSIGN_OR_RETURN(auto row_body, txn.GetForUpdate(kSystem, kRecommenderScheduleKind, row_id));
+    ASSIGN_OR_RETURN(auto row_body,
+                     txn.GetForUpdate(kSystemScope, kRecommenderScheduleKind, row_id));
     if (!row_body) return OkStatus();
     ASSIGN_OR_RETURN(json::object row, ParseStored(*row_body));
-    if (NumberOr(row, "DueAt", 0) > now || NumberOr(row, "LeaseUntil", 0) > now) {
+    if (GetNumberOr(row, "DueAt", 0) > now || GetNumberOr(row, "LeaseUntil", 0) > now) {
       return OkStatus();
     }
     ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kRecommenderKind, name));
@@ -112,7 +107,7 @@ Result<Claim> ClaimTraining(const ServiceEnv& env, const RequestContext& ctx,
       status = GetStringOr(doc, "Status", "");
     }
     if (!body || status == "INACTIVE" || status == "STOPPING" || status == "DELETING") {
-      ASSIGN_OR_RETURN(bool gone, txn.Delete(kSystem, kRecommenderScheduleKind, row_id));
+      ASSIGN_OR_RETURN(bool gone, txn.Delete(kSystemScope, kRecommenderScheduleKind, row_id));
       (void)gone;
       return OkStatus();
     }
@@ -127,14 +122,14 @@ Result<Claim> ClaimTraining(const ServiceEnv& env, const RequestContext& ctx,
       doc["Status"] = "ACTIVE";
       doc["LastUpdatedAt"] = now;
       RETURN_IF_ERROR(txn.Put(scope, kRecommenderKind, name, Serialize(doc)));
-      row["DueAt"] = std::max(now, NumberOr(doc, "_TrainedAt", now) + FrequencySeconds(doc));
+      row["DueAt"] = std::max(now, GetNumberOr(doc, "_TrainedAt", now) + FrequencySeconds(doc));
       row["LeaseUntil"] = 0;
-      return txn.Put(kSystem, kRecommenderScheduleKind, row_id, Serialize(row));
+      return txn.Put(kSystemScope, kRecommenderScheduleKind, row_id, Serialize(row));
     }
     if (status == "PENDING") doc["Status"] = "IN_PROGRESS";
     RETURN_IF_ERROR(txn.Put(scope, kRecommenderKind, name, Serialize(doc)));
     row["LeaseUntil"] = now + kLeaseSeconds;
-    RETURN_IF_ERROR(txn.Put(kSystem, kRecommenderScheduleKind, row_id, Serialize(row)));
+    RETURN_IF_ERROR(txn.Put(kSystemScope, kRecommenderScheduleKind, row_id, Serialize(row)));
     claim.train = true;
     claim.recipe = GetStringOr(doc, "RecommenderRecipeName", "");
     if (const json::object* config = GetObject(doc, "RecommenderConfig")) claim.config = *config;
@@ -218,21 +213,22 @@ Status FinishTraining(const ServiceEnv& env, const RequestContext& ctx, std::str
     }
     (*doc)["LastUpdatedAt"] = now;
     RETURN_IF_ERROR(txn.Put(scope, kRecommenderKind, name, Serialize(*doc)));
-    ASSIGN_OR_RETURN(auto row_body, txn.GetForUpdate(kSystem, kRecommenderScheduleKind, row_id));
+    ASSIGN_OR_RETURN(auto row_body,
+                     txn.GetForUpdate(kSystemScope, kRecommenderScheduleKind, row_id));
     if (!row_body) return OkStatus();  // stopped meanwhile
     ASSIGN_OR_RETURN(json::object row, ParseStored(*row_body));
     row["LeaseUntil"] = 0;
     bool failed_for_good = generation.empty() && GetStringOr(*doc, "Status", "") == "FAILED";
-    if (NumberOr(row, "DueAt", 0) > claim.claimed_at) {
+    if (GetNumberOr(row, "DueAt", 0) > claim.claimed_at) {
       // Asked again (an update) while this one trained: leave it due.
     } else if (failed_for_good) {
-      ASSIGN_OR_RETURN(bool gone, txn.Delete(kSystem, kRecommenderScheduleKind, row_id));
+      ASSIGN_OR_RETURN(bool gone, txn.Delete(kSystemScope, kRecommenderScheduleKind, row_id));
       (void)gone;
       return OkStatus();
     } else {
       row["DueAt"] = now + FrequencySeconds(*doc);
     }
-    return txn.Put(kSystem, kRecommenderScheduleKind, row_id, Serialize(row));
+    return txn.Put(kSystemScope, kRecommenderScheduleKind, row_id, Serialize(row));
   });
 }
 
@@ -321,13 +317,13 @@ Status ScheduleRecommender(store::Txn& txn, const RequestContext& ctx, std::stri
                    {"Name", name},
                    {"DueAt", due},
                    {"LeaseUntil", 0}};
-  return txn.Put(kSystem, kRecommenderScheduleKind, ScheduleId(ctx.account_id, domain, name),
+  return txn.Put(kSystemScope, kRecommenderScheduleKind, ScheduleId(ctx.account_id, domain, name),
                  Serialize(row));
 }
 
 Status UnscheduleRecommender(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                              std::string_view name) {
-  ASSIGN_OR_RETURN(bool gone, txn.Delete(kSystem, kRecommenderScheduleKind,
+  ASSIGN_OR_RETURN(bool gone, txn.Delete(kSystemScope, kRecommenderScheduleKind,
                                          ScheduleId(ctx.account_id, domain, name)));
   (void)gone;
   return OkStatus();
@@ -355,7 +351,7 @@ Result<recommend::Dataset> ReadRecommenderEvents(store::Txn& txn, store::Scope s
         boost::system::error_code ec;
         json::value object = json::parse(std::string_view(text->value().as_string()), ec);
         if (ec || !object.is_object()) return OkStatus();
-        double fallback = NumberOr(record, "UpdatedAt", NumberOr(record, "CreatedAt", 0));
+        double fallback = GetNumberOr(record, "UpdatedAt", GetNumberOr(record, "CreatedAt", 0));
         auto event = recommend::ParseEvent(object.as_object(), fallback);
         if (!event) return OkStatus();
         data.Add(GetStringOr(record, "ProfileId", ""), *event,
@@ -373,9 +369,10 @@ Status RunDueRecommenderTraining(const ServiceEnv& env) {
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     due.clear();
     return ForEachDocument(
-        txn, kSystem, kRecommenderScheduleKind, "", "", [&](const store::Document& doc) -> Status {
+        txn, kSystemScope, kRecommenderScheduleKind, "", "",
+        [&](const store::Document& doc) -> Status {
           ASSIGN_OR_RETURN(json::object row, ParseStored(doc.body));
-          if (NumberOr(row, "DueAt", 0) <= now && NumberOr(row, "LeaseUntil", 0) <= now) {
+          if (GetNumberOr(row, "DueAt", 0) <= now && GetNumberOr(row, "LeaseUntil", 0) <= now) {
             due.push_back(doc);
           }
           return OkStatus();

@@ -18,9 +18,7 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-constexpr std::string_view kListPurpose = "ListRuleBasedMatches";
-constexpr std::string_view kSimilarPurpose = "GetSimilarProfiles";
-constexpr size_t kMaxPage = 100;
+constexpr std::string_view kListMatchesPurpose = "ListRuleBasedMatches";
 
 Result<RuleMatchingConfig> RequireRuleMatching(store::Txn& txn, const RequestContext& ctx,
                                                std::string_view domain) {
@@ -36,8 +34,8 @@ Result<RuleMatchingConfig> RequireRuleMatching(store::Txn& txn, const RequestCon
 Result<json::object> ListRuleBasedMatches(const ServiceEnv& env, const RequestContext& ctx,
                                           const json::object& in) {
   std::string domain = GetStringOr(in, "DomainName", "");
-  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kListPurpose));
-  size_t page = PageSize(in, kMaxPage, kMaxPage);
+  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kListMatchesPurpose));
+  size_t page = PageSize(in, kMatchingMaxPage, kMatchingMaxPage);
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(RuleMatchingConfig config, RequireRuleMatching(txn, ctx, domain));
@@ -58,7 +56,7 @@ Result<json::object> ListRuleBasedMatches(const ServiceEnv& env, const RequestCo
     json::array list;
     for (const std::string& id : ids) list.emplace_back(id);
     out["MatchIds"] = std::move(list);
-    if (more) out["NextToken"] = EncodeToken(kListPurpose, ids.back());
+    if (more) out["NextToken"] = EncodeToken(kListMatchesPurpose, ids.back());
     return OkStatus();
   }));
   return out;
@@ -87,8 +85,8 @@ Result<json::object> SimilarProfilesByRules(const ServiceEnv& env, const Request
   std::string domain = GetStringOr(in, "DomainName", "");
   std::string key = GetStringOr(in, "SearchKey", "");
   std::string value = GetStringOr(in, "SearchValue", "");
-  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kSimilarPurpose));
-  size_t page = PageSize(in, kMaxPage, kMaxPage);
+  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kSimilarProfilesPurpose));
+  size_t page = PageSize(in, kMatchingMaxPage, kMatchingMaxPage);
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(RuleMatchingConfig config, RequireRuleMatching(txn, ctx, domain));
@@ -107,7 +105,7 @@ Result<json::object> SimilarProfilesByRules(const ServiceEnv& env, const Request
     for (const std::string& id : group->profile_ids) {
       if (id <= after) continue;
       if (ids.size() == page) {
-        out["NextToken"] = EncodeToken(kSimilarPurpose, group->match_id + "/" + last);
+        out["NextToken"] = EncodeToken(kSimilarProfilesPurpose, group->match_id + "/" + last);
         break;
       }
       ids.emplace_back(id);

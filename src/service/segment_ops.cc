@@ -87,8 +87,9 @@ Result<json::object> CreateSegmentEstimate(const ServiceEnv& env, const RequestC
   return out;
 }
 
-Result<json::object> LoadJob(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
-                             std::string_view kind, std::string_view label, std::string_view id) {
+Result<json::object> LoadSegmentJob(store::Txn& txn, const RequestContext& ctx,
+                                    std::string_view domain, std::string_view kind,
+                                    std::string_view label, std::string_view id) {
   RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
   ASSIGN_OR_RETURN(auto body, txn.Get(DomainScope(ctx, domain), kind, id));
   if (!body) {
@@ -104,7 +105,7 @@ Result<json::object> GetSegmentEstimate(const ServiceEnv& env, const RequestCont
   std::string id = GetStringOr(in, "EstimateId", "");
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(out, LoadJob(txn, ctx, domain, kEstimateKind, "Segment estimate", id));
+    ASSIGN_OR_RETURN(out, LoadSegmentJob(txn, ctx, domain, kEstimateKind, "Segment estimate", id));
     return OkStatus();
   }));
   out["DomainName"] = domain;
@@ -295,7 +296,7 @@ Result<json::object> GetSegmentSnapshot(const ServiceEnv& env, const RequestCont
   std::string id = GetStringOr(in, "SnapshotId", "");
   json::object out;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(out, LoadJob(txn, ctx, domain, kSnapshotKind, "Segment snapshot", id));
+    ASSIGN_OR_RETURN(out, LoadSegmentJob(txn, ctx, domain, kSnapshotKind, "Segment snapshot", id));
     if (GetStringOr(out, "SegmentDefinitionName", "") != name) {
       return Error::NotFound("Segment snapshot " + id + " does not exist for segment definition " +
                              name + " in domain " + domain);

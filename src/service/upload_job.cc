@@ -23,15 +23,15 @@ namespace {
 
 constexpr int64_t kUrlLifetimeSeconds = 3600;
 constexpr int64_t kDefaultDataExpiryDays = 14;  // "the system default of 2 weeks"
-constexpr std::string_view kListPurpose = "ListUploadJobs";
+constexpr std::string_view kListUploadJobsPurpose = "ListUploadJobs";
 
 Error JobNotFound(std::string_view job_id, std::string_view domain) {
   return Error::NotFound("Upload job " + std::string(job_id) + " not found in domain " +
                          std::string(domain));
 }
 
-Result<json::object> LoadJob(store::Txn& txn, store::Scope scope, std::string_view job_id,
-                             bool for_update) {
+Result<json::object> LoadUploadJob(store::Txn& txn, store::Scope scope, std::string_view job_id,
+                                   bool for_update) {
   std::optional<std::string> body;
   if (for_update) {
     ASSIGN_OR_RETURN(body, txn.GetForUpdate(scope, kUploadJobKind, job_id));
@@ -87,7 +87,7 @@ Result<json::object> GetUploadJob(const ServiceEnv& env, const RequestContext& c
   json::object job;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
-    ASSIGN_OR_RETURN(job, LoadJob(txn, DomainScope(ctx, domain), id, false));
+    ASSIGN_OR_RETURN(job, LoadUploadJob(txn, DomainScope(ctx, domain), id, false));
     return OkStatus();
   }));
   return job;  // the output shape drops the internal members
@@ -96,7 +96,7 @@ Result<json::object> GetUploadJob(const ServiceEnv& env, const RequestContext& c
 Result<json::object> ListUploadJobs(const ServiceEnv& env, const RequestContext& ctx,
                                     const json::object& in) {
   std::string domain = GetStringOr(in, "DomainName", "");
-  ASSIGN_OR_RETURN(std::string after, CursorFromInput(in, kListPurpose));
+  ASSIGN_OR_RETURN(std::string after, CursorFromInput(in, kListUploadJobsPurpose));
   size_t limit = PageSize(in, 20, 500);
   std::vector<store::Document> page;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
@@ -111,7 +111,8 @@ Result<json::object> ListUploadJobs(const ServiceEnv& env, const RequestContext&
     ASSIGN_OR_RETURN(json::object job, ParseStored(page[i].body));
     items.push_back(std::move(job));
   }
-  if (page.size() > limit) out["NextToken"] = EncodeToken(kListPurpose, page[limit - 1].id);
+  if (page.size() > limit)
+    out["NextToken"] = EncodeToken(kListUploadJobsPurpose, page[limit - 1].id);
   out["Items"] = std::move(items);
   return out;
 }
@@ -122,7 +123,7 @@ Result<json::object> GetUploadJobPath(const ServiceEnv& env, const RequestContex
   std::string id = GetStringOr(in, "JobId", "");
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
-    RETURN_IF_ERROR(LoadJob(txn, DomainScope(ctx, domain), id, false));
+    RETURN_IF_ERROR(LoadUploadJob(txn, DomainScope(ctx, domain), id, false));
     return OkStatus();
   }));
   ASSIGN_OR_RETURN(std::string secret, UploadSecret(*env.store));
@@ -177,7 +178,7 @@ Result<json::object> PutUploadFile(const ServiceEnv& env, const RequestContext&,
   };
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, owner, where.domain));
-    ASSIGN_OR_RETURN(json::object job, LoadJob(txn, scope, where.job_id, false));
+    ASSIGN_OR_RETURN(json::object job, LoadUploadJob(txn, scope, where.job_id, false));
     return check_created(job);
   }));
   // The chunks go in transactions of their own (a large file in one transaction would be held
@@ -199,7 +200,7 @@ Result<json::object> PutUploadFile(const ServiceEnv& env, const RequestContext&,
   }
   Status named = env.store->Write([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, owner, where.domain));
-    ASSIGN_OR_RETURN(json::object job, LoadJob(txn, scope, where.job_id, true));
+    ASSIGN_OR_RETURN(json::object job, LoadUploadJob(txn, scope, where.job_id, true));
     RETURN_IF_ERROR(check_created(job));
     RETURN_IF_ERROR(DropUploadFile(txn, scope, job));
     job["_file"] = file;
@@ -228,7 +229,7 @@ Result<json::object> StartUploadJob(const ServiceEnv& env, const RequestContext&
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
-    ASSIGN_OR_RETURN(json::object job, LoadJob(txn, scope, id, true));
+    ASSIGN_OR_RETURN(json::object job, LoadUploadJob(txn, scope, id, true));
     if (StatusOf(job) != "CREATED") {
       return Error::BadRequest("Upload job " + id + " is " + StatusOf(job) +
                                ": only a CREATED job can be started");
@@ -258,7 +259,7 @@ Result<json::object> StopUploadJob(const ServiceEnv& env, const RequestContext& 
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
-    ASSIGN_OR_RETURN(json::object job, LoadJob(txn, scope, id, true));
+    ASSIGN_OR_RETURN(json::object job, LoadUploadJob(txn, scope, id, true));
     std::string status = StatusOf(job);
     if (status != "CREATED" && status != "IN_PROGRESS") {
       return Error::BadRequest("Upload job " + id + " is " + status + ": it cannot be stopped");

@@ -26,7 +26,7 @@ constexpr std::string_view kWorkflowKind = "workflow";  // domain scope, id = Wo
 // so that they run in creation order; the body holds the region for the run's requests.
 constexpr std::string_view kWorkflowQueueKind = "workflow_queue";
 constexpr store::Scope kQueueScope{"", ""};
-constexpr std::string_view kListPurpose = "ListWorkflows";
+constexpr std::string_view kListWorkflowsPurpose = "ListWorkflows";
 constexpr std::string_view kStepsPurpose = "GetWorkflowSteps";
 constexpr size_t kRecordsPerCommit = 200;  // progress is saved this often within a step
 
@@ -112,8 +112,8 @@ json::array NewSteps(const json::object& workflow, std::string_view flow_name, d
   return steps;
 }
 
-std::string QueueId(double created, std::string_view account, std::string_view domain,
-                    std::string_view id) {
+std::string WorkflowQueueId(double created, std::string_view account, std::string_view domain,
+                            std::string_view id) {
   char ms[24];
   std::snprintf(ms, sizeof ms, "%015lld", static_cast<long long>(created * 1000));
   return std::string(ms) + "/" + std::string(account) + "/" + std::string(domain) + "/" +
@@ -395,8 +395,8 @@ Result<json::object> CreateWorkflow(const ServiceEnv& env, const RequestContext&
                         {"Region", ctx.region},
                         {"DomainName", domain},
                         {"WorkflowId", id}};
-    return txn.Put(kQueueScope, kWorkflowQueueKind, QueueId(now, ctx.account_id, domain, id),
-                   Serialize(queued));
+    return txn.Put(kQueueScope, kWorkflowQueueKind,
+                   WorkflowQueueId(now, ctx.account_id, domain, id), Serialize(queued));
   }));
   return json::object{{"WorkflowId", id}, {"Message", "Workflow created: ingestion starts now"}};
 }
@@ -463,7 +463,7 @@ Result<json::object> GetWorkflowSteps(const ServiceEnv& env, const RequestContex
 Result<json::object> ListWorkflows(const ServiceEnv& env, const RequestContext& ctx,
                                    const json::object& in) {
   std::string domain = GetStringOr(in, "DomainName", "");
-  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kListPurpose));
+  ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kListWorkflowsPurpose));
   size_t page = PageSize(in, 100, 100);
   auto status = GetString(in, "Status");
   auto type = GetString(in, "WorkflowType");
@@ -502,7 +502,7 @@ Result<json::object> ListWorkflows(const ServiceEnv& env, const RequestContext& 
         });
   }));
   json::object out{{"Items", std::move(items)}};
-  if (more) out["NextToken"] = EncodeToken(kListPurpose, last);
+  if (more) out["NextToken"] = EncodeToken(kListWorkflowsPurpose, last);
   return out;
 }
 

@@ -89,13 +89,11 @@ Result<std::vector<SourceRecord>> ParseCsv(std::string_view key, std::string_vie
   return out;
 }
 
-bool EndsWith(std::string_view s, std::string_view suffix) { return s.ends_with(suffix); }
-
 }  // namespace
 
 Result<std::vector<SourceRecord>> ParseSourceRecords(std::string_view key, std::string_view body) {
-  if (EndsWith(key, ".csv")) return ParseCsv(key, body);
-  if (EndsWith(key, ".json") || EndsWith(key, ".jsonl") || EndsWith(key, ".ndjson")) {
+  if (key.ends_with(".csv")) return ParseCsv(key, body);
+  if (key.ends_with(".json") || key.ends_with(".jsonl") || key.ends_with(".ndjson")) {
     return ParseJson(key, body);
   }
   size_t first = body.find_first_not_of(" \t\r\n");

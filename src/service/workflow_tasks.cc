@@ -34,7 +34,7 @@ std::optional<double> Number(std::string_view text) {
 }
 
 // <0, 0, >0 as `a` sorts before, with or after `b`.
-int Compare(std::string_view a, std::string_view b) {
+int CompareNumbersOrText(std::string_view a, std::string_view b) {
   auto x = Number(a), y = Number(b);
   if (x && y) return *x < *y ? -1 : (*x > *y ? 1 : 0);
   return a.compare(b) < 0 ? -1 : (a == b ? 0 : 1);
@@ -48,10 +48,10 @@ std::string Property(const FlowTask& task, const std::string& key, std::string f
 bool PassesComparison(const FlowTask& task, const std::string& value) {
   const std::string& op = task.op;
   if (op == "BETWEEN") {
-    return Compare(value, Property(task, "LOWER_BOUND")) >= 0 &&
-           Compare(value, Property(task, "UPPER_BOUND")) <= 0;
+    return CompareNumbersOrText(value, Property(task, "LOWER_BOUND")) >= 0 &&
+           CompareNumbersOrText(value, Property(task, "UPPER_BOUND")) <= 0;
   }
-  int c = Compare(value, Property(task, "VALUE"));
+  int c = CompareNumbersOrText(value, Property(task, "VALUE"));
   if (op == "EQUAL_TO") return c == 0;
   if (op == "NOT_EQUAL_TO") return c != 0;
   if (op == "LESS_THAN") return c < 0;
