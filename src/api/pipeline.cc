@@ -31,7 +31,10 @@ bool Pipeline::IsQuickRead(const HttpRequest& request) const {
   auto route = Router::Default().Match(request.method, path, query);
   if (!route.ok()) return false;
   const std::string& name = route->operation->name;
-  return name == "SearchProfiles" || name == "BatchGetProfile" || name == "GetDomain";
+  // Only operations that never write: GetDomain first removes what expiry has made due
+  // (service/expiry.h, AfterDueExpiry), which can be many write transactions, and that must not
+  // hold a network thread.
+  return name == "SearchProfiles" || name == "BatchGetProfile";
 }
 
 HttpResponse Pipeline::Handle(const HttpRequest& request) const {

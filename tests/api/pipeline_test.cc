@@ -104,6 +104,20 @@ TEST_F(PipelineTest, DispatchesBoundInputAndSerializesOutput) {
   EXPECT_EQ(last_input_.at("DomainName"), "d1");
 }
 
+// Only point reads that never write may hold a network thread (--io-thread-reads).
+TEST_F(PipelineTest, QuickReadsAreThePointReadsThatNeverWrite) {
+  Pipeline pipeline(registry_, auth_, PipelineOptions{});
+  auto quick = [&](const std::string& method, const std::string& target) {
+    return pipeline.IsQuickRead(HttpRequest{method, target, {}, "", "127.0.0.1"});
+  };
+  EXPECT_TRUE(quick("POST", "/domains/d/profiles/search"));
+  EXPECT_TRUE(quick("POST", "/domains/d/batch-get-profiles"));
+  // GetDomain removes what expiry has made due before it counts (service/expiry.h).
+  EXPECT_FALSE(quick("GET", "/domains/d"));
+  EXPECT_FALSE(quick("POST", "/domains/d/profiles"));
+  EXPECT_FALSE(quick("GET", "/nothing/here"));
+}
+
 TEST_F(PipelineTest, UnservedOperationIsNotImplemented) {
   HttpResponse r = Call("PUT", "/domains/d/integrations", R"({"Uri":"u"})");
   EXPECT_EQ(r.status, 501);
