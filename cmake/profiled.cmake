@@ -20,6 +20,15 @@ function(profiled_precompile TARGET)
   endif()
 endfunction()
 
+# Unity (jumbo) builds of the libraries: PROFILED_UNITY_BATCH source files compiled as one unit,
+# so the headers they share (Boost.JSON, the standard library) are parsed and their inline code
+# optimised once per batch instead of once per file. For builds that compile everything once
+# (scripts/build.sh serve and integration: a first start, CI); an edit-and-rebuild cycle is
+# faster without (it recompiles one file, not its batch). Files of one directory must therefore
+# not define two things of one name, not even in anonymous namespaces.
+option(PROFILED_UNITY "Compile the libraries as unity (jumbo) units" OFF)
+set(PROFILED_UNITY_BATCH 32 CACHE STRING "Source files per unity unit (0: one unit per library)")
+
 # profiled_library(NAME DIR <dir> DEPS ...): a static library of every *.cc in DIR except
 # *_test.cc, *_bench.cc and *_fuzz.cc. Globbing keeps new files from touching shared CMake files.
 function(profiled_library NAME)
@@ -34,6 +43,10 @@ function(profiled_library NAME)
     target_include_directories(${NAME} PUBLIC ${PROJECT_SOURCE_DIR}/src)
     target_link_libraries(${NAME} PUBLIC ${L_DEPS})
     profiled_precompile(${NAME})
+    if(PROFILED_UNITY)
+      set_target_properties(${NAME} PROPERTIES UNITY_BUILD ON
+        UNITY_BUILD_BATCH_SIZE ${PROFILED_UNITY_BATCH})
+    endif()
   else()
     # A layer that is only headers so far (e.g. the store interface).
     add_library(${NAME} INTERFACE)

@@ -35,7 +35,16 @@ trap 'rm -f "$cmds"' EXIT
 python3 - "$db" "$clangxx" "$(pwd)" "${files[@]}" > "$cmds" <<'PY'
 import json, shlex, sys, os
 db, clangxx, root, files = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-entries = {os.path.realpath(e["file"]): e for e in json.load(open(db))}
+entries = {}
+for e in json.load(open(db)):
+    entries[os.path.realpath(e["file"])] = e
+    # A unity build (PROFILED_UNITY) compiles a library's files as unity_*_cxx.cxx units that
+    # #include them: each file is checked alone with its unit's flags.
+    if os.path.basename(e["file"]).startswith("unity_") and os.path.exists(e["file"]):
+        for line in open(e["file"]):
+            if line.startswith("#include \""):
+                src = os.path.realpath(line.split('"')[1])
+                entries.setdefault(src, dict(e, file=src, unit=e["file"]))
 missing = []
 for f in files:
     e = entries.get(os.path.realpath(os.path.join(root, f)))
@@ -56,7 +65,7 @@ for f in files:
             skip = True
             continue
         if a.startswith("-W") or a.startswith("-fsanitize") or a == os.path.realpath(e["file"]) \
-                or a == e["file"]:
+                or a in (e["file"], e.get("unit")):
             continue
         out.append(a)
     out += ["-fsyntax-only", "-Wthread-safety", "-Werror=thread-safety",
