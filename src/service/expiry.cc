@@ -177,7 +177,6 @@ Status ExpireProfile(store::Txn& txn, const RequestContext& ctx, std::string_vie
   store::Scope scope = DomainScope(ctx, domain);
   std::string id = GetStringOr(before, "ProfileId", "");
   ASSIGN_OR_RETURN(DomainMatching matching, LoadDomainMatching(txn, ctx, domain));
-  RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, &before, nullptr));
   json::object last = before;
   json::object record = NewHistoryRecord(ctx, last,
                                          {.action_type = "EXPIRED",
@@ -188,7 +187,7 @@ Status ExpireProfile(store::Txn& txn, const RequestContext& ctx, std::string_vie
   record["PerformedBy"] = kExpiryPrincipal;
   RETURN_IF_ERROR(StoreHistoryRecord(txn, scope, last, std::move(record)));
   RETURN_IF_ERROR(DeleteObjectsOfProfile(txn, ctx, domain, id));
-  return EraseProfile(txn, scope, before);
+  return EraseProfile(txn, scope, before, &matching);
 }
 
 // Expires what the due row names, if it still is due under the transaction's locks; a row that

@@ -279,13 +279,11 @@ Status MergeProfilesInTxn(store::Txn& txn, const RequestContext& ctx, std::strin
     RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, last, "DELETED_BY_MERGE",
                                   Serialize(PublicProfile(gone)), now));
     RETURN_IF_ERROR(MoveObjectsToProfile(txn, ctx, domain, id, main_id));
-    RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, &gone, nullptr));
-    RETURN_IF_ERROR(EraseProfile(txn, scope, gone));
+    RETURN_IF_ERROR(EraseProfile(txn, scope, gone, &matching));
   }
   RETURN_IF_ERROR(
       AppendHistory(txn, scope, ctx, after, "MERGED", Serialize(PublicProfile(after)), now));
-  RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, &main_before, &after));
-  return SaveProfile(txn, scope, &main_before, after);
+  return SaveProfile(txn, scope, &main_before, after, &matching);
 }
 
 namespace {

@@ -6,50 +6,26 @@
 
 #include "common/ids.h"
 #include "service/common.h"
-#include "service/domain_stats.h"
 #include "service/export_records.h"
-#include "service/history.h"
 #include "service/import_ndjson.h"
+#include "service/profile_batch.h"
 #include "service/profile_patch.h"
-#include "service/profile_store.h"
 #include "service/rule_match_index.h"
 
 namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-// One line, prepared as a new profile before its batch's transaction (see ImportBatch).
-struct ImportItem {
-  json::object stored;  // the new document: the line's members and the history chain's
-  PreparedRecord created;
-  PreparedProfile prepared;
-};
+using ImportItem = ProfileBatchItem;
 
+// One line, prepared as a new profile before its batch's transaction (see ImportBatch); an
+// existing ProfileId is replaced as UpdateProfile with every member given would.
 Result<ImportItem> PrepareItem(const RequestContext& ctx, json::object profile, double now) {
   ImportItem item;
-  item.stored = std::move(profile);
-  ASSIGN_OR_RETURN(item.created, PrepareProfileHistory(ctx, item.stored, "CREATED",
-                                                       Serialize(PublicProfile(item.stored)), now));
-  ASSIGN_OR_RETURN(item.prepared, PrepareNewProfile(item.stored));
+  item.match = ProfileBatchItem::Match::kProfileId;
+  item.change = ProfileBatchItem::Change::kReplace;
+  ASSIGN_OR_RETURN(item.create, PrepareCreate(ctx, std::move(profile), now));
   return item;
-}
-
-// Replaces a stored profile as UpdateProfile with every member given would, keeping its
-// internal members (history chain, custom keys, ingestion records).
-Status ReplaceProfile(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
-                      const json::object& given, const std::string& stored_body, double now,
-                      DomainMatching& matching) {
-  ASSIGN_OR_RETURN(json::object before, ParseStored(stored_body));
-  json::object after = given;
-  for (const auto& member : before) {
-    if (!member.key().empty() && member.key()[0] == kInternalMemberPrefix) {
-      after[member.key()] = member.value();
-    }
-  }
-  RETURN_IF_ERROR(
-      AppendHistory(txn, scope, ctx, after, "UPDATED", Serialize(PublicProfile(after)), now));
-  RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, &before, &after));
-  return SaveProfile(txn, scope, &before, after);
 }
 
 // One transaction: a new profile costs only its writes (everything else was prepared), and the
@@ -60,25 +36,11 @@ Status ImportBatch(store::Store& store, const Clock& clock, const ImportOptions&
   RequestContext ctx{options.account_id, "", ""};
   DomainMatching matching;
   Status written = store.Write([&](store::Txn& txn) -> Status {
-    *replaced = 0;  // the function may run again on kConflict
     ASSIGN_OR_RETURN(matching, LoadDomainMatching(txn, ctx, options.domain));
-    store::Scope scope = DomainScope(ctx, options.domain);
-    double now = clock.NowEpochSeconds();
-    DomainStatsBatch stats;
-    for (const ImportItem& item : batch) {
-      ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileKind, item.prepared.id));
-      if (body) {
-        RETURN_IF_ERROR(
-            ReplaceProfile(txn, scope, ctx, PublicProfile(item.stored), *body, now, matching));
-        ++*replaced;
-        continue;
-      }
-      RETURN_IF_ERROR(StorePreparedRecord(txn, scope, item.created));
-      RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, nullptr, &item.stored));
-      RETURN_IF_ERROR(StoreNewProfile(txn, scope, item.prepared));
-      stats.Add(item.prepared.id, {.profiles = 1});
-    }
-    RETURN_IF_ERROR(stats.Apply(txn, scope));
+    ProfileBatchCounts counts;
+    RETURN_IF_ERROR(WriteProfileBatch(txn, DomainScope(ctx, options.domain), ctx, batch, matching,
+                                      clock.NowEpochSeconds(), &counts));
+    *replaced = counts.updated;
     return options.in_batch ? options.in_batch(txn, end) : OkStatus();
   });
   if (written.ok()) RunAutoMerges(ServiceEnv{&store, &clock}, ctx, options.domain, matching);

@@ -263,8 +263,7 @@ Result<std::string> IngestIntoProfile(store::Txn& txn, store::Scope scope,
   }
   RETURN_IF_ERROR(append({"INGESTED", in.type_name, in.unique, in.text}));
   StampIngestedProfile(profile, in.type, now);
-  RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, before ? &*before : nullptr, &profile));
-  RETURN_IF_ERROR(SaveProfile(txn, scope, before ? &*before : nullptr, profile));
+  RETURN_IF_ERROR(SaveProfile(txn, scope, before ? &*before : nullptr, profile, &matching));
   return profile_id;
 }
 

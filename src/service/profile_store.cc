@@ -1,12 +1,14 @@
 #include "service/profile_store.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "service/attribute_values.h"
 #include "service/common.h"
 #include "service/domain_stats.h"
 #include "service/expiry.h"
+#include "service/rule_match_index.h"
 #include "service/search_keys.h"
 #include "service/type_scrub.h"
 
@@ -45,6 +47,46 @@ Status EditRows(store::Txn& txn, store::Scope scope, std::string_view profile_id
   return OkStatus();
 }
 
+Status StoreNewRows(store::Txn& txn, store::Scope scope, const PreparedProfile& profile) {
+  RETURN_IF_ERROR(EditRows(txn, scope, profile.id, {}, profile.index_rows));
+  return txn.Put(scope, kProfileKind, profile.id, profile.document);
+}
+
+Status StoreChangeRows(store::Txn& txn, store::Scope scope, const PreparedChange& change) {
+  RETURN_IF_ERROR(EditRows(txn, scope, change.id, change.removed_rows, change.added_rows));
+  return txn.Put(scope, kProfileKind, change.id, change.document);
+}
+
+// The caller's matching settings, or else the domain's, read into *loaded.
+Result<DomainMatching*> MatchingOf(store::Txn& txn, store::Scope scope, DomainMatching* given,
+                                   DomainMatching* loaded) {
+  if (given != nullptr) return given;
+  ASSIGN_OR_RETURN(*loaded, LoadScopeMatching(txn, scope));
+  return loaded;
+}
+
+// The match rows follow the write (profile_store.h).
+Status KeepMatchRows(store::Txn& txn, store::Scope scope, DomainMatching* given,
+                     const json::object* before, const json::object* after) {
+  DomainMatching loaded;
+  ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
+  return UpdateMatchRows(txn, scope, *matching, before, after);
+}
+
+// KeepMatchRows for writes that hold serialized documents: parsed only when matching is enabled.
+Status KeepMatchRowsOfBodies(store::Txn& txn, store::Scope scope, DomainMatching& matching,
+                             const std::string* before, const std::string* after) {
+  if (!matching.enabled()) return OkStatus();
+  std::optional<json::object> b, a;
+  if (before) {
+    ASSIGN_OR_RETURN(b, ParseStored(*before));
+  }
+  if (after) {
+    ASSIGN_OR_RETURN(a, ParseStored(*after));
+  }
+  return UpdateMatchRows(txn, scope, matching, b ? &*b : nullptr, a ? &*a : nullptr);
+}
+
 }  // namespace
 
 std::string ProfileNotFoundMessage(std::string_view profile_id, std::string_view domain) {
@@ -72,9 +114,12 @@ Result<PreparedProfile> PrepareNewProfile(const json::object& profile) {
   return prepared;
 }
 
-Status StoreNewProfile(store::Txn& txn, store::Scope scope, const PreparedProfile& profile) {
-  RETURN_IF_ERROR(EditRows(txn, scope, profile.id, {}, profile.index_rows));
-  return txn.Put(scope, kProfileKind, profile.id, profile.document);
+Status StoreNewProfile(store::Txn& txn, store::Scope scope, const PreparedProfile& profile,
+                       DomainMatching* given) {
+  DomainMatching loaded;
+  ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
+  RETURN_IF_ERROR(KeepMatchRowsOfBodies(txn, scope, *matching, nullptr, &profile.document));
+  return StoreNewRows(txn, scope, profile);
 }
 
 Result<PreparedChange> PrepareProfileChange(const json::object& before, const json::object& after) {
@@ -91,23 +136,33 @@ Result<PreparedChange> PrepareProfileChange(const json::object& before, const js
   return change;
 }
 
-Status StoreProfileChange(store::Txn& txn, store::Scope scope, const PreparedChange& change) {
-  RETURN_IF_ERROR(EditRows(txn, scope, change.id, change.removed_rows, change.added_rows));
-  return txn.Put(scope, kProfileKind, change.id, change.document);
+Status StoreProfileChange(store::Txn& txn, store::Scope scope, const PreparedChange& change,
+                          DomainMatching* given) {
+  DomainMatching loaded;
+  ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
+  if (matching->enabled()) {
+    ASSIGN_OR_RETURN(auto before, txn.Get(scope, kProfileKind, change.id));
+    RETURN_IF_ERROR(KeepMatchRowsOfBodies(txn, scope, *matching, before ? &*before : nullptr,
+                                          &change.document));
+  }
+  return StoreChangeRows(txn, scope, change);
 }
 
 Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* before,
-                   const json::object& after) {
+                   const json::object& after, DomainMatching* matching) {
+  RETURN_IF_ERROR(KeepMatchRows(txn, scope, matching, before, &after));
   if (before == nullptr) {
     ASSIGN_OR_RETURN(PreparedProfile prepared, PrepareNewProfile(after));
     RETURN_IF_ERROR(AddToDomainStats(txn, scope, prepared.id, {.profiles = 1}));
-    return StoreNewProfile(txn, scope, prepared);
+    return StoreNewRows(txn, scope, prepared);
   }
   ASSIGN_OR_RETURN(PreparedChange change, PrepareProfileChange(*before, after));
-  return StoreProfileChange(txn, scope, change);
+  return StoreChangeRows(txn, scope, change);
 }
 
-Status EraseProfile(store::Txn& txn, store::Scope scope, const json::object& before) {
+Status EraseProfile(store::Txn& txn, store::Scope scope, const json::object& before,
+                    DomainMatching* matching) {
+  RETURN_IF_ERROR(KeepMatchRows(txn, scope, matching, &before, nullptr));
   std::string id = GetStringOr(before, "ProfileId", "");
   RETURN_IF_ERROR(EditRows(txn, scope, id, DerivedRows(before), {}));
   ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kProfileKind, id));

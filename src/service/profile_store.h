@@ -2,8 +2,16 @@
 // Reading and writing one profile inside a store transaction. A profile is one document
 // (kProfileKind, id = ProfileId) plus its index rows: search keys (kKeyIndexPrefix + KeyName)
 // and attribute values (kAttributeIndexPrefix + AttributeName). Every write goes through
-// SaveProfile/EraseProfile, which keep the rows equal to what the document derives, in the
-// caller's transaction, so search and ListProfileAttributeValues see a write at once.
+// SaveProfile/StoreNewProfile/EraseProfile, which keep the rows equal to what the document
+// derives, in the caller's transaction, so search and ListProfileAttributeValues see a write at
+// once.
+//
+// The same writes keep the domain's rule-based match rows (rule_match_index.h), as history.cc's
+// StorePreparedRecord keeps the event outbox: no write path can forget them. Each write takes an
+// optional DomainMatching: given (loaded once per transaction, LoadDomainMatching), it saves a
+// read per profile and tells the caller whether an automatic merge became due (RunAutoMerges
+// after the commit); omitted, the write reads the domain's settings itself and a merge it makes
+// due runs after the domain's next write that runs them.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -17,6 +25,8 @@
 
 namespace profiled::service {
 
+struct DomainMatching;
+
 std::string ProfileNotFoundMessage(std::string_view profile_id, std::string_view domain);
 
 // The stored profile (internal members included), or NotFound naming it and the domain.
@@ -28,7 +38,7 @@ Result<boost::json::object> LoadProfile(store::Txn& txn, store::Scope scope,
 // Stores `after` and moves the index rows from what `before` derives (nullptr: a new profile) to
 // what `after` derives. REQUIRES: a Write transaction; `before` is the stored document.
 Status SaveProfile(store::Txn& txn, store::Scope scope, const boost::json::object* before,
-                   const boost::json::object& after);
+                   const boost::json::object& after, DomainMatching* matching = nullptr);
 
 // A new profile's document and index rows, computed without a transaction, so that a bulk load
 // spends its transaction on the writes alone (and prepares the next batch meanwhile).
@@ -41,7 +51,8 @@ Result<PreparedProfile> PrepareNewProfile(const boost::json::object& profile);
 
 // Stores a prepared profile that does not exist yet, without counting it in the domain's stats
 // (the caller does, e.g. with a DomainStatsBatch). REQUIRES: a Write transaction.
-Status StoreNewProfile(store::Txn& txn, store::Scope scope, const PreparedProfile& profile);
+Status StoreNewProfile(store::Txn& txn, store::Scope scope, const PreparedProfile& profile,
+                       DomainMatching* matching = nullptr);
 
 // The writes that turn the stored document `before` into `after` (the index rows that move and
 // the new document), computed without a transaction.
@@ -53,9 +64,11 @@ struct PreparedChange {
 Result<PreparedChange> PrepareProfileChange(const boost::json::object& before,
                                             const boost::json::object& after);
 // REQUIRES: a Write transaction in which the stored document is still `before`.
-Status StoreProfileChange(store::Txn& txn, store::Scope scope, const PreparedChange& change);
+Status StoreProfileChange(store::Txn& txn, store::Scope scope, const PreparedChange& change,
+                          DomainMatching* matching = nullptr);
 
 // Deletes the profile's document and every index row it derives.
-Status EraseProfile(store::Txn& txn, store::Scope scope, const boost::json::object& before);
+Status EraseProfile(store::Txn& txn, store::Scope scope, const boost::json::object& before,
+                    DomainMatching* matching = nullptr);
 
 }  // namespace profiled::service

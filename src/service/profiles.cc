@@ -13,6 +13,7 @@
 #include "service/expiry.h"
 #include "service/history.h"
 #include "service/operations.h"
+#include "service/profile_batch.h"
 #include "service/profile_object.h"
 #include "service/profile_ops.h"
 #include "service/profile_patch.h"
@@ -40,18 +41,14 @@ Result<json::object> CreateProfile(const ServiceEnv& env, const RequestContext& 
   std::string domain = GetStringOr(in, "DomainName", "");
   std::string id = NewProfileId();
   ASSIGN_OR_RETURN(json::object profile, NewProfileFromCreate(in, id));
-  ASSIGN_OR_RETURN(PreparedRecord record,
-                   PrepareProfileHistory(ctx, profile, "CREATED", Serialize(PublicProfile(profile)),
-                                         env.clock->NowEpochSeconds()));
-  ASSIGN_OR_RETURN(PreparedProfile prepared, PrepareNewProfile(profile));
+  ASSIGN_OR_RETURN(PreparedCreate prepared,
+                   PrepareCreate(ctx, std::move(profile), env.clock->NowEpochSeconds()));
   DomainMatching matching;
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(matching, LoadDomainMatching(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
-    RETURN_IF_ERROR(StorePreparedRecord(txn, scope, record));
     RETURN_IF_ERROR(AddToDomainStats(txn, scope, id, {.profiles = 1}));
-    RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, nullptr, &profile));
-    return StoreNewProfile(txn, scope, prepared);
+    return StorePreparedCreate(txn, scope, prepared, &matching);
   }));
   RunAutoMerges(env, ctx, domain, matching);
   json::object out;
@@ -71,8 +68,7 @@ Result<json::object> UpdateProfile(const ServiceEnv& env, const RequestContext& 
     json::object after = ApplyProfileUpdate(before, in);
     RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, after, "UPDATED",
                                   Serialize(PublicProfile(after)), env.clock->NowEpochSeconds()));
-    RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, &before, &after));
-    return SaveProfile(txn, scope, &before, after);
+    return SaveProfile(txn, scope, &before, after, &matching);
   }));
   RunAutoMerges(env, ctx, domain, matching);
   json::object out;
@@ -88,12 +84,11 @@ Result<json::object> DeleteProfile(const ServiceEnv& env, const RequestContext& 
     ASSIGN_OR_RETURN(DomainMatching matching, LoadDomainMatching(txn, ctx, domain));
     store::Scope scope = DomainScope(ctx, domain);
     ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, scope, id, /*for_update=*/true));
-    RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, &before, nullptr));
     json::object last = before;
     RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, last, "DELETED_BY_CUSTOMER",
                                   Serialize(PublicProfile(before)), env.clock->NowEpochSeconds()));
     RETURN_IF_ERROR(DeleteObjectsOfProfile(txn, ctx, domain, id));
-    return EraseProfile(txn, scope, before);
+    return EraseProfile(txn, scope, before, &matching);
   }));
   json::object out;
   out["Message"] = "Profile " + id + " was deleted.";

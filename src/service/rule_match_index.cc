@@ -241,18 +241,28 @@ std::optional<RuleMatchingConfig> EnabledConfig(const json::object* rbm) {
   return ParseRuleMatching(*rbm);
 }
 
+Result<DomainMatching> MatchingOfDomain(const std::string& body) {
+  DomainMatching matching;
+  // The hot path of a domain without rule-based matching: no parse.
+  if (body.find("\"RuleBasedMatching\"") == std::string::npos) return matching;
+  ASSIGN_OR_RETURN(json::object doc, ParseStored(body));
+  matching.config = EnabledConfig(GetObject(doc, "RuleBasedMatching"));
+  return matching;
+}
+
 }  // namespace
 
 Result<DomainMatching> LoadDomainMatching(store::Txn& txn, const RequestContext& ctx,
                                           std::string_view domain) {
   ASSIGN_OR_RETURN(auto body, txn.Get(AccountScope(ctx), kDomainKind, domain));
   if (!body) return DomainNotFound(domain);
-  DomainMatching matching;
-  // The hot path of a domain without rule-based matching: no parse.
-  if (body->find("\"RuleBasedMatching\"") == std::string::npos) return matching;
-  ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
-  matching.config = EnabledConfig(GetObject(doc, "RuleBasedMatching"));
-  return matching;
+  return MatchingOfDomain(*body);
+}
+
+Result<DomainMatching> LoadScopeMatching(store::Txn& txn, store::Scope scope) {
+  ASSIGN_OR_RETURN(auto body, txn.Get({scope.account, ""}, kDomainKind, scope.domain));
+  if (!body) return DomainMatching();
+  return MatchingOfDomain(*body);
 }
 
 Status UpdateMatchRowsSlow(store::Txn& txn, store::Scope scope, DomainMatching& matching,

@@ -43,11 +43,14 @@ struct DomainMatching {
 // What RequireDomain does (NotFound naming the domain), plus the domain's matching settings.
 Result<DomainMatching> LoadDomainMatching(store::Txn& txn, const RequestContext& ctx,
                                           std::string_view domain);
+// The matching settings of the domain of `scope` (not enabled when the domain does not exist).
+Result<DomainMatching> LoadScopeMatching(store::Txn& txn, store::Scope scope);
 
 // Moves the profile's match rows from what `before` derives to what `after` derives (nullptr: no
 // profile), keeps kSharedKeyIndex current for the keys that moved, and marks the profile for an
 // automatic merge when one of its keys at a merging level is now shared. REQUIRES: a Write
-// transaction holding the profile's lock.
+// transaction holding the profile's lock. profile_store.h's writes call it: nothing else needs
+// to (and nothing else may, or the rows would move twice).
 Status UpdateMatchRowsSlow(store::Txn& txn, store::Scope scope, DomainMatching& matching,
                            const boost::json::object* before, const boost::json::object* after);
 inline Status UpdateMatchRows(store::Txn& txn, store::Scope scope, DomainMatching& matching,

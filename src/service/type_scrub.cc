@@ -102,8 +102,7 @@ Status ScrubObjectTypeFromProfiles(store::Txn& txn, const RequestContext& ctx,
     bool changed = false;
     ScrubIngestedFields(after, type_name, &changed);
     if (!changed) continue;
-    RETURN_IF_ERROR(UpdateMatchRows(txn, scope, matching, &before, &after));
-    RETURN_IF_ERROR(SaveProfile(txn, scope, &before, after));
+    RETURN_IF_ERROR(SaveProfile(txn, scope, &before, after, &matching));
   }
   return OkStatus();
 }

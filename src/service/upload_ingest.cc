@@ -4,19 +4,21 @@
 // server resumes exactly where the last committed batch ended.
 #include <algorithm>
 #include <boost/json/array.hpp>
+#include <future>
 #include <map>
+#include <optional>
+#include <tuple>
 #include <vector>
 
 #include "common/ids.h"
 #include "common/log.h"
 #include "service/background.h"
 #include "service/common.h"
-#include "service/domain_stats.h"
 #include "service/event_outbox.h"
 #include "service/expiry.h"
-#include "service/history.h"
+#include "service/profile_batch.h"
 #include "service/profile_patch.h"
-#include "service/profile_store.h"
+#include "service/rule_match_index.h"
 #include "service/search_keys.h"
 #include "service/upload_csv.h"
 #include "service/upload_job.h"
@@ -93,29 +95,38 @@ std::pair<std::string, std::string> UniqueKeyRow(const JobPlan& plan, std::strin
   return {std::string(column_name), std::string(value)};
 }
 
-struct Row {
-  json::object input;  // the profile members the row gives (UpdateProfile's input shape)
-  std::pair<std::string, std::string> key;
-  bool custom_key = false;
-};
-
-// The row as profile input, or why it is refused (then it is counted failed, nothing written).
-std::optional<Row> PrepareRow(const JobPlan& plan, std::string_view unique_name,
-                              const std::vector<std::string>& fields, size_t column_count) {
-  if (fields.size() != column_count) return std::nullopt;
+// The row as a batch item (create, or patch the profile its unique key finds), or nullopt when
+// it is refused (then it is counted failed, nothing written).
+Result<std::optional<ProfileBatchItem>> PrepareRow(const RequestContext& ctx, const JobPlan& plan,
+                                                   int64_t expiry_days,
+                                                   std::string_view unique_name,
+                                                   const std::vector<std::string>& fields,
+                                                   size_t column_count, double now) {
+  std::optional<ProfileBatchItem> none;
+  if (fields.size() != column_count) return none;
   const std::string& unique = fields[plan.unique_column];
-  if (unique.empty()) return std::nullopt;
-  Row row;
+  if (unique.empty()) return none;
+  ProfileBatchItem item;
+  item.match = ProfileBatchItem::Match::kSearchKey;
+  item.change = ProfileBatchItem::Change::kPatch;
   for (const ColumnTarget& t : plan.targets) {
     const std::string& value = fields[t.column];
     if (value.empty()) continue;  // an empty cell gives nothing
-    if (value.size() > (t.path == "AdditionalInformation" ? 1000u : 255u)) return std::nullopt;
-    SetProfileString(row.input, t.path, value);
+    if (value.size() > (t.path == "AdditionalInformation" ? 1000u : 255u)) return none;
+    SetProfileString(item.input, t.path, value);
   }
-  if (!NewProfileFromCreate(row.input, "check").ok()) return std::nullopt;
-  row.key = UniqueKeyRow(plan, unique_name, unique);
-  row.custom_key = row.key.first == unique_name;
-  return row;
+  auto profile = NewProfileFromCreate(item.input, NewProfileId());
+  if (!profile.ok()) return none;
+  std::tie(item.key_name, item.key_value) = UniqueKeyRow(plan, unique_name, unique);
+  if (item.key_name == unique_name) AddCustomKey(*profile, item.key_name, {item.key_value});
+  item.upload_expiry_days = expiry_days;
+  // PrepareCreate's steps, with the job's DataExpiry stamped after the history record (expiry.h).
+  ASSIGN_OR_RETURN(
+      item.create.created,
+      PrepareProfileHistory(ctx, *profile, "CREATED", Serialize(PublicProfile(*profile)), now));
+  StampUploadedProfile(*profile, expiry_days, 0, nullptr, now);
+  ASSIGN_OR_RETURN(item.create.profile, PrepareNewProfile(*profile));
+  return std::optional<ProfileBatchItem>(std::move(item));
 }
 
 struct BatchRead {
@@ -173,41 +184,6 @@ Status ReadBatch(store::Store& store, store::Scope scope, std::string_view file,
   return OkStatus();
 }
 
-// The job's DataExpiry (days) and the domain's DefaultExpirationDays (docs/expiry.md).
-struct UploadExpiry {
-  int64_t days = 0;
-  int64_t domain_days = 0;
-};
-
-// Creates or updates the row's profile, as CreateProfile / UpdateProfile would.
-Status ApplyRow(store::Txn& txn, store::Scope scope, const RequestContext& ctx, const Row& row,
-                double now, const UploadExpiry& expiry, DomainStatsBatch& stats, bool* created) {
-  ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, std::string(kKeyIndexPrefix) + row.key.first,
-                                              row.key.second, "", 1));
-  if (!refs.empty()) {
-    ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, scope, refs.front(), true));
-    json::object after = ApplyProfileUpdate(before, row.input);
-    RETURN_IF_ERROR(
-        AppendHistory(txn, scope, ctx, after, "UPDATED", Serialize(PublicProfile(after)), now));
-    StampUploadedProfile(after, expiry.days, expiry.domain_days, &before, now);
-    *created = false;
-    return SaveProfile(txn, scope, &before, after);
-  }
-  std::string id = NewProfileId();
-  ASSIGN_OR_RETURN(json::object profile, NewProfileFromCreate(row.input, id));
-  if (row.custom_key) AddCustomKey(profile, row.key.first, {row.key.second});
-  ASSIGN_OR_RETURN(
-      PreparedRecord record,
-      PrepareProfileHistory(ctx, profile, "CREATED", Serialize(PublicProfile(profile)), now));
-  StampUploadedProfile(profile, expiry.days, expiry.domain_days, nullptr, now);
-  ASSIGN_OR_RETURN(PreparedProfile prepared, PrepareNewProfile(profile));
-  RETURN_IF_ERROR(StorePreparedRecord(txn, scope, record));
-  RETURN_IF_ERROR(StoreNewProfile(txn, scope, prepared));
-  stats.Add(id, {.profiles = 1});
-  *created = true;
-  return OkStatus();
-}
-
 int64_t Counter(const json::object& job, std::string_view name) {
   const json::object* s = GetObject(job, "ResultsSummary");
   return s ? GetInt(*s, name).value_or(0) : 0;
@@ -228,99 +204,156 @@ void Finish(json::object& job, double now, std::string_view reason = "") {
   job["CompletedAt"] = now;
 }
 
-Result<bool> RunBatch(const ServiceEnv& env, std::string_view account, std::string_view domain,
-                      std::string_view job_id, size_t max_rows, UploadCursor& cursor) {
-  RequestContext ctx{std::string(account), "", ""};
-  store::Scope scope = DomainScope(ctx, domain);
-  std::string running = UploadRunningId(account, domain, job_id);
+// What a job's run keeps between batches.
+struct JobRun {
+  std::string account, domain, job_id;
+  JobPlan plan;
+  std::string file;
+  size_t column_count = 0;
+  std::string unique_name;
+  int64_t expiry_days = 14;  // DataExpiry (CreateUploadJob always stores it)
+  RequestContext ctx() const { return RequestContext{account, "", ""}; }
+  store::Scope scope(const RequestContext& c) const { return DomainScope(c, domain); }
+};
+
+// One batch, prepared without a transaction: its rows as batch items (or counted refused).
+struct PreparedBatch {
+  int64_t start = 0;  // file offset of its first row: the job's position it must find
+  std::vector<ProfileBatchItem> items;
+  int64_t failed = 0;  // refused rows and unreadable records
+  int64_t end = 0;
+  bool at_end = false;
+};
+
+// The job's run and its position; nullopt (and the job no longer listed as running) when it is
+// gone or no longer IN_PROGRESS.
+Result<std::optional<std::pair<JobRun, int64_t>>> LoadRun(const ServiceEnv& env,
+                                                          std::string_view account,
+                                                          std::string_view domain,
+                                                          std::string_view job_id) {
+  JobRun run{std::string(account), std::string(domain), std::string(job_id), {}, "", 0, ""};
+  RequestContext ctx = run.ctx();
   std::optional<std::string> body;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(body, txn.Get(scope, kUploadJobKind, job_id));
+    ASSIGN_OR_RETURN(body, txn.Get(run.scope(ctx), kUploadJobKind, job_id));
     return OkStatus();
   }));
-  auto forget = [&]() -> Result<bool> {
+  std::optional<json::object> job;
+  if (body) {
+    ASSIGN_OR_RETURN(job, ParseStored(*body));
+  }
+  if (!job || GetStringOr(*job, "Status", "") != "IN_PROGRESS") {
+    // The job (or its domain) was deleted, or it ended.
     RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
-      RETURN_IF_ERROR(txn.Delete(kSystemScope, kUploadRunningKind, running));
+      RETURN_IF_ERROR(
+          txn.Delete(kSystemScope, kUploadRunningKind, UploadRunningId(account, domain, job_id)));
       return OkStatus();
     }));
-    return false;
-  };
-  if (!body) return forget();  // the job (or its domain) was deleted
-  ASSIGN_OR_RETURN(json::object job, ParseStored(*body));
-  if (GetStringOr(job, "Status", "") != "IN_PROGRESS") return forget();
-  int64_t position = GetInt(job, "_position").value_or(0);
-  JobPlan plan = PlanJob(job);
+    return std::optional<std::pair<JobRun, int64_t>>();
+  }
+  run.plan = PlanJob(*job);
+  run.file = GetStringOr(*job, "_file", "");
+  const json::array* columns = GetArray(*job, "_columns");
+  run.column_count = columns ? columns->size() : 0;
+  run.unique_name = GetStringOr(*job, "UniqueKey", "");
+  run.expiry_days = GetInt(*job, "DataExpiry").value_or(14);
+  int64_t position = GetInt(*job, "_position").value_or(0);
+  return std::optional<std::pair<JobRun, int64_t>>(std::make_pair(std::move(run), position));
+}
+
+Result<PreparedBatch> PrepareBatch(const ServiceEnv& env, const JobRun& run, int64_t position,
+                                   size_t max_rows, UploadCursor& cursor) {
+  PreparedBatch batch;
+  batch.start = position;
+  if (!run.plan.error.empty()) return batch;
+  RequestContext ctx = run.ctx();
   BatchRead read;
-  std::vector<std::optional<Row>> rows;
-  if (plan.error.empty()) {
-    RETURN_IF_ERROR(ReadBatch(*env.store, scope, GetStringOr(job, "_file", ""), position, max_rows,
-                              cursor, read));
-    size_t column_count = GetArray(job, "_columns")->size();
-    std::string unique_name = GetStringOr(job, "UniqueKey", "");
-    rows.reserve(read.records.size());
-    for (const auto& record : read.records) {
-      rows.push_back(PrepareRow(plan, unique_name, record, column_count));
+  RETURN_IF_ERROR(
+      ReadBatch(*env.store, run.scope(ctx), run.file, position, max_rows, cursor, read));
+  double now = env.clock->NowEpochSeconds();
+  batch.items.reserve(read.records.size());
+  batch.failed = read.malformed;
+  for (const auto& record : read.records) {
+    ASSIGN_OR_RETURN(auto item, PrepareRow(ctx, run.plan, run.expiry_days, run.unique_name, record,
+                                           run.column_count, now));
+    if (item) {
+      batch.items.push_back(std::move(*item));
+    } else {
+      ++batch.failed;
     }
   }
+  batch.end = read.end;
+  batch.at_end = read.at_end;
+  return batch;
+}
+
+// Writes the batch, the job's counters and position in one transaction; returns whether the job
+// has more to do. Writes nothing when the job was stopped or its position is not the batch's
+// start (another server's batch got there first).
+Result<bool> CommitBatch(const ServiceEnv& env, const JobRun& run, const PreparedBatch& batch,
+                         bool* wrote) {
+  RequestContext ctx = run.ctx();
+  store::Scope scope = run.scope(ctx);
   bool more = false;
+  DomainMatching matching;
   Status written = env.store->Write([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(auto stored, txn.GetForUpdate(scope, kUploadJobKind, job_id));
+    more = false;
+    *wrote = false;
+    ASSIGN_OR_RETURN(auto stored, txn.GetForUpdate(scope, kUploadJobKind, run.job_id));
     if (!stored) return OkStatus();
     ASSIGN_OR_RETURN(json::object current, ParseStored(*stored));
-    // Stopped, or another server's batch got here first: write nothing.
     if (GetStringOr(current, "Status", "") != "IN_PROGRESS" ||
-        GetInt(current, "_position").value_or(0) != position) {
+        GetInt(current, "_position").value_or(0) != batch.start) {
       more = GetStringOr(current, "Status", "") == "IN_PROGRESS";
       return OkStatus();
     }
     double now = env.clock->NowEpochSeconds();
     int64_t created = Counter(current, "CreatedRecords");
     int64_t updated = Counter(current, "UpdatedRecords");
-    int64_t failed = Counter(current, "FailedRecords") + read.malformed;
+    int64_t failed = Counter(current, "FailedRecords") + batch.failed;
+    if (run.plan.error.empty()) {
+      ASSIGN_OR_RETURN(matching, LoadDomainMatching(txn, ctx, run.domain));
+      ProfileBatchCounts counts;
+      RETURN_IF_ERROR(WriteProfileBatch(txn, scope, ctx, batch.items, matching, now, &counts));
+      created += counts.created;
+      updated += counts.updated;
+      current["_position"] = batch.end;
+    }
     json::object& summary = current["ResultsSummary"].emplace_object();
-    if (!plan.error.empty()) {
-      summary["CreatedRecords"] = created;
-      summary["UpdatedRecords"] = updated;
-      summary["FailedRecords"] = failed;
-      Finish(current, now, plan.error);
+    summary["CreatedRecords"] = created;
+    summary["UpdatedRecords"] = updated;
+    summary["FailedRecords"] = failed;
+    if (!run.plan.error.empty()) {
+      Finish(current, now, run.plan.error);
+    } else if (batch.at_end) {
+      Finish(current, now);
     } else {
-      ASSIGN_OR_RETURN(json::object domain_doc, LoadDomain(txn, ctx, domain));
-      // CreateUploadJob always stores DataExpiry (14 when the request had none).
-      UploadExpiry expiry{GetInt(current, "DataExpiry").value_or(14),
-                          ExpiryViewOf(domain_doc, *env.clock).domain_days};
-      DomainStatsBatch stats;
-      for (const auto& row : rows) {
-        if (!row) {
-          ++failed;
-          continue;
-        }
-        bool was_created = false;
-        RETURN_IF_ERROR(ApplyRow(txn, scope, ctx, *row, now, expiry, stats, &was_created));
-        ++(was_created ? created : updated);
-      }
-      RETURN_IF_ERROR(stats.Apply(txn, scope));
-      summary["CreatedRecords"] = created;
-      summary["UpdatedRecords"] = updated;
-      summary["FailedRecords"] = failed;
-      current["_position"] = read.end;
-      if (read.at_end) {
-        Finish(current, now);
-      } else {
-        more = true;
-      }
+      more = true;
     }
     if (!more) {
       // Done: the file is no longer needed.
-      RETURN_IF_ERROR(txn.Delete(kSystemScope, kUploadRunningKind, running));
+      RETURN_IF_ERROR(txn.Delete(kSystemScope, kUploadRunningKind,
+                                 UploadRunningId(run.account, run.domain, run.job_id)));
       RETURN_IF_ERROR(DropUploadFile(txn, scope, current));
     }
-    return txn.Put(scope, kUploadJobKind, job_id, Serialize(current));
+    *wrote = true;
+    return txn.Put(scope, kUploadJobKind, run.job_id, Serialize(current));
   });
-  if (!written.ok()) {
-    cursor.valid = false;
-    return written.error();
-  }
-  if (!more) cursor.valid = false;
+  RETURN_IF_ERROR(written);
+  RunAutoMerges(env, ctx, run.domain, matching);
+  return more;
+}
+
+Result<bool> RunBatch(const ServiceEnv& env, std::string_view account, std::string_view domain,
+                      std::string_view job_id, size_t max_rows, UploadCursor& cursor) {
+  ASSIGN_OR_RETURN(auto loaded, LoadRun(env, account, domain, job_id));
+  if (!loaded) return false;
+  auto& [run, position] = *loaded;
+  auto batch = PrepareBatch(env, run, position, max_rows, cursor);
+  bool wrote = false;
+  Result<bool> more =
+      batch.ok() ? CommitBatch(env, run, *batch, &wrote) : Result<bool>(batch.error());
+  if (!more.ok() || !*more) cursor.valid = false;
   return more;
 }
 
@@ -363,22 +396,54 @@ Result<std::vector<RunningJob>> RunningJobs(store::Store& store) {
   return jobs;
 }
 
+// Runs the job from its stored position while the batches follow on from each other: each batch
+// is written while the next one is read and prepared. Returns OK when the job ended, `stop()`
+// said so, or a batch found the job elsewhere than where this run expected (the caller runs
+// again from the stored position); the error of a batch that failed.
+Status RunFromStoredPosition(const ServiceEnv& env, const RunningJob& job, size_t max_rows,
+                             const std::function<bool()>& stop, UploadCursor& cursor, bool* again) {
+  *again = false;
+  ASSIGN_OR_RETURN(auto loaded, LoadRun(env, job.account, job.domain, job.job_id));
+  if (!loaded) return OkStatus();
+  const JobRun& run = loaded->first;
+  ASSIGN_OR_RETURN(PreparedBatch batch, PrepareBatch(env, run, loaded->second, max_rows, cursor));
+  for (;;) {
+    bool last = batch.at_end || !run.plan.error.empty();
+    bool wrote = false;
+    auto commit =
+        std::async(std::launch::async, [&] { return CommitBatch(env, run, batch, &wrote); });
+    std::optional<Result<PreparedBatch>> next;
+    if (!last && !stop()) next = PrepareBatch(env, run, batch.end, max_rows, cursor);
+    Result<bool> more = commit.get();
+    RETURN_IF_ERROR(more);
+    if (!*more || stop()) return OkStatus();
+    if (!wrote || !next) {
+      *again = true;
+      return OkStatus();
+    }
+    RETURN_IF_ERROR(*next);
+    batch = std::move(**next);
+  }
+}
+
 // Runs `job` until it ends or `stop()` says so; gives up after a few failed batches in a row.
 void RunJob(const ServiceEnv& env, const RunningJob& job, size_t max_rows,
             const std::function<bool()>& stop) {
   UploadCursor cursor;
   int failures = 0;
   while (!stop()) {
-    auto more = RunBatch(env, job.account, job.domain, job.job_id, max_rows, cursor);
-    if (more.ok()) {
+    bool again = false;
+    Status s = RunFromStoredPosition(env, job, max_rows, stop, cursor, &again);
+    if (s.ok()) {
       failures = 0;
-      if (!*more) return;
+      if (!again) return;
       continue;
     }
-    log::Warn("upload job " + job.job_id + ": batch failed: " + more.error().message());
+    cursor.valid = false;
+    log::Warn("upload job " + job.job_id + ": batch failed: " + s.error().message());
     if (++failures >= 5) {
-      Status s = FailJob(env, job.account, job.domain, job.job_id);
-      if (!s.ok()) log::Error("upload job " + job.job_id + ": " + s.error().message());
+      Status failed = FailJob(env, job.account, job.domain, job.job_id);
+      if (!failed.ok()) log::Error("upload job " + job.job_id + ": " + failed.error().message());
       return;
     }
   }

@@ -4,6 +4,7 @@
 #include "service/upload_job.h"
 
 #include <boost/json/serialize.hpp>
+#include <set>
 #include <string>
 
 #include "service/expiry.h"
@@ -129,6 +130,34 @@ TEST_F(UploadJobTest, IngestsRowsCreatesThenUpdatesByUniqueKeyAndCountsBadRows) 
   EXPECT_EQ(bob.at("Address").at("City"), "Rome");
   EXPECT_TRUE(Search("_fullName", "NoKey").empty());
   EXPECT_EQ(Ok("GetDomain", R"({"DomainName": "d"})").at("Stats").at("ProfileCount"), 2);
+}
+
+// Uploaded rows keep the rule-based match rows as CreateProfile/UpdateProfile do (the profile
+// store's writes keep them, whoever calls).
+TEST_F(UploadJobTest, UploadedRowsCreateAndDissolveRuleBasedMatches) {
+  Ok("UpdateDomain", R"({"DomainName": "d", "RuleBasedMatching": {"Enabled": true,
+      "MatchingRules": [{"Rule": ["FirstName"]}]}})");
+  std::string existing = Create(R"("EmailAddress": "old@x.com", "FirstName": "ann")");
+  auto upload = [&](const std::string& csv) {
+    std::string job = NewJob();
+    ASSERT_TRUE(Put(job, csv).ok());
+    Ok("StartUploadJob", R"({"DomainName": "d", "JobId": ")" + job + "\"}");
+    ASSERT_TRUE(RunUploadJobsToEnd(env_).ok());
+    EXPECT_EQ(Job(job).at("Status"), "SUCCEEDED");
+  };
+  auto match_ids = [&] { return Ok("ListRuleBasedMatches", R"({"DomainName": "d"})")["MatchIds"]; };
+  ASSERT_NO_FATAL_FAILURE(upload("email,first,city,tier\nnew@x.com,Ann,Oslo,\n"));
+  std::string created = *Search("_email", "new@x.com").begin();
+  ASSERT_EQ(match_ids().as_array().size(), 1u);
+  json::object similar = Ok("GetSimilarProfiles", R"({"DomainName": "d",
+      "MatchType": "RULE_BASED_MATCHING", "SearchKey": "_profileId", "SearchValue": ")" +
+                                                      existing + "\"}");
+  std::set<std::string> members;
+  for (const auto& id : similar.at("ProfileIds").as_array()) members.emplace(id.as_string());
+  EXPECT_EQ(members, (std::set<std::string>{existing, created}));
+  // An updating row moves the existing profile's rows: the group dissolves.
+  ASSERT_NO_FATAL_FAILURE(upload("email,first,city,tier\nold@x.com,Zed,,\n"));
+  EXPECT_TRUE(match_ids().as_array().empty());
 }
 
 TEST_F(UploadJobTest, StopBetweenBatchesKeepsWhatWasWritten) {
