@@ -244,6 +244,8 @@ int Serve(const ServeFlags& flags) {
   options.max_body_bytes = flags.max_body_bytes;
   options.upload_path_prefix = "/_profiled/uploads/";
   options.upload_max_body_bytes = std::max(flags.max_upload_bytes, flags.max_body_bytes);
+  std::error_code tmp_error;
+  options.upload_spool_dir = std::filesystem::temp_directory_path(tmp_error).string();
   options.max_header_bytes = flags.max_header_bytes;
   options.max_connections = flags.max_connections;
   options.idle_timeout = std::chrono::seconds(flags.idle_timeout_seconds);
@@ -483,7 +485,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve
       ->add_option("--max-upload-bytes", flags.max_upload_bytes,
-                   "Largest file PUT to an upload job's Url (held in memory while it arrives)")
+                   "Largest file PUT to an upload job's Url (spooled to $TMPDIR as it arrives)")
       ->envname("PROFILED_MAX_UPLOAD_BYTES")
       ->capture_default_str();
   serve

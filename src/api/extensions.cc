@@ -90,7 +90,10 @@ Result<ExtensionRequest> BindExtension(const HttpRequest& request, std::string_v
                                                    request.method + " " + std::string(path));
   }
   if (bound.operation->raw_body) {
+    // A body http/ spooled to a file is handed over as the file's path. Both members are always
+    // set, so that a query parameter of the same name can never stand in for them.
     bound.input["Body"] = request.body;
+    bound.input["BodyFile"] = request.body_file;
     // A raw upload's x-amz-* headers (an S3 SSE-C key, say) are the operation's to check.
     for (const auto& [name, value] : request.headers) {
       if (StartsWithIgnoreCase(name, "x-amz-")) bound.input[AsciiStrToLower(name)] = value;

@@ -3,10 +3,13 @@
 // fuzzer drives exactly the parser the server runs. Includes Beast: never include it elsewhere.
 #pragma once
 
+#include <unistd.h>
+
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <string_view>
 
@@ -23,15 +26,22 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
 
  public:
   // A request whose target starts with `large_prefix` (when not empty) may carry up to
-  // `large_max_body` bytes instead of `max_body` (the upload URL of upload jobs).
+  // `large_max_body` bytes instead of `max_body` (the upload URL of upload jobs), and its body is
+  // written to a new file in `spool_dir` as it arrives (request->body_file), when that is set.
   RequestParser(HttpRequest* request, size_t max_body, std::string_view large_prefix = {},
-                size_t large_max_body = 0)
+                size_t large_max_body = 0, std::string_view spool_dir = {})
       : request_(request),
         max_body_(max_body),
         large_prefix_(large_prefix),
-        large_max_body_(large_max_body) {
+        large_max_body_(large_max_body),
+        spool_dir_(spool_dir) {
     body_limit(boost::none);  // enforced below, where the offending size is known for the message
   }
+  ~RequestParser() override {
+    if (spool_ != nullptr) std::fclose(spool_);
+  }
+  RequestParser(const RequestParser&) = delete;
+  RequestParser& operator=(const RequestParser&) = delete;
   // The limit that applies to this request (known once its target is).
   size_t max_body() const { return max_body_; }
 
@@ -71,6 +81,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     request_->headers.resize(header_count_);
     if (!large_prefix_.empty() && std::string_view(request_->target).starts_with(large_prefix_)) {
       max_body_ = large_max_body_;
+      spooling_ = !spool_dir_.empty();
     }
     auto length = content_length();
     if (length && *length > max_body_) {
@@ -79,36 +90,72 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     }
   }
 
-  void on_body_init_impl(const boost::optional<uint64_t>& length, error_code&) override {
+  void on_body_init_impl(const boost::optional<uint64_t>& length, error_code& ec) override {
+    if (spooling_) return OpenSpool(ec);
     if (length) request_->body.reserve(static_cast<size_t>(*length));
   }
 
-  size_t on_body_impl(boost::beast::string_view body, error_code&) override {
-    request_->body.append(body.data(), body.size());
-    return body.size();
+  size_t on_body_impl(boost::beast::string_view body, error_code& ec) override {
+    return Append(body, ec);
   }
 
   void on_chunk_header_impl(uint64_t size, boost::beast::string_view, error_code& ec) override {
-    uint64_t total = request_->body.size() + size;
+    uint64_t total = received_ + size;
     if (total > max_body_) {
       too_large_bytes_ = total;
       ec = boost::beast::http::error::body_limit;
       return;
     }
-    request_->body.reserve(static_cast<size_t>(total));
+    if (!spooling_) request_->body.reserve(static_cast<size_t>(total));
   }
 
-  size_t on_chunk_body_impl(uint64_t, boost::beast::string_view body, error_code&) override {
-    request_->body.append(body.data(), body.size());
+  size_t on_chunk_body_impl(uint64_t, boost::beast::string_view body, error_code& ec) override {
+    return Append(body, ec);
+  }
+
+  void on_finish_impl(error_code& ec) override {
+    if (spooling_ && spool_ == nullptr) OpenSpool(ec);  // an empty body: an empty file
+    if (spool_ != nullptr) {
+      bool failed = std::fclose(spool_) != 0;
+      spool_ = nullptr;
+      if (failed) ec = boost::beast::http::error::bad_chunk;  // reported as a malformed request
+    }
+  }
+
+  // A new file in spool_dir_ for the body; its name goes to request_->body_file, whose owner
+  // removes it.
+  void OpenSpool(error_code& ec) {
+    std::string path(spool_dir_);
+    path += "/profiled-upload-XXXXXX";
+    int fd = ::mkstemp(path.data());
+    if (fd >= 0) spool_ = ::fdopen(fd, "wb");
+    if (spool_ == nullptr) {
+      if (fd >= 0) ::close(fd);
+      ec = boost::beast::http::error::bad_chunk;
+      return;
+    }
+    request_->body_file = std::move(path);
+  }
+
+  size_t Append(boost::beast::string_view body, error_code& ec) {
+    received_ += body.size();
+    if (!spooling_) {
+      request_->body.append(body.data(), body.size());
+    } else if (spool_ == nullptr ||
+               std::fwrite(body.data(), 1, body.size(), spool_) != body.size()) {
+      ec = boost::beast::http::error::bad_chunk;  // the disk is full: reported as malformed
+    }
     return body.size();
   }
-
-  void on_finish_impl(error_code&) override {}
 
   HttpRequest* request_;
   size_t max_body_;
   std::string_view large_prefix_;
   size_t large_max_body_;
+  std::string_view spool_dir_;
+  bool spooling_ = false;
+  std::FILE* spool_ = nullptr;
+  uint64_t received_ = 0;
   size_t header_count_ = 0;
   int version_ = 11;
   bool expect_continue_ = false;

@@ -139,6 +139,8 @@ class Session : public std::enable_shared_from_this<Session> {
   enum class State { kReading, kContinue, kHandling, kWriting, kLingering, kClosed };
 
   void StartRequest();
+  // Removes the spooled body of the last request (HttpRequest::body_file), if any.
+  void RemoveBodyFile();
   void Read();
   void OnRead(const error_code& ec, size_t n);
   void Parse();
@@ -362,7 +364,17 @@ class ServerImpl final : public Server {
 Session::Session(ServerImpl* server, tcp::socket socket, uint64_t id)
     : server_(server), socket_(std::move(socket)), timer_(socket_.get_executor()), id_(id) {}
 
-Session::~Session() { server_->Unregister(id_); }
+Session::~Session() {
+  parser_.reset();  // closes a body file still being written
+  RemoveBodyFile();
+  server_->Unregister(id_);
+}
+
+void Session::RemoveBodyFile() {
+  if (request_.body_file.empty()) return;
+  std::remove(request_.body_file.c_str());
+  request_.body_file.clear();
+}
 
 void Session::Start() {
   error_code ec;
@@ -392,8 +404,10 @@ void Session::StartRequest() {
   } else {
     request_.body.clear();
   }
+  RemoveBodyFile();
   parser_.emplace(&request_, server_->options().max_body_bytes,
-                  server_->options().upload_path_prefix, server_->options().upload_max_body_bytes);
+                  server_->options().upload_path_prefix, server_->options().upload_max_body_bytes,
+                  server_->options().upload_spool_dir);
   parser_->header_limit(
       static_cast<uint32_t>(std::min<size_t>(server_->options().max_header_bytes, UINT32_MAX)));
   header_seen_ = false;

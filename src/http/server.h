@@ -29,6 +29,9 @@ struct ServerOptions {
   // (the PUT of an upload job's file); empty: none may.
   std::string upload_path_prefix;
   size_t upload_max_body_bytes = 0;
+  // Where such a request's body is written as it arrives (HttpRequest::body_file, a temporary
+  // file removed once the request is answered), so that it never sits in memory; empty: in memory.
+  std::string upload_spool_dir;
   // Added by http/: compatible defaults.
   std::chrono::seconds drain_timeout{10};  // Stop(): how long in-flight requests may finish
   bool handle_signals = true;              // Run() stops on SIGINT/SIGTERM

@@ -14,6 +14,7 @@
 #include "service/event_outbox.h"
 #include "service/operations.h"
 #include "service/profile_patch.h"
+#include "service/upload_body.h"
 #include "service/upload_csv.h"
 #include "service/upload_url.h"
 
@@ -24,6 +25,8 @@ namespace {
 constexpr int64_t kUrlLifetimeSeconds = 3600;
 constexpr int64_t kDefaultDataExpiryDays = 14;  // "the system default of 2 weeks"
 constexpr std::string_view kListUploadJobsPurpose = "ListUploadJobs";
+// The header row must end within this many bytes (the reader holds them until it does).
+constexpr int64_t kMaxHeaderBytes = 4 << 20;
 
 Error JobNotFound(std::string_view job_id, std::string_view domain) {
   return Error::NotFound("Upload job " + std::string(job_id) + " not found in domain " +
@@ -155,20 +158,7 @@ Result<json::object> PutUploadFile(const ServiceEnv& env, const RequestContext&,
                        ") is not the ClientToken that GetUploadJobPath returned with this Url");
     }
   }
-  auto found = in.find("Body");  // the file, possibly large: read in place, not copied
-  std::string_view body;
-  if (found != in.end() && found->value().is_string()) body = found->value().get_string();
-  CsvReader header_reader;
-  header_reader.Feed(body);
-  header_reader.Finish();
-  std::vector<std::string> columns;
-  if (header_reader.Read(&columns) != CsvReader::Next::kRecord) {
-    return Error::BadRequest(
-        "The uploaded file has no header row: its first line must name the "
-        "columns of Fields");
-  }
-  json::array header;
-  for (auto& c : columns) header.emplace_back(c);
+  ASSIGN_OR_RETURN(std::unique_ptr<UploadBody> body, OpenUploadBody(in));
   RequestContext owner{where.account, "", ""};
   store::Scope scope = DomainScope(owner, where.domain);
   auto check_created = [&](const json::object& job) -> Status {
@@ -183,21 +173,62 @@ Result<json::object> PutUploadFile(const ServiceEnv& env, const RequestContext&,
   }));
   // The chunks go in transactions of their own (a large file in one transaction would be held
   // in memory again by an embedded store), under a name of their own: the job names them only
-  // once all are stored, and a concurrent PUT writes under another name.
+  // once all are stored, and a concurrent PUT writes under another name. One transaction's
+  // chunks are all the file that is in memory at once.
   std::string file = where.job_id + "/" + RandomHex(8);
   constexpr size_t kChunksPerTxn = 16;
-  for (size_t at = 0, index = 0; at < body.size();) {
-    RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
-      size_t a = at, i = index;
-      for (size_t n = 0; n < kChunksPerTxn && a < body.size(); ++n, a += kUploadChunkBytes, ++i) {
-        RETURN_IF_ERROR(txn.Put(scope, kUploadFileKind, UploadChunkId(file, i),
-                                body.substr(a, kUploadChunkBytes)));
+  CsvReader header_reader;
+  std::vector<std::string> columns;
+  bool header_done = false;
+  int64_t size = 0;
+  Status stored = [&]() -> Status {
+    for (int64_t index = 0;;) {
+      std::vector<std::string> chunks;
+      for (size_t n = 0; n < kChunksPerTxn; ++n) {
+        std::string chunk;
+        ASSIGN_OR_RETURN(bool more, body->Next(kUploadChunkBytes, &chunk));
+        if (!more) break;
+        size += static_cast<int64_t>(chunk.size());
+        if (!header_done && size <= kMaxHeaderBytes) {
+          header_reader.Feed(chunk);
+          header_done = header_reader.Read(&columns) == CsvReader::Next::kRecord;
+        }
+        chunks.push_back(std::move(chunk));
       }
-      return OkStatus();
-    }));
-    at = std::min(body.size(), at + kChunksPerTxn * kUploadChunkBytes);
-    index += kChunksPerTxn;
+      if (chunks.empty()) return OkStatus();
+      RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+        for (size_t i = 0; i < chunks.size(); ++i) {
+          RETURN_IF_ERROR(txn.Put(scope, kUploadFileKind,
+                                  UploadChunkId(file, index + static_cast<int64_t>(i)), chunks[i]));
+        }
+        return OkStatus();
+      }));
+      index += static_cast<int64_t>(chunks.size());
+    }
+  }();
+  if (stored.ok() && !header_done) {
+    if (size <= kMaxHeaderBytes) {  // the whole file was fed: its last line may end without LF
+      header_reader.Finish();
+      header_done = header_reader.Read(&columns) == CsvReader::Next::kRecord;
+    }
+    if (!header_done) {
+      stored = Error::BadRequest(
+          "The uploaded file has no header row: its first line must name the "
+          "columns of Fields");
+    }
   }
+  auto drop_chunks = [&] {
+    (void)env.store->Write([&](store::Txn& txn) -> Status {
+      RETURN_IF_ERROR(txn.DeleteKind(scope, kUploadFileKind, file + "/"));
+      return OkStatus();
+    });
+  };
+  if (!stored.ok()) {
+    drop_chunks();
+    return stored.error();
+  }
+  json::array header;
+  for (auto& c : columns) header.emplace_back(c);
   Status named = env.store->Write([&](store::Txn& txn) -> Status {
     RETURN_IF_ERROR(RequireDomain(txn, owner, where.domain));
     ASSIGN_OR_RETURN(json::object job, LoadUploadJob(txn, scope, where.job_id, true));
@@ -205,20 +236,17 @@ Result<json::object> PutUploadFile(const ServiceEnv& env, const RequestContext&,
     RETURN_IF_ERROR(DropUploadFile(txn, scope, job));
     job["_file"] = file;
     job["_columns"] = header;
-    job["_bytes"] = static_cast<int64_t>(body.size());
+    job["_bytes"] = size;
     job["_position"] = header_reader.offset();
     return txn.Put(scope, kUploadJobKind, where.job_id, Serialize(job));
   });
   if (!named.ok()) {
-    (void)env.store->Write([&](store::Txn& txn) -> Status {
-      RETURN_IF_ERROR(txn.DeleteKind(scope, kUploadFileKind, file + "/"));
-      return OkStatus();
-    });
+    drop_chunks();
     return named.error();
   }
   json::object out;
   out["JobId"] = where.job_id;
-  out["Bytes"] = static_cast<int64_t>(body.size());
+  out["Bytes"] = size;
   return out;
 }
 
