@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/assert_ok.h"
 #include "store/rocksdb/keys.h"
 #include "store/store_conformance.h"
 
@@ -91,12 +92,6 @@ INSTANTIATE_TEST_SUITE_P(
 
 namespace profiled::store::rocks {
 namespace {
-
-#define ASSERT_OK(expr)                                                      \
-  do {                                                                       \
-    auto status_ = (expr);                                                   \
-    ASSERT_TRUE(status_.ok()) << #expr << ": " << status_.error().message(); \
-  } while (0)
 
 // Strings made of the bytes that matter to the escape (0x00, 0x01, 0xFF) and a plain one, every
 // length up to 3, plus random ones of any byte.

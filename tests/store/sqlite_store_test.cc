@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/assert_ok.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sql.h"
 #include "store/store_conformance.h"
@@ -80,12 +81,6 @@ INSTANTIATE_TEST_SUITE_P(
 
 namespace profiled::store::sqlite {
 namespace {
-
-#define ASSERT_OK(expr)                                                      \
-  do {                                                                       \
-    auto status_ = (expr);                                                   \
-    ASSERT_TRUE(status_.ok()) << #expr << ": " << status_.error().message(); \
-  } while (0)
 
 std::unique_ptr<Store> MustOpen(const std::string& path) {
   SqliteOptions options;

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include "store/assert_ok.h"
+
 namespace profiled::store::conformance {
 
 std::string StoreFactoryName(const ::testing::TestParamInfo<StoreFactory>& info) {
@@ -39,12 +41,6 @@ void StoreConformanceTest::Reopen() {
 }
 
 namespace {
-
-#define ASSERT_OK(expr)                                                      \
-  do {                                                                       \
-    auto status_ = (expr);                                                   \
-    ASSERT_TRUE(status_.ok()) << #expr << ": " << status_.error().message(); \
-  } while (0)
 
 #define EXPECT_OK(expr)                                                      \
   do {                                                                       \

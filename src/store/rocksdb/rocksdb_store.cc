@@ -17,7 +17,6 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
-#include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -31,6 +30,7 @@
 #include "common/mutex.h"
 #include "common/thread_annotations.h"
 #include "store/rocksdb/db_options.h"
+#include "store/rocksdb/group_writes.h"
 #include "store/rocksdb/keys.h"
 #include "store/rocksdb/rocksdb_loader.h"
 #include "store/rocksdb/rocksdb_txn.h"
@@ -54,7 +54,7 @@ class RocksStore final : public Store, public BulkLoadable {
       : options_(std::move(options)),
         env_(std::move(env)),
         db_(std::move(db)),
-        batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {
+        writes_(/*deferred=*/options_.bulk_load) {
     write_options_.sync = options_.sync;
     writer_thread_ = std::thread([this] { WriterLoop(); });
   }
@@ -161,56 +161,29 @@ class RocksStore final : public Store, public BulkLoadable {
     }
   }
 
-  // Sets every request's status. Only this thread touches batch_.
+  // Sets every request's status. Only this thread touches writes_.
   void RunGroup(std::vector<Request>& group) {
-    batch_.Clear();
+    writes_.Clear();
     for (Request& r : group) {
       Status fatal = RunOne(r);
       if (!fatal.ok()) return FailGroup(group, fatal);
     }
-    if (batch_.GetWriteBatch()->Count() == 0) return;  // nothing written: nothing to commit
-    rocksdb::Status s = SortedBatch(&sorted_);
-    if (s.ok()) s = db_->Write(write_options_, &sorted_);
+    if (writes_.Empty()) return;  // nothing written: nothing to commit
+    Status sorted = writes_.SortedInto(&sorted_);
+    if (!sorted.ok()) return FailGroup(group, sorted);
+    rocksdb::Status s = db_->Write(write_options_, &sorted_);
     if (!s.ok()) return FailGroup(group, RocksError(s, "commit"));
     counters_.CountCommit(group.size());
-  }
-
-  // The group's writes in key order, the last write of each key only (the batch's index keeps
-  // one entry per key). The memtable is a skip list that remembers where its last insert went,
-  // so keys in order are cheap to insert, where the batch's own order (each transaction's keys
-  // one after another, all over the key space) cost a full descent each: 2 of every 5 cycles of
-  // a bulk import went there. A key written by several transactions of a group (a domain's
-  // statistics shard under concurrent creates) is written, logged and kept once.
-  rocksdb::Status SortedBatch(rocksdb::WriteBatch* out) {
-    out->Clear();
-    std::unique_ptr<rocksdb::WBWIIterator> it(batch_.NewIterator());
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      const rocksdb::WriteEntry entry = it->Entry();
-      rocksdb::Status s;
-      switch (entry.type) {
-        case rocksdb::kPutRecord:
-          s = out->Put(entry.key, entry.value);
-          break;
-        case rocksdb::kDeleteRecord:
-          s = out->Delete(entry.key);
-          break;
-        default:  // RocksTxn writes only puts and deletes
-          return rocksdb::Status::NotSupported("unexpected write batch entry type");
-      }
-      if (!s.ok()) return s;
-    }
-    return it->status();
   }
 
   // Runs one function between a save point and its release. Its own error goes to its caller
   // only; the returned error means the group's batch is lost.
   Status RunOne(Request& r) {
     for (int attempt = 0;; ++attempt) {
-      batch_.SetSavePoint();
-      RocksTxn txn(*db_, batch_);
+      RETURN_IF_ERROR(writes_.SetSavePoint());
+      RocksTxn txn(*db_, writes_);
       r.status = CallTxnFn(*r.fn, txn);
-      rocksdb::Status s = r.status.ok() ? batch_.PopSavePoint() : batch_.RollbackToSavePoint();
-      if (!s.ok()) return RocksError(s, "save point");
+      RETURN_IF_ERROR(r.status.ok() ? writes_.PopSavePoint() : writes_.RollbackToSavePoint());
       if (r.status.ok() || r.status.error().code() != ErrorCode::kConflict ||
           attempt >= kConflictRetries) {
         return OkStatus();
@@ -219,7 +192,7 @@ class RocksStore final : public Store, public BulkLoadable {
   }
 
   void FailGroup(std::vector<Request>& group, const Status& error) {
-    batch_.Clear();
+    writes_.Clear();
     for (Request& r : group) r.status = error;
   }
 
@@ -227,8 +200,9 @@ class RocksStore final : public Store, public BulkLoadable {
   std::unique_ptr<rocksdb::Env> env_;  // the in-memory Env, or null; outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions write_options_;
-  rocksdb::WriteBatchWithIndex batch_;  // writer thread only
-  rocksdb::WriteBatch sorted_;          // writer thread only: batch_ in key order, committed
+  // A bulk load defers indexing its writes (group_writes.h): its transactions read keys by name.
+  GroupWrites writes_;          // writer thread only
+  rocksdb::WriteBatch sorted_;  // writer thread only: writes_ in key order, committed
 
   Mutex mu_;
   std::condition_variable queue_cv_;

@@ -17,7 +17,7 @@ Error RocksError(const rocksdb::Status& status, std::string_view what) {
 }
 
 Status RocksTxn::RequireWritable() const {
-  if (batch_ == nullptr) return Error::Internal("write in read transaction");
+  if (writes_ == nullptr) return Error::Internal("write in read transaction");
   return OkStatus();
 }
 
@@ -28,10 +28,9 @@ rocksdb::ReadOptions RocksTxn::Options() const {
 }
 
 Result<std::optional<std::string>> RocksTxn::GetKey(const std::string& key) {
+  if (writes_ != nullptr) return writes_->Get(db_, Options(), key);
   rocksdb::PinnableSlice value;
-  rocksdb::Status s = batch_ != nullptr
-                          ? batch_->GetFromBatchAndDB(&db_, Options(), key, &value)
-                          : db_.Get(Options(), db_.DefaultColumnFamily(), key, &value);
+  rocksdb::Status s = db_.Get(Options(), db_.DefaultColumnFamily(), key, &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return RocksError(s, "get");
   return std::optional<std::string>(value.ToString());
@@ -52,8 +51,9 @@ std::unique_ptr<rocksdb::Iterator> RocksTxn::NewIterator(const std::optional<std
     options.iterate_upper_bound = upper_slice;
   }
   std::unique_ptr<rocksdb::Iterator> it(db_.NewIterator(options));
-  if (batch_ != nullptr) {
-    it.reset(batch_->NewIteratorWithBase(db_.DefaultColumnFamily(), it.release(), &options));
+  if (writes_ != nullptr) {
+    it.reset(
+        writes_->Indexed().NewIteratorWithBase(db_.DefaultColumnFamily(), it.release(), &options));
   }
   return it;
 }
@@ -83,10 +83,7 @@ Result<int64_t> RocksTxn::DeleteRange(const std::string& lower,
     doomed.emplace_back(key);
     return true;
   }));
-  for (const auto& key : doomed) {
-    rocksdb::Status s = batch_->Delete(key);
-    if (!s.ok()) return RocksError(s, "delete");
-  }
+  for (auto& key : doomed) RETURN_IF_ERROR(writes_->Delete(std::move(key)));
   return static_cast<int64_t>(doomed.size());
 }
 
@@ -103,10 +100,7 @@ Result<std::optional<std::string>> RocksTxn::GetForUpdate(Scope scope, std::stri
 Status RocksTxn::Put(Scope scope, std::string_view kind, std::string_view id,
                      std::string_view body) {
   RETURN_IF_ERROR(RequireWritable());
-  rocksdb::Status s =
-      batch_->Put(keys::DocKey(scope, kind, id), rocksdb::Slice(body.data(), body.size()));
-  if (!s.ok()) return RocksError(s, "put");
-  return OkStatus();
+  return writes_->Put(keys::DocKey(scope, kind, id), body);
 }
 
 Result<bool> RocksTxn::Delete(Scope scope, std::string_view kind, std::string_view id) {
@@ -114,8 +108,7 @@ Result<bool> RocksTxn::Delete(Scope scope, std::string_view kind, std::string_vi
   std::string key = keys::DocKey(scope, kind, id);
   ASSIGN_OR_RETURN(std::optional<std::string> existing, GetKey(key));
   if (!existing) return false;
-  rocksdb::Status s = batch_->Delete(key);
-  if (!s.ok()) return RocksError(s, "delete");
+  RETURN_IF_ERROR(writes_->Delete(std::move(key)));
   return true;
 }
 
@@ -157,17 +150,13 @@ Result<int64_t> RocksTxn::DeleteKind(Scope scope, std::string_view kind,
 Status RocksTxn::IndexAdd(Scope scope, std::string_view name, std::string_view value,
                           std::string_view ref) {
   RETURN_IF_ERROR(RequireWritable());
-  rocksdb::Status s = batch_->Put(keys::IndexKey(scope, name, value, ref), rocksdb::Slice());
-  if (!s.ok()) return RocksError(s, "index add");
-  return OkStatus();
+  return writes_->Put(keys::IndexKey(scope, name, value, ref), {});
 }
 
 Status RocksTxn::IndexRemove(Scope scope, std::string_view name, std::string_view value,
                              std::string_view ref) {
   RETURN_IF_ERROR(RequireWritable());
-  rocksdb::Status s = batch_->Delete(keys::IndexKey(scope, name, value, ref));
-  if (!s.ok()) return RocksError(s, "index remove");
-  return OkStatus();
+  return writes_->Delete(keys::IndexKey(scope, name, value, ref));
 }
 
 Result<std::vector<std::string>> RocksTxn::IndexLookup(Scope scope, std::string_view name,
@@ -227,7 +216,7 @@ Status RocksTxn::DeleteScope(Scope scope) {
 
 // Decodes each key of the two tables (keys.h) back into its components.
 Status RocksTxn::ForEachRow(const RowFn& fn) {
-  if (batch_ != nullptr) return Error::Internal("ForEachRow in a write transaction");
+  if (writes_ != nullptr) return Error::Internal("ForEachRow in a write transaction");
   Status result;
   std::string account, domain, name, key;
   for (char table : {keys::kDocTable, keys::kIndexTable}) {

@@ -1,8 +1,8 @@
 // File: rocksdb_txn.h
-// Txn over RocksDB. A Write transaction works in the writer's WriteBatchWithIndex, reading
-// through it (GetFromBatchAndDB, NewIteratorWithBase) so that it sees its own writes and those
-// of the transactions before it in the same group; the store commits the batch. A Read
-// transaction reads one snapshot and may run on any thread.
+// Txn over RocksDB. A Write transaction works in the writer's GroupWrites, reading through it
+// (group_writes.h) so that it sees its own writes and those of the transactions before it in the
+// same group; the store commits them. A Read transaction reads one snapshot and may run on any
+// thread.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -14,16 +14,17 @@
 #include <string>
 #include <string_view>
 
+#include "store/rocksdb/group_writes.h"
 #include "store/store.h"
 
 namespace profiled::store::rocks {
 
 class RocksTxn final : public Txn {
  public:
-  // A Write transaction: `batch` collects its writes. There is one writer thread, so no other
+  // A Write transaction: `writes` collects its writes. There is one writer thread, so no other
   // transaction writes while this one runs: the key locks of the contract hold trivially, and
   // GetForUpdate is Get.
-  RocksTxn(rocksdb::DB& db, rocksdb::WriteBatchWithIndex& batch) : db_(db), batch_(&batch) {}
+  RocksTxn(rocksdb::DB& db, GroupWrites& writes) : db_(db), writes_(&writes) {}
   // A Read transaction on `snapshot`.
   RocksTxn(rocksdb::DB& db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
 
@@ -70,7 +71,7 @@ class RocksTxn final : public Txn {
   Result<int64_t> DeleteRange(const std::string& lower, const std::optional<std::string>& upper);
 
   rocksdb::DB& db_;
-  rocksdb::WriteBatchWithIndex* batch_ = nullptr;  // null in a Read transaction
+  GroupWrites* writes_ = nullptr;  // null in a Read transaction
   const rocksdb::Snapshot* snapshot_ = nullptr;
 };
 

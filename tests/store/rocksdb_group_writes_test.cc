@@ -1,0 +1,139 @@
+// File: rocksdb_group_writes_test.cc
+// GroupWrites (src/store/rocksdb/group_writes.h) in both of its forms: what a transaction reads
+// back, what a rolled-back transaction leaves, and what the commit writes, including a group
+// that turns from deferred to indexed in the middle of a transaction.
+#ifdef PROFILED_WITH_ROCKSDB
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/utilities/write_batch_with_index.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/assert_ok.h"
+#include "store/rocksdb/group_writes.h"
+
+namespace profiled::store::rocks {
+namespace {
+
+// An in-memory database holding "base" = "stored" and "gone" = "stored".
+class GroupWritesTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+    rocksdb::Options options;
+    options.create_if_missing = true;
+    options.env = env_.get();
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, "/group-writes", &db).ok());
+    db_.reset(db);
+    ASSERT_TRUE(db_->Put({}, "base", "stored").ok());
+    ASSERT_TRUE(db_->Put({}, "gone", "stored").ok());
+  }
+
+  std::string Read(GroupWrites& writes, const std::string& key) {
+    auto got = writes.Get(*db_, {}, key);
+    if (!got.ok()) return "error: " + got.error().message();
+    return got->value_or("<absent>");
+  }
+
+  // The commit batch as (key, value or "<deleted>") in its order.
+  std::vector<std::pair<std::string, std::string>> Committed(GroupWrites& writes) {
+    rocksdb::WriteBatch batch;
+    EXPECT_TRUE(writes.SortedInto(&batch).ok());
+    struct Collect : rocksdb::WriteBatch::Handler {
+      std::vector<std::pair<std::string, std::string>> out;
+      void Put(const rocksdb::Slice& k, const rocksdb::Slice& v) override {
+        out.emplace_back(k.ToString(), v.ToString());
+      }
+      void Delete(const rocksdb::Slice& k) override { out.emplace_back(k.ToString(), "<deleted>"); }
+    } collect;
+    EXPECT_TRUE(batch.Iterate(&collect).ok());
+    return collect.out;
+  }
+
+  std::unique_ptr<rocksdb::Env> env_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+using Rows = std::vector<std::pair<std::string, std::string>>;
+
+TEST_P(GroupWritesTest, ReadsItsOwnWritesOverTheDatabase) {
+  GroupWrites writes(/*deferred=*/GetParam());
+  EXPECT_TRUE(writes.Empty());
+  ASSERT_OK(writes.Put("k", "1"));
+  ASSERT_OK(writes.Put("k", "2"));
+  ASSERT_OK(writes.Delete("gone"));
+  EXPECT_FALSE(writes.Empty());
+  EXPECT_EQ(Read(writes, "k"), "2");
+  EXPECT_EQ(Read(writes, "gone"), "<absent>");
+  EXPECT_EQ(Read(writes, "base"), "stored");
+  EXPECT_EQ(Read(writes, "never"), "<absent>");
+  // In key order, the last write of each key only.
+  EXPECT_EQ(Committed(writes), (Rows{{"gone", "<deleted>"}, {"k", "2"}}));
+}
+
+TEST_P(GroupWritesTest, RollbackDropsOnlyTheLastTransaction) {
+  GroupWrites writes(GetParam());
+  ASSERT_OK(writes.SetSavePoint());
+  ASSERT_OK(writes.Put("a", "kept"));
+  ASSERT_OK(writes.PopSavePoint());
+  ASSERT_OK(writes.SetSavePoint());
+  ASSERT_OK(writes.Put("a", "dropped"));
+  ASSERT_OK(writes.Put("b", "dropped"));
+  ASSERT_OK(writes.RollbackToSavePoint());
+  EXPECT_EQ(Read(writes, "a"), "kept");
+  EXPECT_EQ(Read(writes, "b"), "<absent>");
+  EXPECT_EQ(Committed(writes), (Rows{{"a", "kept"}}));
+}
+
+TEST_P(GroupWritesTest, IndexingInsideATransactionKeepsItsSavePoint) {
+  GroupWrites writes(GetParam());
+  ASSERT_OK(writes.Put("a", "before"));
+  ASSERT_OK(writes.SetSavePoint());
+  ASSERT_OK(writes.Put("a", "inside"));
+  ASSERT_OK(writes.Put("c", "inside"));
+  // An iterator in the middle of the transaction sees the group's writes and the database's.
+  std::unique_ptr<rocksdb::Iterator> it(
+      writes.Indexed().NewIteratorWithBase(db_->DefaultColumnFamily(), db_->NewIterator({})));
+  std::vector<std::string> seen;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    seen.push_back(it->key().ToString() + "=" + it->value().ToString());
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"a=inside", "base=stored", "c=inside", "gone=stored"}));
+  it.reset();
+  ASSERT_OK(writes.Put("d", "after indexing"));
+  ASSERT_OK(writes.RollbackToSavePoint());
+  EXPECT_EQ(Read(writes, "a"), "before");
+  EXPECT_EQ(Read(writes, "c"), "<absent>");
+  EXPECT_EQ(Read(writes, "d"), "<absent>");
+  EXPECT_EQ(Committed(writes), (Rows{{"a", "before"}}));
+}
+
+TEST_P(GroupWritesTest, ClearStartsAnEmptyGroupInItsOwnForm) {
+  GroupWrites writes(GetParam());
+  ASSERT_OK(writes.Put("a", "1"));
+  (void)writes.Indexed();
+  writes.Clear();
+  EXPECT_TRUE(writes.Empty());
+  EXPECT_EQ(Read(writes, "a"), "<absent>");
+  ASSERT_OK(writes.SetSavePoint());
+  ASSERT_OK(writes.Put("z", "2"));
+  ASSERT_OK(writes.Put("y", "3"));
+  ASSERT_OK(writes.PopSavePoint());
+  EXPECT_EQ(Committed(writes), (Rows{{"y", "3"}, {"z", "2"}}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Forms, GroupWritesTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "deferred" : "indexed";
+                         });
+
+}  // namespace
+}  // namespace profiled::store::rocks
+
+#endif  // PROFILED_WITH_ROCKSDB
