@@ -19,10 +19,10 @@ struct HttpRequest {
   std::string target;  // raw request-target: percent-encoded path, then "?query" if any
   HeaderList headers;  // names as received; look up case-insensitively with FindHeader
   std::string body;
+  std::string remote_address;  // peer IP, for logs and loopback checks
   // Set when http/ spooled the body to this file as it arrived (a large upload; `body` is then
   // empty). http/ removes the file once the request has been answered.
   std::string body_file;
-  std::string remote_address;  // peer IP, for logs and loopback checks
 };
 
 struct HttpResponse {

@@ -19,7 +19,7 @@ Result<json::object> BindRequest(const std::string& method, const std::string& t
   }
   auto route = Router::Default().Match(method, path, query);
   if (!route.ok()) return route.error();
-  HttpRequest req{method, target, std::move(headers), body, "127.0.0.1"};
+  HttpRequest req{method, target, std::move(headers), body, "127.0.0.1", ""};
   return Bind(*route->operation, *route, query, req);
 }
 
@@ -70,7 +70,7 @@ TEST(Binder, QueryBooleans) {
         RouteMatch route;
         route.operation = &op;
         std::string q = m.location_name + "=true";
-        HttpRequest req{op.method, "/", {}, "", ""};
+        HttpRequest req{op.method, "/", {}, "", "", ""};
         auto bound = Bind(op, route, q, req);
         ASSERT_TRUE(bound.ok()) << op.name;
         EXPECT_EQ(bound->at(m.name), true) << op.name;

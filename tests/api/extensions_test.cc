@@ -19,7 +19,7 @@ namespace {
 namespace json = boost::json;
 
 HttpRequest Req(std::string method, std::string target, std::string body = "") {
-  return HttpRequest{std::move(method), std::move(target), {}, std::move(body), "127.0.0.1"};
+  return HttpRequest{std::move(method), std::move(target), {}, std::move(body), "127.0.0.1", ""};
 }
 
 Result<ExtensionRequest> BindTarget(const HttpRequest& request) {

@@ -66,7 +66,7 @@ class PipelineTest : public ::testing::Test {
   HttpResponse Call(const std::string& method, const std::string& target,
                     const std::string& body = "") {
     Pipeline pipeline(registry_, auth_, PipelineOptions{"eu-west-1"});
-    return pipeline.Handle(HttpRequest{method, target, {}, body, "127.0.0.1"});
+    return pipeline.Handle(HttpRequest{method, target, {}, body, "127.0.0.1", ""});
   }
 
   service::Registry registry_;
@@ -108,7 +108,7 @@ TEST_F(PipelineTest, DispatchesBoundInputAndSerializesOutput) {
 TEST_F(PipelineTest, QuickReadsAreThePointReadsThatNeverWrite) {
   Pipeline pipeline(registry_, auth_, PipelineOptions{});
   auto quick = [&](const std::string& method, const std::string& target) {
-    return pipeline.IsQuickRead(HttpRequest{method, target, {}, "", "127.0.0.1"});
+    return pipeline.IsQuickRead(HttpRequest{method, target, {}, "", "127.0.0.1", ""});
   };
   EXPECT_TRUE(quick("POST", "/domains/d/profiles/search"));
   EXPECT_TRUE(quick("POST", "/domains/d/batch-get-profiles"));
@@ -181,7 +181,7 @@ TEST_F(PipelineTest, HandlerErrorsAndExceptionsBecomeAwsErrors) {
 TEST_F(PipelineTest, AuthenticationFailuresStopBeforeRouting) {
   FixedAuthenticator denied(Error(ErrorCode::kInvalidSignature, "The signature does not match"));
   Pipeline pipeline(registry_, denied, PipelineOptions{});
-  HttpResponse r = pipeline.Handle(HttpRequest{"GET", "/domains", {}, "", ""});
+  HttpResponse r = pipeline.Handle(HttpRequest{"GET", "/domains", {}, "", "", ""});
   EXPECT_EQ(r.status, 403);
   EXPECT_EQ(Header(r, "x-amzn-ErrorType"), "InvalidSignatureException");
   EXPECT_EQ(Body(r).at("Message"), "The signature does not match");

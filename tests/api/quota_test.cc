@@ -273,7 +273,7 @@ TEST(QuotaPipeline, AThrottledRequestIsAnAwsThrottlingExceptionAndRunsNothing) {
   Pipeline pipeline(registry, auth, PipelineOptions{"us-east-1", quotas->get()});
   auto get = [&](std::string account) {
     return pipeline.Handle(
-        HttpRequest{"GET", "/domains/d1", {{"X-Test-Account", account}}, "", "127.0.0.1"});
+        HttpRequest{"GET", "/domains/d1", {{"X-Test-Account", account}}, "", "127.0.0.1", ""});
   };
   EXPECT_EQ(get("111111111111").status, 200);
   EXPECT_EQ(get("111111111111").status, 200);

@@ -238,7 +238,7 @@ TEST(HttpClient, UnreachableIsUnavailableNamingTheEndpoint) {
     url = gone.Url();
   }
   HttpClient client;
-  HttpRequest request{"GET", "/", {{"Host", "x"}}, "", ""};
+  HttpRequest request{"GET", "/", {{"Host", "x"}}, "", "", ""};
   auto response = client.Send(*ParseEndpoint(url), request);
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.error().code(), ErrorCode::kUnavailable);
@@ -251,7 +251,7 @@ TEST(HttpClient, SlowServerTimesOut) {
     return Answer(200, "late");
   });
   HttpClient client(HttpClientOptions{300ms});
-  HttpRequest request{"GET", "/", {{"Host", "x"}}, "", ""};
+  HttpRequest request{"GET", "/", {{"Host", "x"}}, "", "", ""};
   auto response = client.Send(*ParseEndpoint(slow.Url()), request);
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.error().code(), ErrorCode::kUnavailable);
