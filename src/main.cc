@@ -105,13 +105,15 @@ std::string EmbeddedStoreKind(const ServeFlags& flags) {
 }
 
 // `bulk`: a writer page cache large enough for import's 2,000-profile transactions (SQLite); no
-// compactions until the load is done (RocksDB).
-Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bulk = false) {
+// compactions until the load is done (RocksDB). `serving`: PostgreSQL's pool opens ahead of demand.
+Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bulk = false,
+                                                bool serving = false) {
   if (IsPostgresUrl(flags.store)) {
 #ifdef PROFILED_WITH_POSTGRES
     store::postgres::PostgresOptions options;
     options.conninfo = flags.store;
     options.pool_size = flags.pg_pool_size;
+    options.open_pool_ahead = serving;
     return store::postgres::OpenPostgresStore(options);
 #else
     return Error::BadRequest("this build of profiled has no PostgreSQL store");
@@ -206,7 +208,7 @@ int Serve(const ServeFlags& flags) {
               std::to_string(quotas->limit_count()) + " resource limits");
   }
 
-  auto store = OpenStore(flags);
+  auto store = OpenStore(flags, /*bulk=*/false, /*serving=*/true);
   if (!store.ok()) {
     std::fprintf(stderr, "profiled: cannot open store: %s\n", store.error().message().c_str());
     return 1;

@@ -470,7 +470,18 @@ class PostgresStore final : public Store {
         values_(std::move(values)),
         description_(std::move(description)) {}
 
-  ~PostgresStore() override = default;
+  ~PostgresStore() override {
+    {
+      MutexLock lock(mu_);
+      closing_ = true;
+    }
+    if (opener_.joinable()) opener_.join();
+  }
+
+  // PostgresOptions::open_pool_ahead. Call once, right after construction.
+  void StartOpeningAhead() {
+    opener_ = std::thread([this] { OpenAhead(); });
+  }
 
   Status Write(const TxnFn& fn) override {
     counters_.CountWrite();
@@ -668,6 +679,21 @@ class PostgresStore final : public Store {
     }
   }
 
+  // Opens connections into the idle list until the pool is full, the store closes or one fails
+  // (then requests open them on demand, as without this).
+  void OpenAhead() EXCLUDES(mu_) {
+    for (;;) {
+      {
+        MutexLock lock(mu_);
+        if (closing_ || open_ >= options_.pool_size) return;
+        ++open_;
+      }
+      Result<std::unique_ptr<PgConnection>> c = Open();  // on failure Open gives the slot back
+      if (!c.ok()) return;
+      Release(std::move(c).value(), /*lost=*/false);
+    }
+  }
+
   static void Backoff(int attempt) {
     thread_local std::mt19937 rng{std::random_device{}()};
     const int cap_us = std::min(50000, 500 << std::min(attempt, 10));
@@ -692,6 +718,8 @@ class PostgresStore final : public Store {
   std::deque<Waiter*> waiters_ GUARDED_BY(mu_);  // oldest first
   std::vector<std::unique_ptr<PgConnection>> idle_ GUARDED_BY(mu_);
   int open_ GUARDED_BY(mu_) = 0;  // idle + in use
+  bool closing_ GUARDED_BY(mu_) = false;
+  std::thread opener_;  // OpenAhead, when asked for; joined by the destructor
 };
 
 // Splits the URL or key=value conninfo into keyword/value pairs and adds the defaults that keep
@@ -741,8 +769,10 @@ Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options)
                             PQport(conn->raw()) + "/" + PQdb(conn->raw());
   PostgresOptions opts = options;
   opts.max_write_attempts = std::max(1, opts.max_write_attempts);
-  return std::unique_ptr<Store>(new PostgresStore(std::move(opts), std::move(keywords),
-                                                  std::move(values), std::move(description)));
+  auto store = std::make_unique<PostgresStore>(std::move(opts), std::move(keywords),
+                                               std::move(values), std::move(description));
+  if (options.open_pool_ahead) store->StartOpeningAhead();
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 }  // namespace profiled::store::postgres
