@@ -42,11 +42,14 @@ Result<json::object> Changed(const ProfileBatchItem& item, const json::object& b
 }  // namespace
 
 Result<PreparedCreate> PrepareCreate(const RequestContext& ctx, json::object profile,
-                                     double now_seconds) {
+                                     double now_seconds, int64_t upload_expiry_days) {
   PreparedCreate create;
   ASSIGN_OR_RETURN(create.created,
                    PrepareProfileHistory(ctx, profile, "CREATED", Serialize(PublicProfile(profile)),
                                          now_seconds));
+  if (upload_expiry_days > 0) {
+    StampUploadedProfile(profile, upload_expiry_days, 0, nullptr, now_seconds);
+  }
   ASSIGN_OR_RETURN(create.profile, PrepareNewProfile(profile));
   return create;
 }

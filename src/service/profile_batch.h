@@ -29,8 +29,10 @@ struct PreparedCreate {
 };
 
 // `profile`: the new stored document (NewProfileFromCreate's), with its ProfileId.
+// `upload_expiry_days` > 0: an upload job's DataExpiry, stamped after the history record
+// (expiry.h, StampUploadedProfile).
 Result<PreparedCreate> PrepareCreate(const RequestContext& ctx, boost::json::object profile,
-                                     double now_seconds);
+                                     double now_seconds, int64_t upload_expiry_days = 0);
 
 // Stores a prepared new profile (its history record and event-stream records, document, index
 // and match rows), not counting it in the domain's stats (the caller does). REQUIRES: a Write

@@ -73,18 +73,13 @@ Status KeepMatchRows(store::Txn& txn, store::Scope scope, DomainMatching* given,
   return UpdateMatchRows(txn, scope, *matching, before, after);
 }
 
-// KeepMatchRows for writes that hold serialized documents: parsed only when matching is enabled.
-Status KeepMatchRowsOfBodies(store::Txn& txn, store::Scope scope, DomainMatching& matching,
-                             const std::string* before, const std::string* after) {
+// KeepMatchRows for a new profile held as its serialized document: parsed only when matching is
+// enabled.
+Status KeepMatchRowsOfNewBody(store::Txn& txn, store::Scope scope, DomainMatching& matching,
+                              const std::string& document) {
   if (!matching.enabled()) return OkStatus();
-  std::optional<json::object> b, a;
-  if (before) {
-    ASSIGN_OR_RETURN(b, ParseStored(*before));
-  }
-  if (after) {
-    ASSIGN_OR_RETURN(a, ParseStored(*after));
-  }
-  return UpdateMatchRows(txn, scope, matching, b ? &*b : nullptr, a ? &*a : nullptr);
+  ASSIGN_OR_RETURN(json::object after, ParseStored(document));
+  return UpdateMatchRows(txn, scope, matching, nullptr, &after);
 }
 
 }  // namespace
@@ -118,7 +113,7 @@ Status StoreNewProfile(store::Txn& txn, store::Scope scope, const PreparedProfil
                        DomainMatching* given) {
   DomainMatching loaded;
   ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
-  RETURN_IF_ERROR(KeepMatchRowsOfBodies(txn, scope, *matching, nullptr, &profile.document));
+  RETURN_IF_ERROR(KeepMatchRowsOfNewBody(txn, scope, *matching, profile.document));
   return StoreNewRows(txn, scope, profile);
 }
 
@@ -134,18 +129,6 @@ Result<PreparedChange> PrepareProfileChange(const json::object& before, const js
   change.added_rows = std::move(diff.added);
   change.document = Serialize(after);
   return change;
-}
-
-Status StoreProfileChange(store::Txn& txn, store::Scope scope, const PreparedChange& change,
-                          DomainMatching* given) {
-  DomainMatching loaded;
-  ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
-  if (matching->enabled()) {
-    ASSIGN_OR_RETURN(auto before, txn.Get(scope, kProfileKind, change.id));
-    RETURN_IF_ERROR(KeepMatchRowsOfBodies(txn, scope, *matching, before ? &*before : nullptr,
-                                          &change.document));
-  }
-  return StoreChangeRows(txn, scope, change);
 }
 
 Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* before,

@@ -55,7 +55,7 @@ Status StoreNewProfile(store::Txn& txn, store::Scope scope, const PreparedProfil
                        DomainMatching* matching = nullptr);
 
 // The writes that turn the stored document `before` into `after` (the index rows that move and
-// the new document), computed without a transaction.
+// the new document), computed without a transaction: what SaveProfile writes for a change.
 struct PreparedChange {
   std::string id;
   std::string document;
@@ -63,9 +63,6 @@ struct PreparedChange {
 };
 Result<PreparedChange> PrepareProfileChange(const boost::json::object& before,
                                             const boost::json::object& after);
-// REQUIRES: a Write transaction in which the stored document is still `before`.
-Status StoreProfileChange(store::Txn& txn, store::Scope scope, const PreparedChange& change,
-                          DomainMatching* matching = nullptr);
 
 // Deletes the profile's document and every index row it derives.
 Status EraseProfile(store::Txn& txn, store::Scope scope, const boost::json::object& before,

@@ -15,7 +15,6 @@
 #include "service/background.h"
 #include "service/common.h"
 #include "service/event_outbox.h"
-#include "service/expiry.h"
 #include "service/profile_batch.h"
 #include "service/profile_patch.h"
 #include "service/rule_match_index.h"
@@ -120,12 +119,7 @@ Result<std::optional<ProfileBatchItem>> PrepareRow(const RequestContext& ctx, co
   std::tie(item.key_name, item.key_value) = UniqueKeyRow(plan, unique_name, unique);
   if (item.key_name == unique_name) AddCustomKey(*profile, item.key_name, {item.key_value});
   item.upload_expiry_days = expiry_days;
-  // PrepareCreate's steps, with the job's DataExpiry stamped after the history record (expiry.h).
-  ASSIGN_OR_RETURN(
-      item.create.created,
-      PrepareProfileHistory(ctx, *profile, "CREATED", Serialize(PublicProfile(*profile)), now));
-  StampUploadedProfile(*profile, expiry_days, 0, nullptr, now);
-  ASSIGN_OR_RETURN(item.create.profile, PrepareNewProfile(*profile));
+  ASSIGN_OR_RETURN(item.create, PrepareCreate(ctx, std::move(*profile), now, expiry_days));
   return std::optional<ProfileBatchItem>(std::move(item));
 }
 
