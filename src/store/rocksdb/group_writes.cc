@@ -22,20 +22,16 @@ Status GroupWrites::Put(std::string key, std::string_view value) {
 Status GroupWrites::Delete(std::string key) { return Append(std::move(key), {}, /*deleted=*/true); }
 
 Status GroupWrites::Append(std::string key, std::string_view value, bool deleted) {
-  if (indexed_) {
-    rocksdb::Status s =
-        deleted ? batch_.Delete(key) : batch_.Put(key, {value.data(), value.size()});
-    if (!s.ok()) return RocksError(s, deleted ? "delete" : "put");
-    return OkStatus();
-  }
+  if (indexed_) return WriteIndexed(key, value, deleted);
   entries_.push_back(Entry{std::move(key), std::string(value), deleted});
   latest_[entries_.back().key] = entries_.size() - 1;
   return OkStatus();
 }
 
-Status GroupWrites::Replay(const Entry& entry) {
-  rocksdb::Status s = entry.deleted ? batch_.Delete(entry.key) : batch_.Put(entry.key, entry.value);
-  if (!s.ok()) return RocksError(s, entry.deleted ? "delete" : "put");
+Status GroupWrites::WriteIndexed(std::string_view key, std::string_view value, bool deleted) {
+  rocksdb::Slice k(key.data(), key.size());
+  rocksdb::Status s = deleted ? batch_.Delete(k) : batch_.Put(k, {value.data(), value.size()});
+  if (!s.ok()) return RocksError(s, deleted ? "delete" : "put");
   return OkStatus();
 }
 
@@ -64,7 +60,9 @@ rocksdb::WriteBatchWithIndex& GroupWrites::Indexed() {
   // writes of the transaction that set it.
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (save_point_ && *save_point_ == i) batch_.SetSavePoint();
-    (void)Replay(entries_[i]);  // an in-memory append; it fails only past a size limit (none set)
+    const Entry& e = entries_[i];
+    // An in-memory append: it fails only past a size limit, and none is set.
+    (void)WriteIndexed(e.key, e.value, e.deleted);
   }
   if (save_point_ && *save_point_ == entries_.size()) batch_.SetSavePoint();
   save_point_.reset();

@@ -59,7 +59,8 @@ class GroupWrites {
   };
 
   Status Append(std::string key, std::string_view value, bool deleted);
-  Status Replay(const Entry& entry);
+  // One write into batch_ (the indexed form).
+  Status WriteIndexed(std::string_view key, std::string_view value, bool deleted);
   void RebuildLatest();
 
   const bool deferred_;
