@@ -45,6 +45,7 @@ struct ProfileBatchItem {
   enum class Match {
     kProfileId,  // the profile whose ProfileId is create.profile.id (import)
     kSearchKey,  // the first profile (lowest ProfileId) under key_name/key_value (upload jobs)
+    kNone,       // none: create.profile.id is a new ProfileId this server made (NewProfileId)
   };
   enum class Change {
     // becomes what `create` would have created (UpdateProfile with every member given), its

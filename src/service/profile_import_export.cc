@@ -20,9 +20,11 @@ using ImportItem = ProfileBatchItem;
 
 // One line, prepared as a new profile before its batch's transaction (see ImportBatch); an
 // existing ProfileId is replaced as UpdateProfile with every member given would.
-Result<ImportItem> PrepareItem(const RequestContext& ctx, json::object profile, double now) {
+// `made_id`: the ProfileId is NewProfileId's, not the line's.
+Result<ImportItem> PrepareItem(const RequestContext& ctx, json::object profile, double now,
+                               bool made_id) {
   ImportItem item;
-  item.match = ProfileBatchItem::Match::kProfileId;
+  item.match = made_id ? ProfileBatchItem::Match::kNone : ProfileBatchItem::Match::kProfileId;
   item.change = ProfileBatchItem::Change::kReplace;
   ASSIGN_OR_RETURN(item.create, PrepareCreate(ctx, std::move(profile), now));
   return item;
@@ -105,7 +107,8 @@ Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
     if (!*next) break;
     json::object& given = **next;
     std::string id = GetStringOr(given, "ProfileId", "");
-    if (id.empty()) id = NewProfileId();
+    const bool made_id = id.empty();
+    if (made_id) id = NewProfileId();
     // The public shape only: internal members are the server's, never imported.
     for (auto it = given.begin(); it != given.end();) {
       if (!it->key().empty() && it->key()[0] == kInternalMemberPrefix) {
@@ -121,7 +124,7 @@ Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
       return Error::BadRequest(source.Where() + ": " + profile.error().message());
     }
     ASSIGN_OR_RETURN(ImportItem item,
-                     PrepareItem(ctx, std::move(*profile), clock.NowEpochSeconds()));
+                     PrepareItem(ctx, std::move(*profile), clock.NowEpochSeconds(), made_id));
     batch.push_back(std::move(item));
     if (batch.size() >= options.batch) {
       RETURN_IF_ERROR(writer.Submit(std::move(batch), source.position()));

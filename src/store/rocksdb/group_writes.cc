@@ -2,10 +2,13 @@
 #include "store/rocksdb/group_writes.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
 
+#include "store/rocksdb/key_sort.h"
 #include "store/rocksdb/rocksdb_txn.h"
 
 namespace profiled::store::rocks {
@@ -15,17 +18,44 @@ GroupWrites::GroupWrites(bool deferred)
       indexed_(!deferred),
       batch_(rocksdb::BytewiseComparator(), 0, /*overwrite_key=*/true) {}
 
-Status GroupWrites::Put(std::string key, std::string_view value) {
-  return Append(std::move(key), value, /*deleted=*/false);
+Status GroupWrites::Put(std::string_view key, std::string_view value) {
+  return Append(key, value, /*deleted=*/false);
 }
 
-Status GroupWrites::Delete(std::string key) { return Append(std::move(key), {}, /*deleted=*/true); }
+Status GroupWrites::Delete(std::string_view key) { return Append(key, {}, /*deleted=*/true); }
 
-Status GroupWrites::Append(std::string key, std::string_view value, bool deleted) {
+Status GroupWrites::Append(std::string_view key, std::string_view value, bool deleted) {
   if (indexed_) return WriteIndexed(key, value, deleted);
-  entries_.push_back(Entry{std::move(key), std::string(value), deleted});
-  latest_[entries_.back().key] = entries_.size() - 1;
+  if (entries_.size() >= UINT32_MAX - 1) return Error::Internal("rocksdb: commit group too large");
+  entries_.push_back(Entry{bytes_.Copy(key), bytes_.Copy(value), std::hash<std::string_view>()(key),
+                           deleted, false});
+  IndexEntry(entries_.size() - 1);
   return OkStatus();
+}
+
+size_t GroupWrites::FindSlot(std::string_view key, uint64_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint32_t slot = slots_[i];
+    if (slot == 0) return i;
+    const Entry& e = entries_[slot - 1];
+    if (e.hash == hash && e.key == key) return i;
+  }
+}
+
+void GroupWrites::IndexEntry(size_t i) {
+  if (2 * entries_.size() > slots_.size()) {  // keep it at most half full: short probes
+    std::vector<uint32_t> old;
+    old.swap(slots_);
+    slots_.assign(std::max<size_t>(1024, 2 * old.size()), 0);
+    for (uint32_t slot : old) {
+      if (slot != 0) slots_[FindSlot(entries_[slot - 1].key, entries_[slot - 1].hash)] = slot;
+    }
+  }
+  Entry& entry = entries_[i];
+  const size_t at = FindSlot(entry.key, entry.hash);
+  if (slots_[at] != 0) entries_[slots_[at] - 1].superseded = true;
+  slots_[at] = static_cast<uint32_t>(i + 1);
 }
 
 Status GroupWrites::WriteIndexed(std::string_view key, std::string_view value, bool deleted) {
@@ -42,8 +72,10 @@ Result<std::optional<std::string>> GroupWrites::Get(rocksdb::DB& db,
   rocksdb::Status s;
   if (indexed_) {
     s = batch_.GetFromBatchAndDB(&db, options, key, &value);
-  } else if (auto it = latest_.find(key); it != latest_.end()) {
-    const Entry& entry = entries_[it->second];
+  } else if (const uint32_t slot =
+                 entries_.empty() ? 0 : slots_[FindSlot(key, std::hash<std::string_view>()(key))];
+             slot != 0) {
+    const Entry& entry = entries_[slot - 1];
     if (entry.deleted) return std::optional<std::string>();
     return std::optional<std::string>(entry.value);
   } else {
@@ -66,8 +98,9 @@ rocksdb::WriteBatchWithIndex& GroupWrites::Indexed() {
   }
   if (save_point_ && *save_point_ == entries_.size()) batch_.SetSavePoint();
   save_point_.reset();
-  latest_.clear();
   entries_.clear();
+  slots_.clear();
+  bytes_.Clear();
   indexed_ = true;
   return batch_;
 }
@@ -107,8 +140,11 @@ Status GroupWrites::PopSavePoint() {
 }
 
 void GroupWrites::RebuildLatest() {
-  latest_.clear();
-  for (size_t i = 0; i < entries_.size(); ++i) latest_[entries_[i].key] = i;
+  std::fill(slots_.begin(), slots_.end(), 0);
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    entries_[i].superseded = false;
+    IndexEntry(i);
+  }
 }
 
 bool GroupWrites::Empty() {
@@ -122,21 +158,26 @@ bool GroupWrites::Empty() {
 // concurrent creates) is written, logged and kept once.
 Status GroupWrites::SortedInto(rocksdb::WriteBatch* out) {
   out->Clear();
-  auto write = [out](std::string_view key, std::string_view value, bool deleted) {
+  return ForEachSorted([out](std::string_view key, std::string_view value, bool deleted) {
     rocksdb::Slice k(key.data(), key.size());
     rocksdb::Status s = deleted ? out->Delete(k) : out->Put(k, {value.data(), value.size()});
     if (!s.ok()) return Status(RocksError(s, "commit batch"));
     return OkStatus();
-  };
+  });
+}
+
+Status GroupWrites::ForEachSorted(const SortedVisitor& visit) {
   if (!indexed_) {
-    std::vector<size_t> order;
-    order.reserve(latest_.size());
-    for (const auto& [key, index] : latest_) order.push_back(index);
-    std::sort(order.begin(), order.end(),
-              [this](size_t a, size_t b) { return entries_[a].key < entries_[b].key; });
-    for (size_t i : order) {
-      const Entry& e = entries_[i];
-      RETURN_IF_ERROR(write(e.key, e.value, e.deleted));
+    std::vector<KeyRef> order;
+    order.reserve(entries_.size());
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (!entries_[i].superseded)
+        order.push_back(KeyRef{entries_[i].key, static_cast<uint32_t>(i)});
+    }
+    SortKeyRefs(&order);
+    for (const KeyRef& ref : order) {
+      const Entry& e = entries_[ref.index];
+      RETURN_IF_ERROR(visit(e.key, e.value, e.deleted));
     }
     return OkStatus();
   }
@@ -146,7 +187,7 @@ Status GroupWrites::SortedInto(rocksdb::WriteBatch* out) {
     if (entry.type != rocksdb::kPutRecord && entry.type != rocksdb::kDeleteRecord) {
       return Error::Internal("rocksdb: unexpected write batch entry type");  // we write neither
     }
-    RETURN_IF_ERROR(write({entry.key.data(), entry.key.size()},
+    RETURN_IF_ERROR(visit({entry.key.data(), entry.key.size()},
                           {entry.value.data(), entry.value.size()},
                           entry.type == rocksdb::kDeleteRecord));
   }
@@ -157,7 +198,8 @@ Status GroupWrites::SortedInto(rocksdb::WriteBatch* out) {
 void GroupWrites::Clear() {
   batch_.Clear();
   entries_.clear();
-  latest_.clear();
+  std::fill(slots_.begin(), slots_.end(), 0);  // its size kept: the next group is as large
+  bytes_.Clear();
   save_point_.reset();
   indexed_ = !deferred_;
 }

@@ -1,6 +1,8 @@
 // File: keys.cc
 #include "store/rocksdb/keys.h"
 
+#include <algorithm>
+
 namespace profiled::store::rocks::keys {
 
 void AppendEscaped(std::string* out, std::string_view part) {
@@ -75,6 +77,19 @@ std::string MetaKey(std::string_view name) {
   std::string key(1, kMetaTable);
   key.append(name);
   return key;
+}
+
+size_t ScopeNamePrefixLength(std::string_view key) {
+  size_t pos = 1;  // past the table byte
+  for (int component = 0; component < 3; ++component) {
+    for (;;) {
+      const size_t zero = key.find('\0', pos);
+      if (zero == std::string_view::npos || zero + 1 >= key.size()) return key.size();
+      pos = zero + 2;
+      if (key[zero + 1] == '\x01') break;  // the terminator; "\0\xff" is an escaped zero byte
+    }
+  }
+  return std::min(pos, key.size());
 }
 
 }  // namespace profiled::store::rocks::keys

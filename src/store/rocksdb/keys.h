@@ -50,6 +50,10 @@ std::string IndexKey(Scope scope, std::string_view name, std::string_view value,
 
 std::string MetaKey(std::string_view name);
 
+// The length of the key's table byte and first three escaped components (scope and kind, or
+// scope and index name), or of the whole key if it has fewer. Such prefixes are prefix-free.
+size_t ScopeNamePrefixLength(std::string_view key);
+
 // The bytewise bounds of a prefix and of "strictly after" (store/key_range.h).
 using store::LowerBound;
 using store::PrefixUpperBound;

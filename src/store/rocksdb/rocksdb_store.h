@@ -23,8 +23,9 @@ struct RocksdbOptions {
   bool sync = false;
   size_t block_cache_mib = 64;   // uncompressed data blocks shared by every reader
   size_t write_buffer_mib = 32;  // one memtable; flushed to an L0 file when full
-  // For `profiled import`: no compactions while loading, and larger memtables; the whole
-  // database is compacted once when the store closes.
+  // For `profiled import`: each commit group is written as an SST file and ingested (no WAL, no
+  // memtable), no compactions while loading; the whole database is compacted once when the
+  // store closes. The files wait in `path` + ".ingest" until they are ingested.
   bool bulk_load = false;
   // `--store memory`: the same store on RocksDB's in-memory Env (NewMemEnv): no file is written,
   // and everything is gone when the store closes. `path` only names the database inside it.

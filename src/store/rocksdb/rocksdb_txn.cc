@@ -83,7 +83,7 @@ Result<int64_t> RocksTxn::DeleteRange(const std::string& lower,
     doomed.emplace_back(key);
     return true;
   }));
-  for (auto& key : doomed) RETURN_IF_ERROR(writes_->Delete(std::move(key)));
+  for (auto& key : doomed) RETURN_IF_ERROR(writes_->Delete(key));
   return static_cast<int64_t>(doomed.size());
 }
 
@@ -108,7 +108,7 @@ Result<bool> RocksTxn::Delete(Scope scope, std::string_view kind, std::string_vi
   std::string key = keys::DocKey(scope, kind, id);
   ASSIGN_OR_RETURN(std::optional<std::string> existing, GetKey(key));
   if (!existing) return false;
-  RETURN_IF_ERROR(writes_->Delete(std::move(key)));
+  RETURN_IF_ERROR(writes_->Delete(key));
   return true;
 }
 
