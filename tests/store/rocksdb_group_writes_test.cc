@@ -16,6 +16,7 @@
 
 #include "store/assert_ok.h"
 #include "store/rocksdb/group_writes.h"
+#include "store/rocksdb/keys.h"
 
 namespace profiled::store::rocks {
 namespace {
@@ -126,6 +127,69 @@ TEST_P(GroupWritesTest, ClearStartsAnEmptyGroupInItsOwnForm) {
   ASSERT_OK(writes.Put("y", "3"));
   ASSERT_OK(writes.PopSavePoint());
   EXPECT_EQ(Committed(writes), (Rows{{"y", "3"}, {"z", "2"}}));
+}
+
+// ForEachIndexRow of a deferred group against an iterator over the indexed form of the same
+// writes: the same rows, in the same order, through rollbacks, deletes, overwrites and bounds.
+TEST_P(GroupWritesTest, IndexRowsUnderAValuePrefixMatchAnIteratorOverTheIndexedForm) {
+  const Scope scope{"acct", "dom"};
+  auto key = [&](std::string_view name, std::string_view value, std::string_view ref) {
+    return keys::IndexKey(scope, name, value, ref);
+  };
+  // Stored: refs 1, 3, 5 under (n, v); 2 under (n, v2); one under (n, v\0) (a zero byte).
+  for (const std::string& k : {key("n", "v", "1"), key("n", "v", "3"), key("n", "v", "5"),
+                               key("n", "v2", "2"), key("n", std::string("v\0", 2), "9")}) {
+    ASSERT_TRUE(db_->Put({}, k, "").ok());
+  }
+  GroupWrites writes(GetParam());
+  ASSERT_OK(writes.Put(key("n", "v", "4"), ""));
+  ASSERT_OK(writes.Delete(key("n", "v", "3")));
+  ASSERT_OK(writes.Put(key("n", "v", "0"), ""));
+  ASSERT_OK(writes.Delete(key("n", "v", "7")));  // deletes what is not there
+  ASSERT_OK(writes.SetSavePoint());
+  ASSERT_OK(writes.Put(key("n", "v", "6"), ""));
+  ASSERT_OK(writes.Delete(key("n", "v", "0")));
+  ASSERT_OK(writes.Put("unrelated", "x"));
+  ASSERT_OK(writes.RollbackToSavePoint());  // 6 and the delete of 0 gone
+  ASSERT_OK(writes.Put(key("n", "v", "8"), ""));
+
+  auto via_rows = [&](std::string_view name, std::string_view value, std::string_view after,
+                      size_t limit) {
+    const std::string prefix = keys::IndexValuePrefix(scope, name, value);
+    std::vector<std::string> refs;
+    auto done = writes.ForEachIndexRow(*db_, {}, prefix, prefix + keys::LowerBound("", after),
+                                       [&](std::string_view k, std::string_view) {
+                                         refs.emplace_back(k.substr(prefix.size()));
+                                         return refs.size() < limit;
+                                       });
+    EXPECT_TRUE(done.ok());
+    return std::make_pair(done.ok() && *done, refs);
+  };
+  const std::vector<std::string> all{"0", "1", "4", "5", "8"};
+  auto [answered, refs] = via_rows("n", "v", "", 100);
+  EXPECT_EQ(answered, GetParam()) << "a deferred group answers; an indexed one says iterate";
+  if (GetParam()) {
+    EXPECT_EQ(refs, all);
+    EXPECT_EQ(via_rows("n", "v", "1", 100).second, (std::vector<std::string>{"4", "5", "8"}));
+    EXPECT_EQ(via_rows("n", "v", "", 2).second, (std::vector<std::string>{"0", "1"}));
+    EXPECT_EQ(via_rows("n", "v2", "", 100).second, (std::vector<std::string>{"2"}));
+    EXPECT_EQ(via_rows("n", "w", "", 100).second, (std::vector<std::string>{}));
+    // Written after the chains exist: kept up.
+    ASSERT_OK(writes.Put(key("n", "w", "a"), ""));
+    ASSERT_OK(writes.Delete(key("n", "v", "5")));
+    EXPECT_EQ(via_rows("n", "w", "", 100).second, (std::vector<std::string>{"a"}));
+    EXPECT_EQ(via_rows("n", "v", "", 100).second, (std::vector<std::string>{"0", "1", "4", "8"}));
+    ASSERT_OK(writes.Put(key("n", "v", "5"), ""));  // back, after its delete
+  }
+  // The indexed form agrees (for a deferred group, after turning indexed).
+  const std::string prefix = keys::IndexValuePrefix(scope, "n", "v");
+  std::unique_ptr<rocksdb::Iterator> it(
+      writes.Indexed().NewIteratorWithBase(db_->DefaultColumnFamily(), db_->NewIterator({})));
+  std::vector<std::string> seen;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    seen.push_back(it->key().ToString().substr(prefix.size()));
+  }
+  EXPECT_EQ(seen, all);
 }
 
 INSTANTIATE_TEST_SUITE_P(Forms, GroupWritesTest, ::testing::Values(false, true),

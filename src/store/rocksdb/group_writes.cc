@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "store/rocksdb/key_sort.h"
+#include "store/rocksdb/keys.h"
 #include "store/rocksdb/rocksdb_txn.h"
 
 namespace profiled::store::rocks {
@@ -30,6 +31,7 @@ Status GroupWrites::Append(std::string_view key, std::string_view value, bool de
   entries_.push_back(Entry{bytes_.Copy(key), bytes_.Copy(value), std::hash<std::string_view>()(key),
                            deleted, false});
   IndexEntry(entries_.size() - 1);
+  if (chained_) ChainEntry(entries_.size() - 1);
   return OkStatus();
 }
 
@@ -101,6 +103,9 @@ rocksdb::WriteBatchWithIndex& GroupWrites::Indexed() {
   entries_.clear();
   slots_.clear();
   bytes_.Clear();
+  chained_ = false;
+  prefix_slots_.clear();
+  prefixes_ = 0;
   indexed_ = true;
   return batch_;
 }
@@ -145,6 +150,97 @@ void GroupWrites::RebuildLatest() {
     entries_[i].superseded = false;
     IndexEntry(i);
   }
+  if (chained_) RebuildChains();
+}
+
+size_t GroupWrites::FindPrefixSlot(std::string_view prefix, uint64_t hash) const {
+  const size_t mask = prefix_slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint32_t slot = prefix_slots_[i];
+    if (slot == 0) return i;
+    const Entry& e = entries_[slot - 1];
+    if (e.prefix_hash == hash && e.key.substr(0, e.prefix_length) == prefix) return i;
+  }
+}
+
+void GroupWrites::ChainEntry(size_t i) {
+  Entry& entry = entries_[i];
+  if (entry.key.empty() || entry.key[0] != keys::kIndexTable) return;
+  entry.prefix_length = static_cast<uint32_t>(keys::IndexValuePrefixLength(entry.key));
+  if (entry.prefix_length == 0) return;
+  const std::string_view prefix = entry.key.substr(0, entry.prefix_length);
+  entry.prefix_hash = std::hash<std::string_view>()(prefix);
+  if (2 * (prefixes_ + 1) > prefix_slots_.size()) {
+    std::vector<uint32_t> old;
+    old.swap(prefix_slots_);
+    prefix_slots_.assign(std::max<size_t>(1024, 2 * old.size()), 0);
+    for (uint32_t slot : old) {
+      if (slot == 0) continue;
+      const Entry& e = entries_[slot - 1];
+      prefix_slots_[FindPrefixSlot(e.key.substr(0, e.prefix_length), e.prefix_hash)] = slot;
+    }
+  }
+  const size_t at = FindPrefixSlot(prefix, entry.prefix_hash);
+  if (prefix_slots_[at] == 0) ++prefixes_;
+  entry.previous_under_prefix = prefix_slots_[at];
+  prefix_slots_[at] = static_cast<uint32_t>(i + 1);
+}
+
+void GroupWrites::RebuildChains() {
+  std::fill(prefix_slots_.begin(), prefix_slots_.end(), 0);
+  prefixes_ = 0;
+  for (size_t i = 0; i < entries_.size(); ++i) ChainEntry(i);
+}
+
+Result<bool> GroupWrites::ForEachIndexRow(rocksdb::DB& db, const rocksdb::ReadOptions& options,
+                                          std::string_view value_prefix, std::string_view lower,
+                                          const RowVisitor& visit) {
+  if (indexed_) return false;
+  if (!chained_) {
+    chained_ = true;
+    RebuildChains();
+  }
+  // The group's rows under the prefix (its latest write of each key), in key order.
+  std::vector<const Entry*> mine;
+  if (!prefix_slots_.empty()) {
+    const uint32_t head =
+        prefix_slots_[FindPrefixSlot(value_prefix, std::hash<std::string_view>()(value_prefix))];
+    for (uint32_t i = head; i != 0; i = entries_[i - 1].previous_under_prefix) {
+      const Entry& e = entries_[i - 1];
+      if (!e.superseded && e.key >= lower) mine.push_back(&e);
+    }
+  }
+  std::sort(mine.begin(), mine.end(),
+            [](const Entry* a, const Entry* b) { return a->key < b->key; });
+
+  const std::optional<std::string> upper = keys::PrefixUpperBound(value_prefix);
+  rocksdb::ReadOptions bounded = options;
+  rocksdb::Slice upper_slice;
+  if (upper) {
+    upper_slice = *upper;
+    bounded.iterate_upper_bound = &upper_slice;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(bounded));
+  it->Seek(rocksdb::Slice(lower.data(), lower.size()));
+  size_t next = 0;
+  while (true) {
+    const bool stored = it->Valid();
+    if (!stored && next == mine.size()) break;
+    std::string_view stored_key;
+    if (stored) stored_key = std::string_view(it->key().data(), it->key().size());
+    if (next < mine.size() && (!stored || mine[next]->key <= stored_key)) {
+      const Entry& e = *mine[next++];
+      if (stored && e.key == stored_key) it->Next();  // the group's write replaces the row
+      if (e.deleted) continue;
+      if (!visit(e.key, e.value)) break;
+      continue;
+    }
+    rocksdb::Slice value = it->value();
+    if (!visit(stored_key, std::string_view(value.data(), value.size()))) break;
+    it->Next();
+  }
+  if (!it->status().ok()) return RocksError(it->status(), "iterate");
+  return true;
 }
 
 bool GroupWrites::Empty() {
@@ -201,6 +297,9 @@ void GroupWrites::Clear() {
   std::fill(slots_.begin(), slots_.end(), 0);  // its size kept: the next group is as large
   bytes_.Clear();
   save_point_.reset();
+  if (chained_) std::fill(prefix_slots_.begin(), prefix_slots_.end(), 0);
+  chained_ = false;
+  prefixes_ = 0;
   indexed_ = !deferred_;
 }
 

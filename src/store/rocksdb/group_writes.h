@@ -4,14 +4,16 @@
 // of each key only.
 //
 // Two ways to keep them:
-//   - indexed (the default): a WriteBatchWithIndex, a skip list that every point read and every
-//     iterator can merge with the database;
-//   - deferred (a bulk load): a list and a hash table of the keys, so a write costs an append and
-//     a hash insert instead of two skip-list descents over keys with ~40 shared leading bytes (a
-//     third of `profiled import`'s CPU). Point reads look in the table; the commit sorts the
-//     list once (key_sort.h). The first iterator the
-//     group asks for turns the list into the indexed form (Indexed()), and the group carries on
-//     indexed: correct for any transaction, fast for those that only read keys by name.
+//   - deferred (how the RocksDB store starts every group): a list and a hash table of the keys,
+//     so a write costs an append and a hash insert instead of two skip-list descents over keys
+//     with ~40 shared leading bytes (a third of `profiled import`'s CPU). Point reads look in the
+//     table, index-row lookups (IndexLookup: one name and value) in chains of the writes by
+//     value prefix; the commit sorts the list once (key_sort.h);
+//   - indexed: a WriteBatchWithIndex, a skip list that every point read and every iterator can
+//     merge with the database. Any other iterator the group asks for turns the list into this
+//     form (Indexed()), and the group carries on indexed: correct for any transaction, fast for
+//     those that read keys by name and index rows by value (CreateProfile, UpdateProfile, upload
+//     jobs, imports).
 #pragma once
 
 #include <rocksdb/db.h>
@@ -43,6 +45,16 @@ class GroupWrites {
   // the next Clear; the group stays indexed until then.
   rocksdb::WriteBatchWithIndex& Indexed();
 
+  // The index rows under `value_prefix` (keys::IndexValuePrefix: one index name and value) from
+  // `lower` on, the group's writes over the database's, in key order while visit(key, value)
+  // returns true. A deferred group answers this without turning indexed: it chains its writes by
+  // value prefix (built at the first call of the group, kept up after). Returns false, having
+  // visited nothing, when the group is indexed: iterate over Indexed() instead.
+  using RowVisitor = std::function<bool(std::string_view key, std::string_view value)>;
+  Result<bool> ForEachIndexRow(rocksdb::DB& db, const rocksdb::ReadOptions& options,
+                               std::string_view value_prefix, std::string_view lower,
+                               const RowVisitor& visit);
+
   // One save point at a time (a transaction of the group): its writes can be dropped alone.
   Status SetSavePoint();
   Status RollbackToSavePoint();
@@ -65,6 +77,11 @@ class GroupWrites {
     uint64_t hash = 0;
     bool deleted = false;
     bool superseded = false;  // a later write of the group has the same key
+    // An index row's value prefix (its length; 0 for other keys), once prefixes are chained:
+    // the hash of the prefix and the group's previous write under it (entry index + 1, or 0).
+    uint32_t prefix_length = 0;
+    uint32_t previous_under_prefix = 0;
+    uint64_t prefix_hash = 0;
   };
 
   Status Append(std::string_view key, std::string_view value, bool deleted);
@@ -75,6 +92,10 @@ class GroupWrites {
   // Records entries_[i] as its key's latest write (marking the one it replaces superseded).
   void IndexEntry(size_t i);
   void RebuildLatest();
+  // The value-prefix chains (ForEachIndexRow).
+  size_t FindPrefixSlot(std::string_view prefix, uint64_t hash) const;
+  void ChainEntry(size_t i);
+  void RebuildChains();
 
   const bool deferred_;
   bool indexed_;  // writes go to batch_ (always, unless deferred_ and no iterator yet)
@@ -86,6 +107,11 @@ class GroupWrites {
   std::vector<uint32_t> slots_;
   ByteBlocks bytes_;
   std::optional<size_t> save_point_;  // entries_.size() at SetSavePoint, while deferred
+  // Deferred, after the group's first ForEachIndexRow: each value prefix's latest write (entry
+  // index + 1), open addressing as slots_.
+  bool chained_ = false;
+  std::vector<uint32_t> prefix_slots_;
+  size_t prefixes_ = 0;  // distinct value prefixes in prefix_slots_
 };
 
 }  // namespace profiled::store::rocks

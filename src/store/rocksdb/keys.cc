@@ -79,17 +79,32 @@ std::string MetaKey(std::string_view name) {
   return key;
 }
 
-size_t ScopeNamePrefixLength(std::string_view key) {
+namespace {
+
+// The position past the table byte and `components` escaped components, or npos.
+size_t PastComponents(std::string_view key, int components) {
   size_t pos = 1;  // past the table byte
-  for (int component = 0; component < 3; ++component) {
+  for (int component = 0; component < components; ++component) {
     for (;;) {
       const size_t zero = key.find('\0', pos);
-      if (zero == std::string_view::npos || zero + 1 >= key.size()) return key.size();
+      if (zero == std::string_view::npos || zero + 1 >= key.size()) return std::string_view::npos;
       pos = zero + 2;
       if (key[zero + 1] == '\x01') break;  // the terminator; "\0\xff" is an escaped zero byte
     }
   }
-  return std::min(pos, key.size());
+  return pos;
+}
+
+}  // namespace
+
+size_t ScopeNamePrefixLength(std::string_view key) {
+  const size_t pos = PastComponents(key, 3);
+  return pos == std::string_view::npos ? key.size() : std::min(pos, key.size());
+}
+
+size_t IndexValuePrefixLength(std::string_view key) {
+  const size_t pos = PastComponents(key, 4);
+  return pos == std::string_view::npos ? 0 : pos;
 }
 
 }  // namespace profiled::store::rocks::keys

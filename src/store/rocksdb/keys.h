@@ -53,6 +53,9 @@ std::string MetaKey(std::string_view name);
 // The length of the key's table byte and first three escaped components (scope and kind, or
 // scope and index name), or of the whole key if it has fewer. Such prefixes are prefix-free.
 size_t ScopeNamePrefixLength(std::string_view key);
+// The length of an index key's value prefix (IndexValuePrefix: the table byte and four escaped
+// components), or 0 if the key has fewer.
+size_t IndexValuePrefixLength(std::string_view key);
 
 // The bytewise bounds of a prefix and of "strictly after" (store/key_range.h).
 using store::LowerBound;

@@ -1,6 +1,6 @@
 // File: rocksdb_store.cc
 // Group commit, as the SQLite store: Write() enqueues the caller's function and blocks; one
-// writer thread runs every pending function (up to max_batch) in one WriteBatchWithIndex, each
+// writer thread runs every pending function (up to max_batch) in one GroupWrites, each
 // between SetSavePoint and PopSavePoint (RollbackToSavePoint if it fails or throws, so only its
 // own writes go), then commits the batch with one DB::Write and wakes the callers. Each function
 // reads through the batch, so it sees the committed state plus the writes of the functions
@@ -57,7 +57,7 @@ class RocksStore final : public Store, public BulkLoadable {
       : options_(std::move(options)),
         env_(std::move(env)),
         db_(std::move(db)),
-        writes_(/*deferred=*/options_.bulk_load),
+        writes_(/*deferred=*/true),
         ingest_options_(db_->GetOptions()) {
     write_options_.sync = options_.sync;
     ingest_options_.bottommost_compression = rocksdb::kDisableCompressionOption;
@@ -262,7 +262,7 @@ class RocksStore final : public Store, public BulkLoadable {
   std::unique_ptr<rocksdb::Env> env_;  // the in-memory Env, or null; outlives db_
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions write_options_;
-  // A bulk load defers indexing its writes (group_writes.h): its transactions read keys by name.
+  // Deferred: indexed only when a transaction needs more than point reads and index-row lookups.
   GroupWrites writes_;          // writer thread only
   rocksdb::WriteBatch sorted_;  // writer thread only: writes_ in key order, committed
   // A bulk load's group files: the database's options, LZ4 throughout (they are compacted again).

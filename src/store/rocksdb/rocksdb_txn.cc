@@ -165,11 +165,17 @@ Result<std::vector<std::string>> RocksTxn::IndexLookup(Scope scope, std::string_
   std::vector<std::string> refs;
   if (limit == 0) return refs;
   const std::string prefix = keys::IndexValuePrefix(scope, name, value);
-  RETURN_IF_ERROR(ForEach(prefix + keys::LowerBound("", after_ref), keys::PrefixUpperBound(prefix),
-                          [&](std::string_view key, std::string_view) {
-                            refs.emplace_back(key.substr(prefix.size()));
-                            return refs.size() < limit;
-                          }));
+  const std::string lower = prefix + keys::LowerBound("", after_ref);
+  auto collect = [&](std::string_view key, std::string_view) {
+    refs.emplace_back(key.substr(prefix.size()));
+    return refs.size() < limit;
+  };
+  if (writes_ != nullptr) {
+    // A deferred group answers without an index over all its writes (group_writes.h).
+    ASSIGN_OR_RETURN(bool done, writes_->ForEachIndexRow(db_, Options(), prefix, lower, collect));
+    if (done) return refs;
+  }
+  RETURN_IF_ERROR(ForEach(lower, keys::PrefixUpperBound(prefix), collect));
   return refs;
 }
 
