@@ -13,6 +13,33 @@
 #include "store/rocksdb/rocksdb_txn.h"
 
 namespace profiled::store::rocks {
+namespace {
+
+// Open addressing over entry indexes (+ 1; 0 is an empty slot), linear probing: the slot of the
+// first entry on `hash`'s probe sequence for which same(entry) holds, or the empty slot that
+// ends the sequence.
+template <class Same>
+size_t Probe(const std::vector<uint32_t>& slots, uint64_t hash, const Same& same) {
+  const size_t mask = slots.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    if (slots[i] == 0 || same(slots[i] - 1)) return i;
+  }
+}
+
+// Doubles *slots (at least 1,024) when `used` entries would fill more than half: short probes.
+template <class HashOf>
+void GrowIfHalfFull(std::vector<uint32_t>* slots, size_t used, const HashOf& hash_of) {
+  if (2 * used <= slots->size()) return;
+  std::vector<uint32_t> old;
+  old.swap(*slots);
+  slots->assign(std::max<size_t>(1024, 2 * old.size()), 0);
+  for (uint32_t slot : old) {
+    if (slot != 0)
+      (*slots)[Probe(*slots, hash_of(slot - 1), [](uint32_t) { return false; })] = slot;
+  }
+}
+
+}  // namespace
 
 GroupWrites::GroupWrites(bool deferred)
     : deferred_(deferred),
@@ -36,24 +63,12 @@ Status GroupWrites::Append(std::string_view key, std::string_view value, bool de
 }
 
 size_t GroupWrites::FindSlot(std::string_view key, uint64_t hash) const {
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const uint32_t slot = slots_[i];
-    if (slot == 0) return i;
-    const Entry& e = entries_[slot - 1];
-    if (e.hash == hash && e.key == key) return i;
-  }
+  return Probe(slots_, hash,
+               [&](uint32_t e) { return entries_[e].hash == hash && entries_[e].key == key; });
 }
 
 void GroupWrites::IndexEntry(size_t i) {
-  if (2 * entries_.size() > slots_.size()) {  // keep it at most half full: short probes
-    std::vector<uint32_t> old;
-    old.swap(slots_);
-    slots_.assign(std::max<size_t>(1024, 2 * old.size()), 0);
-    for (uint32_t slot : old) {
-      if (slot != 0) slots_[FindSlot(entries_[slot - 1].key, entries_[slot - 1].hash)] = slot;
-    }
-  }
+  GrowIfHalfFull(&slots_, entries_.size(), [this](uint32_t e) { return entries_[e].hash; });
   Entry& entry = entries_[i];
   const size_t at = FindSlot(entry.key, entry.hash);
   if (slots_[at] != 0) entries_[slots_[at] - 1].superseded = true;
@@ -154,13 +169,10 @@ void GroupWrites::RebuildLatest() {
 }
 
 size_t GroupWrites::FindPrefixSlot(std::string_view prefix, uint64_t hash) const {
-  const size_t mask = prefix_slots_.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const uint32_t slot = prefix_slots_[i];
-    if (slot == 0) return i;
-    const Entry& e = entries_[slot - 1];
-    if (e.prefix_hash == hash && e.key.substr(0, e.prefix_length) == prefix) return i;
-  }
+  return Probe(prefix_slots_, hash, [&](uint32_t e) {
+    return entries_[e].prefix_hash == hash &&
+           entries_[e].key.substr(0, entries_[e].prefix_length) == prefix;
+  });
 }
 
 void GroupWrites::ChainEntry(size_t i) {
@@ -170,16 +182,8 @@ void GroupWrites::ChainEntry(size_t i) {
   if (entry.prefix_length == 0) return;
   const std::string_view prefix = entry.key.substr(0, entry.prefix_length);
   entry.prefix_hash = std::hash<std::string_view>()(prefix);
-  if (2 * (prefixes_ + 1) > prefix_slots_.size()) {
-    std::vector<uint32_t> old;
-    old.swap(prefix_slots_);
-    prefix_slots_.assign(std::max<size_t>(1024, 2 * old.size()), 0);
-    for (uint32_t slot : old) {
-      if (slot == 0) continue;
-      const Entry& e = entries_[slot - 1];
-      prefix_slots_[FindPrefixSlot(e.key.substr(0, e.prefix_length), e.prefix_hash)] = slot;
-    }
-  }
+  GrowIfHalfFull(&prefix_slots_, prefixes_ + 1,
+                 [this](uint32_t e) { return entries_[e].prefix_hash; });
   const size_t at = FindPrefixSlot(prefix, entry.prefix_hash);
   if (prefix_slots_[at] == 0) ++prefixes_;
   entry.previous_under_prefix = prefix_slots_[at];
