@@ -330,6 +330,7 @@ int Transfer(const ServeFlags& flags, TransferFlags transfer, bool import) {
     return 1;
   }
   transfer.account_id = flags.account_id;
+  transfer.sole_writer = !IsPostgresUrl(flags.store) && EmbeddedStoreKind(flags) == "rocksdb";
   return import ? RunImport(**store, transfer) : RunExport(**store, transfer);
 }
 

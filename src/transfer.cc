@@ -152,6 +152,7 @@ int RunImport(store::Store& store, const TransferFlags& flags) {
   } else {
     service::ImportOptions options{
         .account_id = flags.account_id, .domain = flags.domain, .batch = flags.batch};
+    options.sole_writer = flags.sole_writer;
     options.in_batch = in_batch;
     options.committed = [&](const service::SourcePosition& end, const service::ImportStats&) {
       committed(end);

@@ -22,6 +22,9 @@ struct TransferFlags {
   std::string object_type;        // objects: the ObjectTypeName
   bool resume = false;
   bool no_progress = false;
+  // The store admits no other process while this one has it (RocksDB locks its directory):
+  // service::ImportOptions::sole_writer.
+  bool sole_writer = false;
 };
 
 // Each prints its errors and a summary on stderr and returns the process's exit code.

@@ -1,7 +1,11 @@
 #include "service/profile_import_export.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <functional>
 #include <future>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/ids.h"
@@ -18,13 +22,67 @@ namespace {
 
 using ImportItem = ProfileBatchItem;
 
+// The ProfileIds the lines gave so far, as 64-bit hashes in an open-addressing table (at most 16
+// bytes per id): a hash seen again (the same id again, or once in 2^63 another) means "look it
+// up", which stays exact, so the set needs no ids.
+class SeenIds {
+ public:
+  // True if `id` was not seen before.
+  bool Insert(std::string_view id) {
+    const uint64_t hash = std::hash<std::string_view>()(id) | 1;  // 0 marks an empty slot
+    if (2 * (size_ + 1) > slots_.size()) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+      if (slots_[i] == hash) return false;
+      if (slots_[i] == 0) {
+        slots_[i] = hash;
+        ++size_;
+        return true;
+      }
+    }
+  }
+
+ private:
+  void Grow() {
+    std::vector<uint64_t> old;
+    old.swap(slots_);
+    slots_.assign(std::max<size_t>(1024, 2 * old.size()), 0);
+    size_ = 0;
+    for (uint64_t hash : old) {
+      if (hash == 0) continue;
+      const size_t mask = slots_.size() - 1;
+      size_t i = hash & mask;
+      while (slots_[i] != 0) i = (i + 1) & mask;
+      slots_[i] = hash;
+      ++size_;
+    }
+  }
+
+  std::vector<uint64_t> slots_;
+  size_t size_ = 0;
+};
+
+// True if nothing else writes while the import runs and the domain has no profile yet.
+Result<bool> StartsEmpty(store::Store& store, const ImportOptions& options) {
+  if (!options.sole_writer) return false;
+  bool empty = false;
+  RequestContext ctx{options.account_id, "", ""};
+  RETURN_IF_ERROR(store.Read([&](store::Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(auto docs,
+                     txn.Scan(DomainScope(ctx, options.domain), kProfileKind, "", "", 1));
+    empty = docs.empty();
+    return OkStatus();
+  }));
+  return empty;
+}
+
 // One line, prepared as a new profile before its batch's transaction (see ImportBatch); an
 // existing ProfileId is replaced as UpdateProfile with every member given would.
-// `made_id`: the ProfileId is NewProfileId's, not the line's.
+// `new_id`: no stored profile can have the ProfileId (NewProfileId's, or see SeenIds).
 Result<ImportItem> PrepareItem(const RequestContext& ctx, json::object profile, double now,
-                               bool made_id) {
+                               bool new_id) {
   ImportItem item;
-  item.match = made_id ? ProfileBatchItem::Match::kNone : ProfileBatchItem::Match::kProfileId;
+  item.match = new_id ? ProfileBatchItem::Match::kNone : ProfileBatchItem::Match::kProfileId;
   item.change = ProfileBatchItem::Change::kReplace;
   ASSIGN_OR_RETURN(item.create, PrepareCreate(ctx, std::move(profile), now));
   return item;
@@ -95,6 +153,8 @@ Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
                                    const ImportOptions& options, RecordSource& source) {
   ImportStats stats;
   RequestContext ctx{options.account_id, "", ""};
+  ASSIGN_OR_RETURN(const bool starts_empty, StartsEmpty(store, options));
+  SeenIds seen;
   BatchWriter writer(store, clock, options, stats);
   std::vector<ImportItem> batch;
   batch.reserve(options.batch);
@@ -109,6 +169,7 @@ Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
     std::string id = GetStringOr(given, "ProfileId", "");
     const bool made_id = id.empty();
     if (made_id) id = NewProfileId();
+    const bool new_id = made_id || (starts_empty && seen.Insert(id));
     // The public shape only: internal members are the server's, never imported.
     for (auto it = given.begin(); it != given.end();) {
       if (!it->key().empty() && it->key()[0] == kInternalMemberPrefix) {
@@ -124,7 +185,7 @@ Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
       return Error::BadRequest(source.Where() + ": " + profile.error().message());
     }
     ASSIGN_OR_RETURN(ImportItem item,
-                     PrepareItem(ctx, std::move(*profile), clock.NowEpochSeconds(), made_id));
+                     PrepareItem(ctx, std::move(*profile), clock.NowEpochSeconds(), new_id));
     batch.push_back(std::move(item));
     if (batch.size() >= options.batch) {
       RETURN_IF_ERROR(writer.Submit(std::move(batch), source.position()));

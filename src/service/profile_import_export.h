@@ -31,6 +31,10 @@ struct ImportOptions {
   std::string account_id;
   std::string domain;
   size_t batch = 2000;  // profiles per store transaction
+  // Nothing else writes to the store while the import runs (RocksDB's lock says so). If the
+  // domain then has no profile at the start, a line's ProfileId that no earlier line gave is new
+  // and is not looked up: in a bulk load that read goes through every file the load has written.
+  bool sole_writer = false;
   // Optional. Runs inside each batch's write transaction (again if the store retries it), told
   // where the batch's last record ends: a resumable import records its position there, so that
   // the position and the rows commit together (service/import_checkpoint.h).

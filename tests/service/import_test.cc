@@ -22,8 +22,11 @@ class ImportTest : public ServiceTest {
   Result<ImportStats> Import(const std::string& ndjson, size_t batch) {
     std::istringstream in(ndjson);
     ImportOptions options{.account_id = ctx_.account_id, .domain = "d", .batch = batch};
+    options.sole_writer = sole_writer_;
     return ImportProfiles(*store_, fixed_clock_, options, in);
   }
+
+  bool sole_writer_ = false;
 
   int64_t ProfileCount() {
     return Ok("GetDomain", R"({"DomainName": "d"})").at("Stats").at("ProfileCount").as_int64();
@@ -130,6 +133,36 @@ TEST_F(ImportTest, AnIdTwiceInOneBatchIsCreatedThenReplaced) {
   EXPECT_EQ(Profile(id)["FirstName"], "Again");
   EXPECT_TRUE(Search("_email", "p1@example.com").empty());
   ASSERT_EQ(History(id).size(), 2u);
+}
+
+// A sole writer into an empty domain does not look up the ids the lines give for the first time;
+// an id given again, in the same batch or a later one, is still found and replaced, and a domain
+// that has profiles is looked up as before.
+TEST_F(ImportTest, ASoleWriterStillReplacesAnIdGivenTwiceAndWhatTheDomainHad) {
+  sole_writer_ = true;
+  const std::string id = "00000000000000000000000000000001";
+  auto again = [&](const std::string& name) {
+    return R"({"ProfileId":")" + id + R"(","FirstName":")" + name + R"(","EmailAddress":")" + name +
+           R"(@example.com"})" + "\n";
+  };
+  // Batches of 2: lines 1-2 (id twice in one batch), 3-4, 5 (id again in later batches).
+  auto stats = Import(
+      Line(1) + "\n" + again("Second") + Line(2) + "\n" + Line(3) + "\n" + again("Third"), 2);
+  ASSERT_TRUE(stats.ok()) << stats.error().message();
+  EXPECT_EQ(stats->imported, 5);
+  EXPECT_EQ(stats->replaced, 2);
+  EXPECT_EQ(ProfileCount(), 3);
+  EXPECT_EQ(Profile(id)["FirstName"], "Third");
+  EXPECT_TRUE(Search("_email", "Second@example.com").empty());
+  EXPECT_EQ(Search("_email", "Third@example.com"), std::set{id});
+  ASSERT_EQ(History(id).size(), 3u);
+
+  // The domain has profiles now: every id is looked up.
+  auto more = Import(again("Fourth") + Line(4) + "\n", 10);
+  ASSERT_TRUE(more.ok()) << more.error().message();
+  EXPECT_EQ(more->replaced, 1);
+  EXPECT_EQ(ProfileCount(), 4);
+  EXPECT_EQ(Profile(id)["FirstName"], "Fourth");
 }
 
 TEST_F(ImportTest, ABadLineStopsTheImportAfterTheBatchesBeforeIt) {
