@@ -21,7 +21,9 @@ struct RocksdbOptions {
   // kill -9 but not power loss, as the SQLite store's synchronous=NORMAL.
   // true: one fsync of the WAL per committed group, survives power loss too.
   bool sync = false;
-  size_t block_cache_mib = 64;   // uncompressed data blocks shared by every reader
+  // Uncompressed data blocks shared by every reader; it fills as data is read (idle RSS stays
+  // low), up to this.
+  size_t block_cache_mib = 128;
   size_t write_buffer_mib = 32;  // one memtable; flushed to an L0 file when full
   // For `profiled import`: each commit group is written as an SST file and ingested (no WAL, no
   // memtable), no compactions while loading; the whole database is compacted once when the
