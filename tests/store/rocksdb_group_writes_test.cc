@@ -129,6 +129,22 @@ TEST_P(GroupWritesTest, ClearStartsAnEmptyGroupInItsOwnForm) {
   EXPECT_EQ(Committed(writes), (Rows{{"y", "3"}, {"z", "2"}}));
 }
 
+// A group far larger than the tables keep (a domain's deletion), then small ones: each reads and
+// commits exactly its own writes.
+TEST_P(GroupWritesTest, AHugeGroupThenSmallOnes) {
+  GroupWrites writes(GetParam());
+  for (int i = 0; i < 300000; ++i) ASSERT_OK(writes.Put("key" + std::to_string(i), "v"));
+  EXPECT_EQ(Read(writes, "key299999"), "v");
+  EXPECT_EQ(Committed(writes).size(), 300000u);
+  writes.Clear();
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_OK(writes.Put("small", std::to_string(round)));
+    EXPECT_EQ(Read(writes, "key1"), "<absent>");
+    EXPECT_EQ(Committed(writes), (Rows{{"small", std::to_string(round)}}));
+    writes.Clear();
+  }
+}
+
 // ForEachIndexRow of a deferred group against an iterator over the indexed form of the same
 // writes: the same rows, in the same order, through rollbacks, deletes, overwrites and bounds.
 TEST_P(GroupWritesTest, IndexRowsUnderAValuePrefixMatchAnIteratorOverTheIndexedForm) {

@@ -33,11 +33,17 @@ class ByteBlocks {
     return {at, bytes.size()};
   }
 
+  // Forgets every copy. Keeps up to kKeptBlocks blocks for the next group: one huge group (a
+  // domain's deletion) does not hold its memory for the life of the process.
   void Clear() {
     current_ = 0;
     used_ = 0;
     large_.clear();
+    if (blocks_.size() > kKeptBlocks) blocks_.resize(kKeptBlocks);
   }
+
+  size_t BlockCount() const { return blocks_.size() + large_.size(); }
+  static constexpr size_t kKeptBlocks = 16;
 
  private:
   static constexpr size_t kBlockSize = size_t{1} << 20;

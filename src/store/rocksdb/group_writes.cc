@@ -295,13 +295,29 @@ Status GroupWrites::ForEachSorted(const SortedVisitor& visit) {
   return OkStatus();
 }
 
+// The tables keep their size for the next group (a bulk load's groups are alike) up to a bound:
+// one huge group (a domain's deletion: every key of the domain) must not leave its tables to be
+// zeroed at every later commit, nor hold their memory.
 void GroupWrites::Clear() {
+  constexpr size_t kKeptSlots = size_t{1} << 17;    // 512 KiB: a 2,000-profile import batch
+  constexpr size_t kKeptEntries = size_t{1} << 16;  // 4 MiB of entries
+  auto reset = [](std::vector<uint32_t>* slots) {
+    if (slots->size() > kKeptSlots) {
+      std::vector<uint32_t>().swap(*slots);
+    } else {
+      std::fill(slots->begin(), slots->end(), 0);
+    }
+  };
   batch_.Clear();
-  entries_.clear();
-  std::fill(slots_.begin(), slots_.end(), 0);  // its size kept: the next group is as large
+  if (entries_.capacity() > kKeptEntries) {
+    std::vector<Entry>().swap(entries_);
+  } else {
+    entries_.clear();
+  }
+  reset(&slots_);
+  reset(&prefix_slots_);
   bytes_.Clear();
   save_point_.reset();
-  if (chained_) std::fill(prefix_slots_.begin(), prefix_slots_.end(), 0);
   chained_ = false;
   prefixes_ = 0;
   indexed_ = !deferred_;
