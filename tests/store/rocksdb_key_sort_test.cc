@@ -29,7 +29,8 @@ std::vector<std::string> MixedKeys(std::mt19937& rng, size_t n) {
   std::vector<std::string> keys;
   const std::vector<std::string> accounts{"123456789012", "1", std::string("a\0b", 3), ""};
   for (size_t i = 0; i < n; ++i) {
-    Scope scope{accounts[rng() % accounts.size()], RandomPart(rng, 2)};
+    const std::string domain = RandomPart(rng, 2);  // Scope holds views: keep the bytes alive
+    Scope scope{accounts[rng() % accounts.size()], domain};
     switch (rng() % 6) {
       case 0:
         keys.push_back(keys::DocKey(scope, RandomPart(rng, 2), RandomPart(rng, 12)));
@@ -73,7 +74,8 @@ TEST(RocksdbKeySort, OrdersAsWholeKeysDo) {
 }
 
 TEST(RocksdbKeySort, PrefixLengthStopsAfterThreeComponents) {
-  Scope scope{"acct", std::string("d\0m", 3)};
+  const std::string domain("d\0m", 3);
+  Scope scope{"acct", domain};
   const std::string prefix = keys::IndexNamePrefix(scope, std::string("na\0me", 5));
   EXPECT_EQ(keys::ScopeNamePrefixLength(prefix + "value\0\x01ref"), prefix.size());
   EXPECT_EQ(keys::ScopeNamePrefixLength(prefix), prefix.size());
