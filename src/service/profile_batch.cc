@@ -15,7 +15,7 @@ namespace {
 // The stored profile the item changes, if any.
 Result<std::optional<std::string>> FindExisting(store::Txn& txn, store::Scope scope,
                                                 const ProfileBatchItem& item) {
-  // A made id (the time and 80 random bits) is no stored profile's, and a bulk load's read of it
+  // The caller knows no stored profile has the id (profile_batch.h), and a bulk load's read of it
   // would look through every file of the load for nothing.
   if (item.match == ProfileBatchItem::Match::kNone) return std::optional<std::string>();
   if (item.match == ProfileBatchItem::Match::kProfileId) {

@@ -45,7 +45,9 @@ struct ProfileBatchItem {
   enum class Match {
     kProfileId,  // the profile whose ProfileId is create.profile.id (import)
     kSearchKey,  // the first profile (lowest ProfileId) under key_name/key_value (upload jobs)
-    kNone,       // none: create.profile.id is a new ProfileId this server made (NewProfileId)
+    // none: no stored profile has create.profile.id (one NewProfileId made, or one an import
+    // that is the store's only writer sees first in a domain that started empty)
+    kNone,
   };
   enum class Change {
     // becomes what `create` would have created (UpdateProfile with every member given), its

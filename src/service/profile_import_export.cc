@@ -29,8 +29,12 @@ class SeenIds {
  public:
   // True if `id` was not seen before.
   bool Insert(std::string_view id) {
-    const uint64_t hash = std::hash<std::string_view>()(id) | 1;  // 0 marks an empty slot
     if (2 * (size_ + 1) > slots_.size()) Grow();
+    return Place(std::hash<std::string_view>()(id) | 1);  // 0 marks an empty slot
+  }
+
+ private:
+  bool Place(uint64_t hash) {
     const size_t mask = slots_.size() - 1;
     for (size_t i = hash & mask;; i = (i + 1) & mask) {
       if (slots_[i] == hash) return false;
@@ -42,19 +46,13 @@ class SeenIds {
     }
   }
 
- private:
   void Grow() {
     std::vector<uint64_t> old;
     old.swap(slots_);
     slots_.assign(std::max<size_t>(1024, 2 * old.size()), 0);
     size_ = 0;
     for (uint64_t hash : old) {
-      if (hash == 0) continue;
-      const size_t mask = slots_.size() - 1;
-      size_t i = hash & mask;
-      while (slots_[i] != 0) i = (i + 1) & mask;
-      slots_[i] = hash;
-      ++size_;
+      if (hash != 0) Place(hash);
     }
   }
 

@@ -114,13 +114,7 @@ rocksdb::WriteBatchWithIndex& GroupWrites::Indexed() {
     (void)WriteIndexed(e.key, e.value, e.deleted);
   }
   if (save_point_ && *save_point_ == entries_.size()) batch_.SetSavePoint();
-  save_point_.reset();
-  entries_.clear();
-  slots_.clear();
-  bytes_.Clear();
-  chained_ = false;
-  prefix_slots_.clear();
-  prefixes_ = 0;
+  ForgetDeferred();
   indexed_ = true;
   return batch_;
 }
@@ -295,10 +289,16 @@ Status GroupWrites::ForEachSorted(const SortedVisitor& visit) {
   return OkStatus();
 }
 
+void GroupWrites::Clear() {
+  batch_.Clear();
+  ForgetDeferred();
+  indexed_ = !deferred_;
+}
+
 // The tables keep their size for the next group (a bulk load's groups are alike) up to a bound:
 // one huge group (a domain's deletion: every key of the domain) must not leave its tables to be
 // zeroed at every later commit, nor hold their memory.
-void GroupWrites::Clear() {
+void GroupWrites::ForgetDeferred() {
   constexpr size_t kKeptSlots = size_t{1} << 17;    // 512 KiB: a 2,000-profile import batch
   constexpr size_t kKeptEntries = size_t{1} << 16;  // 4 MiB of entries
   auto reset = [](std::vector<uint32_t>* slots) {
@@ -308,7 +308,6 @@ void GroupWrites::Clear() {
       std::fill(slots->begin(), slots->end(), 0);
     }
   };
-  batch_.Clear();
   if (entries_.capacity() > kKeptEntries) {
     std::vector<Entry>().swap(entries_);
   } else {
@@ -320,7 +319,6 @@ void GroupWrites::Clear() {
   save_point_.reset();
   chained_ = false;
   prefixes_ = 0;
-  indexed_ = !deferred_;
 }
 
 }  // namespace profiled::store::rocks

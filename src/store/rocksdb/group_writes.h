@@ -92,6 +92,8 @@ class GroupWrites {
   // Records entries_[i] as its key's latest write (marking the one it replaces superseded).
   void IndexEntry(size_t i);
   void RebuildLatest();
+  // Empties the deferred form (entries, tables, bytes, save point, chains).
+  void ForgetDeferred();
   // The value-prefix chains (ForEachIndexRow).
   size_t FindPrefixSlot(std::string_view prefix, uint64_t hash) const;
   void ChainEntry(size_t i);

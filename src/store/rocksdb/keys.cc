@@ -1,8 +1,6 @@
 // File: keys.cc
 #include "store/rocksdb/keys.h"
 
-#include <algorithm>
-
 namespace profiled::store::rocks::keys {
 
 void AppendEscaped(std::string* out, std::string_view part) {
@@ -81,7 +79,8 @@ std::string MetaKey(std::string_view name) {
 
 namespace {
 
-// The position past the table byte and `components` escaped components, or npos.
+// The position past the table byte and `components` escaped components (at most key.size()),
+// or npos.
 size_t PastComponents(std::string_view key, int components) {
   size_t pos = 1;  // past the table byte
   for (int component = 0; component < components; ++component) {
@@ -99,7 +98,7 @@ size_t PastComponents(std::string_view key, int components) {
 
 size_t ScopeNamePrefixLength(std::string_view key) {
   const size_t pos = PastComponents(key, 3);
-  return pos == std::string_view::npos ? key.size() : std::min(pos, key.size());
+  return pos == std::string_view::npos ? key.size() : pos;
 }
 
 size_t IndexValuePrefixLength(std::string_view key) {
