@@ -54,6 +54,10 @@ rocksdb::Options MakeDbOptions(const RocksdbOptions& options) {
     db.write_buffer_size = std::max<size_t>(db.write_buffer_size, 128 * kMiB);
     db.max_write_buffer_number = 4;
     db.max_total_wal_size = 0;  // the default: 4x the memtables
+    // The close compaction merges every ingested file into the last level in one compaction:
+    // split into subcompactions, it runs on both cores (1M profiles: 22.0 s -> 16.5 s). Three,
+    // not two: RocksDB 7.8 runs a compaction whole unless it found at least two split keys.
+    db.max_subcompactions = 3;
   }
   return db;
 }
