@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -234,6 +235,47 @@ TEST(RocksdbStore, ArbitraryBytesComeBackInBytewiseOrder) {
       want.erase(std::unique(want.begin(), want.end()), want.end());
       EXPECT_EQ(refs, want);
     }
+    return OkStatus();
+  }));
+}
+
+// IndexLookup seeks within one index value, and skips the files and memtables whose prefix
+// filter has not seen it (index_prefix.h): rows spread over the files of several opens (each open
+// flushes what the last one left in its log) are all found, a value that prefixes another finds
+// only its own rows, and a value no row has finds none.
+TEST(RocksdbStore, IndexLookupFindsEveryFileRowsOfItsValueOnly) {
+  TempDir dir;
+  const std::string path = (dir.path() / "db").string();
+  const auto strings = TrickyStrings();
+  for (int open = 0; open < 3; ++open) {
+    auto opened = OpenRocksdbStore({.path = path});
+    ASSERT_TRUE(opened.ok()) << opened.error().message();
+    ASSERT_OK((*opened)->Write([&](Txn& txn) -> Status {
+      for (size_t i = static_cast<size_t>(open); i < strings.size(); i += 3) {
+        RETURN_IF_ERROR(txn.IndexAdd(kA, "name", strings[i], "ref" + std::to_string(open)));
+        RETURN_IF_ERROR(txn.IndexAdd(kA, "name", strings[i] + "x", "longer"));
+      }
+      return OkStatus();
+    }));
+  }
+  auto opened = OpenRocksdbStore({.path = path});
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  ASSERT_OK((*opened)->Read([&](Txn& txn) -> Status {
+    for (size_t i = 0; i < strings.size(); ++i) {
+      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(kA, "name", strings[i], "", 10));
+      // strings[i] may also be some strings[j] + "x": then "longer" is its row too.
+      const bool also_longer =
+          std::any_of(strings.begin(), strings.end(),
+                      [&](const std::string& s) { return s + "x" == strings[i]; });
+      std::vector<std::string> want{"ref" + std::to_string(i % 3)};
+      if (also_longer) want.insert(want.begin(), "longer");
+      EXPECT_EQ(refs, want) << "value #" << i;
+    }
+    ASSIGN_OR_RETURN(auto none, txn.IndexLookup(kA, "name", "no row has this value", "", 10));
+    EXPECT_TRUE(none.empty());
+    ASSIGN_OR_RETURN(auto values, txn.IndexValues(kA, "name", "", 100000));
+    EXPECT_EQ(values.size(), std::set<std::string>(values.begin(), values.end()).size());
+    EXPECT_GE(values.size(), strings.size());
     return OkStatus();
   }));
 }

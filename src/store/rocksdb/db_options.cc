@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "store/rocksdb/index_prefix.h"
+
 namespace profiled::store::rocks {
 
 namespace {
@@ -33,6 +35,13 @@ rocksdb::Options MakeDbOptions(const RocksdbOptions& options) {
   db.keep_log_file_num = 2;
   // Bounds recovery time and the WAL on disk: memtables holding the oldest WAL are flushed past it.
   db.max_total_wal_size = 4 * db.write_buffer_size;
+
+  // Index rows' (scope, name, value) prefixes go into the filters of the memtable and of every
+  // file (index_prefix.h); iterators read in total order unless they ask for one prefix
+  // (rocksdb_txn.cc, ReadOptions).
+  db.prefix_extractor = NewIndexValuePrefixTransform();
+  db.memtable_prefix_bloom_size_ratio = 0.02;
+  db.memtable_whole_key_filtering = true;
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(std::max<size_t>(1, options.block_cache_mib) * kMiB);

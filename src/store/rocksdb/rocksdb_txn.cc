@@ -24,8 +24,21 @@ Status RocksTxn::RequireWritable() const {
 rocksdb::ReadOptions RocksTxn::Options() const {
   rocksdb::ReadOptions options;
   options.snapshot = snapshot_;
+  // With a prefix extractor configured (db_options.cc), an iterator would otherwise stay inside
+  // its seek key's prefix; only the walks of one index value ask for that (OneIndexValue).
+  options.total_order_seek = true;
   return options;
 }
+
+namespace {
+
+rocksdb::ReadOptions OneIndexValue(rocksdb::ReadOptions options) {
+  options.total_order_seek = false;
+  options.prefix_same_as_start = true;
+  return options;
+}
+
+}  // namespace
 
 Result<std::optional<std::string>> RocksTxn::GetKey(const std::string& key) {
   if (writes_ != nullptr) return writes_->Get(db_, Options(), key);
@@ -37,10 +50,10 @@ Result<std::optional<std::string>> RocksTxn::GetKey(const std::string& key) {
 }
 
 std::unique_ptr<rocksdb::Iterator> RocksTxn::NewIterator(const std::optional<std::string>& upper,
-                                                         rocksdb::Slice* upper_slice,
-                                                         bool whole_table) {
+                                                         rocksdb::Slice* upper_slice, Walk walk) {
   rocksdb::ReadOptions options = Options();
-  if (whole_table) {
+  if (walk == Walk::kOneIndexValue) options = OneIndexValue(options);
+  if (walk == Walk::kWholeTable) {
     // A walk of everything (a snapshot save): read ahead in large steps, and leave the block
     // cache to the requests.
     options.fill_cache = false;
@@ -60,9 +73,9 @@ std::unique_ptr<rocksdb::Iterator> RocksTxn::NewIterator(const std::optional<std
 
 Status RocksTxn::ForEach(const std::string& lower, const std::optional<std::string>& upper,
                          const std::function<bool(std::string_view, std::string_view)>& visit,
-                         bool whole_table) {
+                         Walk walk) {
   rocksdb::Slice upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it = NewIterator(upper, &upper_slice, whole_table);
+  std::unique_ptr<rocksdb::Iterator> it = NewIterator(upper, &upper_slice, walk);
   for (it->Seek(lower); it->Valid(); it->Next()) {
     rocksdb::Slice key = it->key();
     std::string_view k(key.data(), key.size());
@@ -172,10 +185,11 @@ Result<std::vector<std::string>> RocksTxn::IndexLookup(Scope scope, std::string_
   };
   if (writes_ != nullptr) {
     // A deferred group answers without an index over all its writes (group_writes.h).
-    ASSIGN_OR_RETURN(bool done, writes_->ForEachIndexRow(db_, Options(), prefix, lower, collect));
+    ASSIGN_OR_RETURN(
+        bool done, writes_->ForEachIndexRow(db_, OneIndexValue(Options()), prefix, lower, collect));
     if (done) return refs;
   }
-  RETURN_IF_ERROR(ForEach(lower, keys::PrefixUpperBound(prefix), collect));
+  RETURN_IF_ERROR(ForEach(lower, keys::PrefixUpperBound(prefix), collect, Walk::kOneIndexValue));
   return refs;
 }
 
@@ -253,7 +267,7 @@ Status RocksTxn::ForEachRow(const RowFn& fn) {
           result = fn(row);
           return result.ok();
         },
-        /*whole_table=*/true));
+        Walk::kWholeTable));
     RETURN_IF_ERROR(result);
   }
   return OkStatus();

@@ -55,18 +55,21 @@ class RocksTxn final : public Txn {
  private:
   Status RequireWritable() const;
   rocksdb::ReadOptions Options() const;
+  // What an iterator is for: a range in key order, every key once (ForEachRow: read ahead, keep
+  // the block cache for requests), or the rows of one index value (its prefix's filters skip
+  // the files and memtables that have none, index_prefix.h).
+  enum class Walk { kRange, kWholeTable, kOneIndexValue };
   Result<std::optional<std::string>> GetKey(const std::string& key);
   // An iterator over [.., upper) (unbounded when `upper` is nullopt) that sees the batch's
-  // writes in a Write transaction. The iterator must not outlive `upper`. `whole_table`: tuned
-  // for reading everything once (ForEachRow).
+  // writes in a Write transaction. The iterator must not outlive `upper`.
   std::unique_ptr<rocksdb::Iterator> NewIterator(const std::optional<std::string>& upper,
                                                  rocksdb::Slice* upper_slice,
-                                                 bool whole_table = false);
+                                                 Walk walk = Walk::kRange);
   // Calls visit(key, value) for the keys in [lower, upper) in order while it returns true;
   // no upper bound when `upper` is nullopt.
   Status ForEach(const std::string& lower, const std::optional<std::string>& upper,
                  const std::function<bool(std::string_view, std::string_view)>& visit,
-                 bool whole_table = false);
+                 Walk walk = Walk::kRange);
   // Deletes every key in [lower, upper); returns how many.
   Result<int64_t> DeleteRange(const std::string& lower, const std::optional<std::string>& upper);
 
