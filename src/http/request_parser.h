@@ -8,6 +8,7 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -49,6 +50,9 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   int http_version() const { return version_; }
   // Set when error::body_limit was raised: the size that exceeded max_body.
   uint64_t too_large_bytes() const { return too_large_bytes_; }
+  // Set (an errno value) when the body could not be written to its spool file: the request
+  // failed on the server's side, not the client's (a full disk, a spool directory gone).
+  int spool_error() const { return spool_error_; }
 
  private:
   void on_request_impl(boost::beast::http::verb, boost::beast::string_view method,
@@ -118,7 +122,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     if (spool_ != nullptr) {
       bool failed = std::fclose(spool_) != 0;
       spool_ = nullptr;
-      if (failed) ec = boost::beast::http::error::bad_chunk;  // reported as a malformed request
+      if (failed) SpoolFailed(ec);
     }
   }
 
@@ -130,8 +134,8 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     int fd = ::mkstemp(path.data());
     if (fd >= 0) spool_ = ::fdopen(fd, "wb");
     if (spool_ == nullptr) {
+      SpoolFailed(ec);
       if (fd >= 0) ::close(fd);
-      ec = boost::beast::http::error::bad_chunk;
       return;
     }
     request_->body_file = std::move(path);
@@ -143,9 +147,15 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
       request_->body.append(body.data(), body.size());
     } else if (spool_ == nullptr ||
                std::fwrite(body.data(), 1, body.size(), spool_) != body.size()) {
-      ec = boost::beast::http::error::bad_chunk;  // the disk is full: reported as malformed
+      SpoolFailed(ec);
     }
     return body.size();
+  }
+
+  // Stops the parse; the session answers spool_error() as the server's failure.
+  void SpoolFailed(error_code& ec) {
+    if (spool_error_ == 0) spool_error_ = errno != 0 ? errno : EIO;
+    ec = boost::beast::http::error::bad_chunk;
   }
 
   HttpRequest* request_;
@@ -155,6 +165,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   std::string_view spool_dir_;
   bool spooling_ = false;
   std::FILE* spool_ = nullptr;
+  int spool_error_ = 0;
   uint64_t received_ = 0;
   size_t header_count_ = 0;
   int version_ = 11;

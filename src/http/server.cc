@@ -28,6 +28,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <optional>
 #include <thread>
@@ -457,6 +458,12 @@ void Session::Parse() {
       RespondError(Error(ErrorCode::kHeadersTooLarge,
                          "Request header exceeds the limit of " +
                              std::to_string(server_->options().max_header_bytes) + " bytes"));
+      return;
+    }
+    if (ec && parser_->spool_error() != 0) {
+      // Retryable once the disk has room again: 503, as S3 answers a PUT it cannot store.
+      RespondError(Error::Unavailable("The request body could not be stored on the server: " +
+                                      std::string(std::strerror(parser_->spool_error()))));
       return;
     }
     if (ec) {
