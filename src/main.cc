@@ -104,6 +104,9 @@ std::string EmbeddedStoreKind(const ServeFlags& flags) {
 #endif
 }
 
+// Whether the flags name the embedded RocksDB store (a PostgreSQL URL, `memory` or SQLite do not).
+bool OnRocksdb(const ServeFlags& flags) { return EmbeddedStoreKind(flags) == "rocksdb"; }
+
 // `bulk`: a writer page cache large enough for import's 2,000-profile transactions (SQLite); no
 // compactions until the load is done (RocksDB). `serving`: PostgreSQL's pool opens ahead of demand.
 Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bulk = false,
@@ -330,7 +333,7 @@ int Transfer(const ServeFlags& flags, TransferFlags transfer, bool import) {
     return 1;
   }
   transfer.account_id = flags.account_id;
-  transfer.sole_writer = !IsPostgresUrl(flags.store) && EmbeddedStoreKind(flags) == "rocksdb";
+  transfer.sole_writer = OnRocksdb(flags);
   return import ? RunImport(**store, transfer) : RunExport(**store, transfer);
 }
 
@@ -350,7 +353,7 @@ int SnapshotCommand(const ServeFlags& flags, const std::string& file, bool save)
     return 1;
   }
 #ifdef PROFILED_WITH_ROCKSDB
-  if (save && !IsPostgresUrl(flags.store) && EmbeddedStoreKind(flags) == "rocksdb") {
+  if (save && OnRocksdb(flags)) {
     char dir[] = "/tmp/profiled-snapshot.XXXXXX";
     if (!mkdtemp(dir)) {
       std::perror("profiled snapshot save: mkdtemp");
