@@ -22,7 +22,7 @@ Result<int64_t> ProfileObjectCount(store::Txn& txn, store::Scope scope,
 }
 
 Status AddProfileObjects(store::Txn& txn, store::Scope scope, std::string_view profile_id,
-                         int64_t delta) {
+                         int64_t delta, DomainStatsDelta* stats) {
   if (delta == 0 || profile_id.empty()) return OkStatus();
   ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileObjectCountKind, profile_id));
   int64_t before = 0;
@@ -42,8 +42,12 @@ Status AddProfileObjects(store::Txn& txn, store::Scope scope, std::string_view p
     doc["Count"] = after;
     RETURN_IF_ERROR(txn.Put(scope, kProfileObjectCountKind, profile_id, Serialize(doc)));
   }
-  return AddToDomainStats(txn, scope, profile_id,
-                          {.extra_metered = ExtraMeteredUnits(after) - ExtraMeteredUnits(before)});
+  const int64_t extra = ExtraMeteredUnits(after) - ExtraMeteredUnits(before);
+  if (stats != nullptr) {
+    stats->extra_metered += extra;
+    return OkStatus();
+  }
+  return AddToDomainStats(txn, scope, profile_id, {.extra_metered = extra});
 }
 
 void ProfileObjectCounts::Add(std::string_view profile_id, int64_t delta) {

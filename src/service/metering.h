@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "service/domain_stats.h"
 #include "store/store.h"
 
 namespace profiled::service {
@@ -40,9 +41,11 @@ class ProfileObjectCounts {
   std::map<std::string, int64_t, std::less<>> by_profile_;
 };
 
-// One profile's change, applied at once. REQUIRES: a Write transaction.
+// One profile's change, applied at once. Its change of the domain's metered units is added to
+// *stats when given (the caller writes its statistics once), else written to the domain's
+// statistics here. REQUIRES: a Write transaction.
 Status AddProfileObjects(store::Txn& txn, store::Scope scope, std::string_view profile_id,
-                         int64_t delta);
+                         int64_t delta, DomainStatsDelta* stats = nullptr);
 
 // The stored count of the profile's objects (0 when none).
 Result<int64_t> ProfileObjectCount(store::Txn& txn, store::Scope scope,

@@ -283,14 +283,15 @@ Status StoreObject(store::Txn& txn, store::Scope scope, const Ingestion& in,
   RETURN_IF_ERROR(txn.Put(scope, kObjectKind, in.doc_id, Serialize(record)));
   RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kAdd));
   RETURN_IF_ERROR(CalcOnObjectStored(txn, scope, in.type, existing, record));
-  // The profile's object count (metering.h): a new object, or one its keys moved here.
+  // The profile's object count (metering.h): a new object, or one its keys moved here. The
+  // domain's statistics change once, in one shard (their totals are sums over the shards).
+  DomainStatsDelta stats{0, existing ? 0 : 1, static_cast<int64_t>(in.text.size()) - old_size};
   std::string previous = existing ? GetStringOr(*existing, "ProfileId", "") : "";
   if (previous != profile_id) {
-    RETURN_IF_ERROR(AddProfileObjects(txn, scope, previous, -1));
-    RETURN_IF_ERROR(AddProfileObjects(txn, scope, profile_id, 1));
+    RETURN_IF_ERROR(AddProfileObjects(txn, scope, previous, -1, &stats));
+    RETURN_IF_ERROR(AddProfileObjects(txn, scope, profile_id, 1, &stats));
   }
-  return AddToDomainStats(txn, scope, in.doc_id,
-                          {0, existing ? 0 : 1, static_cast<int64_t>(in.text.size()) - old_size});
+  return AddToDomainStats(txn, scope, in.doc_id, stats);
 }
 
 }  // namespace
