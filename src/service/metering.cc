@@ -57,10 +57,14 @@ void ProfileObjectCounts::Add(std::string_view profile_id, int64_t delta) {
 }
 
 Status ProfileObjectCounts::Apply(store::Txn& txn, store::Scope scope) const {
+  // One change of the domain's statistics for all the profiles (their totals are sums over the
+  // shards), not one read-modify-write of a shard per profile.
+  DomainStatsDelta stats;
   for (const auto& [profile_id, delta] : by_profile_) {
-    RETURN_IF_ERROR(AddProfileObjects(txn, scope, profile_id, delta));
+    RETURN_IF_ERROR(AddProfileObjects(txn, scope, profile_id, delta, &stats));
   }
-  return OkStatus();
+  if (stats.extra_metered == 0) return OkStatus();
+  return AddToDomainStats(txn, scope, by_profile_.begin()->first, stats);
 }
 
 }  // namespace profiled::service

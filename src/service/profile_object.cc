@@ -531,8 +531,10 @@ Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::str
           return txn.IndexAdd(scope, index, to, unique);
         }));
   }
-  RETURN_IF_ERROR(AddProfileObjects(txn, scope, from, -moved));
-  RETURN_IF_ERROR(AddProfileObjects(txn, scope, to, moved));
+  DomainStatsDelta stats;  // one change of the domain's statistics for both profiles
+  RETURN_IF_ERROR(AddProfileObjects(txn, scope, from, -moved, &stats));
+  RETURN_IF_ERROR(AddProfileObjects(txn, scope, to, moved, &stats));
+  if (stats.extra_metered != 0) RETURN_IF_ERROR(AddToDomainStats(txn, scope, to, stats));
   return CalcOnObjectsMoved(txn, scope, from, to);
 }
 
