@@ -25,6 +25,7 @@
 #include "store/assert_ok.h"
 #include "store/rocksdb/keys.h"
 #include "store/store_conformance.h"
+#include "store/writer_priority.h"
 
 namespace profiled::store::rocks {
 namespace {
@@ -310,6 +311,14 @@ TEST(RocksdbStore, OpenFailsCleanlyOnAnUnusablePath) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error().code(), ErrorCode::kInternal);
   EXPECT_NE(store.error().message().find("rocksdb"), std::string::npos);
+}
+
+// The writer thread is the serial step of every write (writer_priority.h).
+TEST(RocksdbStore, WriteFunctionsRunOnAWriterOfRaisedPriority) {
+  if (!MayRaiseThreadPriority()) GTEST_SKIP() << "this process may not raise a thread's priority";
+  TempDir dir;
+  auto store = std::move(OpenRocksdbStore({.path = (dir.path() / "db").string()})).value();
+  ExpectWriteFunctionsRunAtWriterNice(*store);
 }
 
 TEST(RocksdbStore, NestedWriteFromInsideAWriteIsAnErrorNotADeadlock) {

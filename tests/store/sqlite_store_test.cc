@@ -20,6 +20,7 @@
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sql.h"
 #include "store/store_conformance.h"
+#include "store/writer_priority.h"
 
 namespace profiled::store::sqlite {
 namespace {
@@ -114,6 +115,15 @@ std::vector<std::string> QueryColumn(const std::string& path, const char* sql, i
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return out;
+}
+
+// The writer thread is the serial step of every write (writer_priority.h).
+TEST(SqliteStore, WriteFunctionsRunOnAWriterOfRaisedPriority) {
+  if (!MayRaiseThreadPriority()) GTEST_SKIP() << "this process may not raise a thread's priority";
+  TempDir dir;
+  auto store = MustOpen((dir.path() / "p.db").string());
+  ASSERT_NE(store, nullptr);
+  ExpectWriteFunctionsRunAtWriterNice(*store);
 }
 
 TEST(SqliteStore, DescribeNamesTheFile) {

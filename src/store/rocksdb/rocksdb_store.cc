@@ -32,6 +32,7 @@
 
 #include "common/mutex.h"
 #include "common/thread_annotations.h"
+#include "common/thread_priority.h"
 #include "store/rocksdb/db_options.h"
 #include "store/rocksdb/group_writes.h"
 #include "store/rocksdb/keys.h"
@@ -155,6 +156,8 @@ class RocksStore final : public Store, public BulkLoadable {
   };
 
   void WriterLoop() EXCLUDES(mu_) {
+    // Where permitted; the thread runs at the default priority otherwise (thread_priority.h).
+    (void)SetThisThreadNice(kWriterThreadNice);
     std::vector<Request> batch;
     while (true) {
       {

@@ -40,6 +40,7 @@
 
 #include "common/mutex.h"
 #include "common/thread_annotations.h"
+#include "common/thread_priority.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_txn.h"
@@ -286,6 +287,8 @@ class SqliteStore final : public Store {
   }
 
   void WriterLoop() EXCLUDES(mu_) {
+    // Where permitted; the thread runs at the default priority otherwise (thread_priority.h).
+    (void)SetThisThreadNice(kWriterThreadNice);
     std::vector<Request> batch;
     while (true) {
       {
