@@ -120,6 +120,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   void on_finish_impl(error_code& ec) override {
     if (spooling_ && spool_ == nullptr) OpenSpool(ec);  // an empty body: an empty file
     if (spool_ != nullptr) {
+      errno = 0;  // SpoolFailed names the cause from errno: none left from an earlier call
       bool failed = std::fclose(spool_) != 0;
       spool_ = nullptr;
       if (failed) SpoolFailed(ec);
@@ -131,6 +132,7 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   void OpenSpool(error_code& ec) {
     std::string path(spool_dir_);
     path += "/profiled-upload-XXXXXX";
+    errno = 0;
     int fd = ::mkstemp(path.data());
     if (fd >= 0) spool_ = ::fdopen(fd, "wb");
     if (spool_ == nullptr) {
@@ -145,14 +147,17 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
     received_ += body.size();
     if (!spooling_) {
       request_->body.append(body.data(), body.size());
-    } else if (spool_ == nullptr ||
-               std::fwrite(body.data(), 1, body.size(), spool_) != body.size()) {
+      return body.size();
+    }
+    errno = 0;
+    if (spool_ == nullptr || std::fwrite(body.data(), 1, body.size(), spool_) != body.size()) {
       SpoolFailed(ec);
     }
     return body.size();
   }
 
-  // Stops the parse; the session answers spool_error() as the server's failure.
+  // Stops the parse; the session answers spool_error() as the server's failure. Each call that can
+  // fail clears errno first, so what is left in it is that call's cause (EIO when it set none).
   void SpoolFailed(error_code& ec) {
     if (spool_error_ == 0) spool_error_ = errno != 0 ? errno : EIO;
     ec = boost::beast::http::error::bad_chunk;
