@@ -79,6 +79,7 @@ struct ServeFlags {
   // auto: on for the embedded store (a warm point read takes microseconds), off for PostgreSQL
   // (a read waits for the network and the pool, which would stall the io thread).
   std::string io_thread_reads = "auto";
+  std::string io_thread_writes = "auto";
   bool emulate_quotas = false;  // AWS's rates and resource limits (docs/quotas.md)
   std::string quotas_file;      // a quota table in place of the embedded spec/quotas.json
 };
@@ -266,6 +267,14 @@ int Serve(const ServeFlags& flags) {
       (flags.io_thread_reads == "auto" && !IsPostgresUrl(flags.store))) {
     options.run_on_io_thread = [&pipeline](const HttpRequest& request) {
       return pipeline.IsQuickRead(request);
+    };
+  }
+  // Fibers resume on a store commit's completion (common/completion.h), which only the embedded
+  // stores signal; a PostgreSQL write waits on its connection's socket and would hold the thread.
+  if (flags.io_thread_writes == "on" ||
+      (flags.io_thread_writes == "auto" && !IsPostgresUrl(flags.store))) {
+    options.run_in_fiber = [&pipeline](const HttpRequest& request) {
+      return pipeline.IsQuickWrite(request);
     };
   }
   // The web console's files (/console/) are static and unsigned; the browser signs its API calls.
@@ -477,9 +486,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve
       ->add_option("--io-thread-reads", flags.io_thread_reads,
-                   "Run point reads (SearchProfiles, BatchGetProfile, GetDomain) on the io "
+                   "Run point reads (SearchProfiles, BatchGetProfile) on the io "
                    "threads: auto (embedded store only), on, off")
       ->envname("PROFILED_IO_THREAD_READS")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--io-thread-writes", flags.io_thread_writes,
+                   "Run single-profile writes (CreateProfile, UpdateProfile, PutProfileObject, "
+                   "...) on the io threads, each on a fiber that waits for its commit without "
+                   "holding the thread: auto (embedded store only), on, off")
+      ->envname("PROFILED_IO_THREAD_WRITES")
       ->check(CLI::IsMember({"auto", "on", "off"}))
       ->capture_default_str();
   serve->add_option("--pg-pool-size", flags.pg_pool_size, "PostgreSQL connections")

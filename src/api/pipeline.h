@@ -28,12 +28,18 @@ class Pipeline {
   Pipeline(const service::Registry& registry, const auth::Authenticator& authenticator,
            PipelineOptions options);
   HttpResponse Handle(const HttpRequest& request) const;
-  // Whether the request is one of the point reads (SearchProfiles, BatchGetProfile, GetDomain)
-  // that answer from a warm store in microseconds: the server runs those on its io thread rather
-  // than paying two thread hops. Only routes; authentication and the rest happen in Handle.
+  // Whether the request is one of the point reads (SearchProfiles, BatchGetProfile) that answer
+  // from a warm store in microseconds: the server runs those on its io thread rather than paying
+  // two thread hops. Only routes; authentication and the rest happen in Handle.
   bool IsQuickRead(const HttpRequest& request) const;
+  // Whether the request is a write of one profile or object (CreateProfile, UpdateProfile,
+  // PutProfileObject, ...): CPU work in microseconds around one store commit, which the server
+  // can run on a fiber of its io thread (http::ServerOptions::run_in_fiber). Only routes.
+  bool IsQuickWrite(const HttpRequest& request) const;
 
  private:
+  // The name of the operation the request routes to; empty when it routes to none.
+  static std::string_view OperationOf(const HttpRequest& request);
   // An extension operation (api/extensions.h): authenticated unless it authorises itself, served
   // by the registry under its name, its output written as the JSON body.
   HttpResponse HandleExtension(const HttpRequest& request, const ExtensionOperation& op,

@@ -36,6 +36,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/fiber.h"
 #include "common/log.h"
 #include "common/mutex.h"
 #include "http/request_parser.h"
@@ -133,6 +134,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void RunHandler();
   // Runs the handler into response_, turning anything it throws into a 500.
   void CallHandler();
+  // Runs the handler on a fiber of this io thread (ServerOptions::run_in_fiber).
+  void StartFiber();
+  // Runs the fiber until it waits or finishes; once finished, writes the response.
+  void StepFiber();
   uint64_t id() const { return id_; }
   asio::any_io_executor executor() { return socket_.get_executor(); }
 
@@ -174,6 +179,8 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpResponse response_;
   std::string head_buffer_;
   std::string log_line_;  // used by LogAccess only
+  // The handler's fiber while it runs; it holds a reference to this session, dropped when it ends.
+  std::unique_ptr<Fiber> fiber_;
   Clock::time_point started_;
 };
 
@@ -246,6 +253,15 @@ class ServerImpl final : public Server {
       if (!lock.WaitUntil(cv_, drain_until)) break;
     }
     size_t left = sessions_.size();
+    if (fibers_.load(std::memory_order_acquire) > 0) {
+      // A fiber's handler waits for a store write, which the store always answers; its stack
+      // holds frames that must run to the end before the io threads may stop.
+      log::Warn("http: waiting for " + std::to_string(fibers_.load()) +
+                " request(s) on fibers to finish");
+      while (fibers_.load(std::memory_order_acquire) > 0) {
+        lock.WaitUntil(cv_, Clock::now() + std::chrono::seconds(1));
+      }
+    }
     lock.Unlock();
     if (left > 0) {
       log::Warn("http: " + std::to_string(left) +
@@ -291,6 +307,12 @@ class ServerImpl final : public Server {
   const Handler& handler() const { return handler_; }
   const ErrorResponder& on_error() const { return on_error_; }
   WorkerPool& pool() { return *pool_; }
+  void FiberStarted() { fibers_.fetch_add(1, std::memory_order_relaxed); }
+  void FiberFinished() EXCLUDES(mu_) {
+    if (fibers_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    MutexLock lock(mu_);
+    if (stop_requested_) cv_.notify_all();
+  }
 
   void Register(const std::shared_ptr<Session>& s) EXCLUDES(mu_) {
     MutexLock lock(mu_);
@@ -353,6 +375,9 @@ class ServerImpl final : public Server {
   uint64_t next_session_id_ = 1;  // acceptor thread only
   std::atomic<size_t> connections_{0};
   std::atomic<bool> stopping_{false};
+  // Handlers running on fibers (run_in_fiber): the io threads run until every one has finished,
+  // since each is resumed by an io thread.
+  std::atomic<size_t> fibers_{0};
 
   Mutex mu_;
   std::condition_variable cv_;
@@ -510,6 +535,11 @@ void Session::Dispatch() {
     WriteResponse();
     return;
   }
+  const auto& in_fiber = server_->options().run_in_fiber;
+  if (in_fiber && !server_->options().shared_io_context && in_fiber(request_)) {
+    StartFiber();
+    return;
+  }
   server_->pool().Post(shared_from_this());
 }
 
@@ -523,6 +553,27 @@ void Session::RunHandler() {
     if (self->state_ == State::kClosed) return;
     self->WriteResponse();
   });
+}
+
+void Session::StartFiber() {
+  server_->FiberStarted();
+  auto self = shared_from_this();
+  // The resumption is posted to this session's io_context, which one thread runs: it cannot run
+  // before the fiber has switched out, and it runs on the thread the fiber's stack was made for.
+  fiber_ = std::make_unique<Fiber>(
+      [this] { CallHandler(); },
+      [self] { asio::post(self->executor(), [self] { self->StepFiber(); }); });
+  StepFiber();
+}
+
+void Session::StepFiber() {
+  fiber_->Resume();
+  if (!fiber_->done()) return;  // waiting; its completion posts StepFiber again
+  fiber_.reset();               // the caller of this function holds the session
+  server_->FiberFinished();
+  LogAccess();
+  if (state_ == State::kClosed) return;
+  WriteResponse();
 }
 
 void Session::CallHandler() {

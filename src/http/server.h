@@ -43,6 +43,13 @@ struct ServerOptions {
   // work. It must be cheap, and such handlers must not wait long (they hold up the io thread's
   // other connections). Unset: every request goes to a worker.
   std::function<bool(const HttpRequest&)> run_on_io_thread;
+  // Requests for which this returns true (and run_on_io_thread does not) are handled on the io
+  // thread that read them, each on a fiber of its own (common/fiber.h) that gives the thread back
+  // while it waits for a store commit (common/completion.h): no worker hand-off, and the thread
+  // serves its other connections meanwhile. Such handlers must wait on nothing else for long (a
+  // lock, a socket). Ignored with shared_io_context (a fiber resumes on the thread that started
+  // it). Unset: none.
+  std::function<bool(const HttpRequest&)> run_in_fiber;
   // Called instead of the handler, with the handler to call (or not): what runs in front of the
   // API for every request (api/ops_endpoints.h: /health, /ready, /metrics, request counters).
   std::function<HttpResponse(const HttpRequest&, const Handler&)> front;

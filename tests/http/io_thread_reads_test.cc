@@ -1,5 +1,6 @@
 // ServerOptions::run_on_io_thread: the requests it picks are answered on the io thread, so they
-// do not wait for a worker; the others still do.
+// do not wait for a worker; the others still do. ServerOptions::run_in_fiber: the requests it
+// picks run on a fiber of the io thread, which serves other connections while they wait.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -12,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "common/completion.h"
 #include "http/server.h"
 
 namespace profiled::http {
@@ -22,8 +24,7 @@ class Connection {
  public:
   Connection(int port, int timeout_ms) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    SetTimeout(timeout_ms);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
@@ -31,6 +32,10 @@ class Connection {
     connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   }
   ~Connection() { ::close(fd_); }
+  void SetTimeout(int timeout_ms) {
+    timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
   bool Send(const std::string& target) {
     std::string request = "GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n";
     return connected_ && ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) ==
@@ -68,6 +73,42 @@ Result<std::unique_ptr<Server>> Create(Options options, Handler handler) {
   }
 }
 
+// A server on a free loopback port, running on its own thread until the test stops it.
+class Running {
+ public:
+  Running(ServerOptions options, Handler handler) {
+    options.listen = "127.0.0.1:0";
+    options.handle_signals = false;
+    auto created = Create(std::move(options), std::move(handler));
+    if (!created.ok()) {
+      ADD_FAILURE() << created.error().message();
+      return;
+    }
+    server_ = std::move(created).value();
+    runner_ = std::thread([this] { server_->Run(); });
+  }
+  ~Running() { Stop(); }
+  int port() const { return server_ ? server_->port() : 0; }
+  void Stop() {
+    if (server_) server_->Stop();
+    if (runner_.joinable()) runner_.join();
+  }
+
+ private:
+  std::unique_ptr<Server> server_;
+  std::thread runner_;
+};
+
+// Answers with the target; "/slow" first waits for `released`.
+Handler EchoAfter(std::shared_future<void> released) {
+  return [released](const HttpRequest& r) {
+    if (r.target == "/slow") released.wait();
+    HttpResponse response;
+    response.body = r.target;
+    return response;
+  };
+}
+
 class BlockedWorker : public ::testing::TestWithParam<bool> {};
 
 // One worker, held by a slow request: a request picked by run_on_io_thread is answered anyway;
@@ -77,26 +118,16 @@ TEST_P(BlockedWorker, QuickReadsDoNotWaitForIt) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
   ServerOptions options;
-  options.listen = "127.0.0.1:0";
-  options.handle_signals = false;
   options.worker_threads = 1;
   if (on_io_thread) {
     options.run_on_io_thread = [](const HttpRequest& r) { return r.target == "/quick"; };
   }
-  auto created = Create(options, [released](const HttpRequest& r) {
-    if (r.target == "/slow") released.wait();
-    HttpResponse response;
-    response.body = r.target;
-    return response;
-  });
-  ASSERT_TRUE(created.ok()) << created.error().message();
-  std::unique_ptr<Server> server = std::move(created).value();
-  std::thread runner([&] { server->Run(); });
+  Running server(options, EchoAfter(released));
 
-  Connection slow(server->port(), 5000);
+  Connection slow(server.port(), 5000);
   ASSERT_TRUE(slow.Send("/slow"));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the worker takes it
-  Connection quick(server->port(), 500);
+  Connection quick(server.port(), 500);
   ASSERT_TRUE(quick.Send("/quick"));
   std::string quick_status = quick.StatusLine();
   release.set_value();
@@ -106,11 +137,65 @@ TEST_P(BlockedWorker, QuickReadsDoNotWaitForIt) {
   } else {
     EXPECT_EQ(quick_status, "") << "answered although the only worker was busy";
   }
-  server->Stop();
-  runner.join();
 }
 
 INSTANTIATE_TEST_SUITE_P(RunOnIoThread, BlockedWorker, ::testing::Bool());
+
+// One io thread, one worker held by a slow request: a request on a fiber that waits for a
+// completion (as a write waits for its commit) holds neither; another fiber's request is answered
+// meanwhile, and the waiting one is answered once its completion is signalled from another thread.
+TEST(RunInFiber, AWaitingRequestHoldsNeitherAWorkerNorItsIoThread) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  Completion commit;
+  ServerOptions options;
+  options.io_threads = 1;
+  options.worker_threads = 1;
+  options.run_in_fiber = [](const HttpRequest& r) { return r.target.starts_with("/write"); };
+  Handler echo = EchoAfter(released);
+  Running server(options, [echo, &commit](const HttpRequest& r) {
+    if (r.target == "/write-waits") commit.Wait();
+    return echo(r);
+  });
+
+  Connection slow(server.port(), 5000);
+  ASSERT_TRUE(slow.Send("/slow"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the worker takes it
+  Connection waiting(server.port(), 300);
+  ASSERT_TRUE(waiting.Send("/write-waits"));
+  EXPECT_EQ(waiting.StatusLine(), "") << "answered before its completion was signalled";
+  Connection other(server.port(), 2000);
+  ASSERT_TRUE(other.Send("/write-now"));
+  EXPECT_EQ(other.StatusLine(), "HTTP/1.1 200 OK");
+  std::thread signaller([&] { commit.Signal(); });
+  waiting.SetTimeout(5000);
+  EXPECT_EQ(waiting.StatusLine(), "HTTP/1.1 200 OK");
+  signaller.join();
+  release.set_value();
+  EXPECT_EQ(slow.StatusLine(), "HTTP/1.1 200 OK");
+}
+
+// Stop() lets a request waiting on a fiber finish before the io threads stop: it is answered.
+TEST(RunInFiber, StopWaitsForAFiberThatIsWaiting) {
+  Completion commit;
+  ServerOptions options;
+  options.io_threads = 1;
+  options.drain_timeout = std::chrono::seconds(0);
+  options.run_in_fiber = [](const HttpRequest&) { return true; };
+  Handler echo = EchoAfter({});
+  Running server(options, [echo, &commit](const HttpRequest& r) {
+    commit.Wait();
+    return echo(r);
+  });
+  Connection waiting(server.port(), 5000);
+  ASSERT_TRUE(waiting.Send("/w"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the fiber waits
+  std::thread stopper([&] { server.Stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // past the drain timeout
+  commit.Signal();
+  EXPECT_EQ(waiting.StatusLine(), "HTTP/1.1 200 OK");
+  stopper.join();
+}
 
 }  // namespace
 }  // namespace profiled::http

@@ -24,12 +24,12 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
-#include <future>
 #include <iterator>
 #include <memory>
 #include <thread>
 #include <vector>
 
+#include "common/completion.h"
 #include "common/mutex.h"
 #include "common/thread_annotations.h"
 #include "common/thread_priority.h"
@@ -91,16 +91,15 @@ class RocksStore final : public Store, public BulkLoadable {
     if (std::this_thread::get_id() == writer_thread_.get_id()) {
       return Error::Internal("Store::Write called from inside a Write function");
     }
-    Request request;
-    request.fn = &fn;
-    std::future<Status> done = request.done.get_future();
+    Status status;
+    Completion done;
     {
       MutexLock lock(mu_);
       if (stopping_) return Error::Unavailable("rocksdb store is closing");
-      queue_.push_back(std::move(request));
+      queue_.push_back(Request{&fn, {}, &status, &done});
     }
     queue_cv_.notify_one();
-    Status status = done.get();
+    done.Wait();  // a fiber's thread serves others meanwhile (common/fiber.h)
     counters_.CountWrite();
     return status;
   }
@@ -147,12 +146,13 @@ class RocksStore final : public Store, public BulkLoadable {
   }
 
  private:
-  // The writer owns the promise, so the shared state outlives set_value even when the caller
-  // returns the moment it is woken.
+  // Points into the caller's frame, which lives until `done` is signalled: the writer touches
+  // none of it after that.
   struct Request {
-    const TxnFn* fn = nullptr;  // the caller's, alive until `done` is set
-    Status status;
-    std::promise<Status> done;
+    const TxnFn* fn = nullptr;
+    Status status;             // the writer's, until handed over
+    Status* result = nullptr;  // the caller's
+    Completion* done = nullptr;
   };
 
   void WriterLoop() EXCLUDES(mu_) {
@@ -170,7 +170,10 @@ class RocksStore final : public Store, public BulkLoadable {
         queue_.erase(queue_.begin(), end);
       }
       RunGroup(batch);
-      for (Request& r : batch) r.done.set_value(std::move(r.status));
+      for (Request& r : batch) {
+        *r.result = std::move(r.status);
+        r.done->Signal();
+      }
       batch.clear();
     }
   }

@@ -33,11 +33,11 @@
 #include <deque>
 #include <exception>
 #include <filesystem>
-#include <future>
 #include <iterator>
 #include <thread>
 #include <vector>
 
+#include "common/completion.h"
 #include "common/mutex.h"
 #include "common/thread_annotations.h"
 #include "common/thread_priority.h"
@@ -203,16 +203,15 @@ class SqliteStore final : public Store {
     if (std::this_thread::get_id() == writer_thread_.get_id()) {
       return Error::Internal("Store::Write called from inside a Write function");
     }
-    Request request;
-    request.fn = &fn;
-    std::future<Status> done = request.done.get_future();
+    Status status;
+    Completion done;
     {
       MutexLock lock(mu_);
       if (stopping_) return Error::Unavailable("sqlite store is closing");
-      queue_.push_back(std::move(request));
+      queue_.push_back(Request{&fn, {}, &status, &done});
     }
     queue_cv_.notify_one();
-    Status status = done.get();
+    done.Wait();  // a fiber's thread serves others meanwhile (common/fiber.h)
     counters_.CountWrite();
     return status;
   }
@@ -238,12 +237,13 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // The writer owns the promise, so the shared state outlives set_value even when the caller
-  // returns the moment it is woken; the caller needs no lock to wait.
+  // Points into the caller's frame, which lives until `done` is signalled: the writer touches
+  // none of it after that.
   struct Request {
-    const TxnFn* fn = nullptr;  // the caller's, alive until `done` is set
-    Status status;
-    std::promise<Status> done;
+    const TxnFn* fn = nullptr;
+    Status status;             // the writer's, until handed over
+    Status* result = nullptr;  // the caller's
+    Completion* done = nullptr;
   };
 
   static int OnWalCommit(void* self, sqlite3*, const char*, int pages) {
@@ -301,7 +301,10 @@ class SqliteStore final : public Store {
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       }
       RunBatch(batch);
-      for (Request& r : batch) r.done.set_value(std::move(r.status));
+      for (Request& r : batch) {
+        *r.result = std::move(r.status);
+        r.done->Signal();
+      }
       batch.clear();
       MaybeCheckpoint();
     }
