@@ -263,18 +263,26 @@ int Serve(const ServeFlags& flags) {
   options.front = [&ops](const HttpRequest& request, const http::Handler& next) {
     return ops.Serve(request, next);
   };
-  if (flags.io_thread_reads == "on" ||
-      (flags.io_thread_reads == "auto" && !IsPostgresUrl(flags.store))) {
-    options.run_on_io_thread = [&pipeline](const HttpRequest& request) {
-      return pipeline.IsQuickRead(request);
-    };
-  }
   // Fibers resume on a store commit's completion (common/completion.h), which only the embedded
   // stores signal; a PostgreSQL write waits on its connection's socket and would hold the thread.
-  if (flags.io_thread_writes == "on" ||
-      (flags.io_thread_writes == "auto" && !IsPostgresUrl(flags.store))) {
-    options.run_in_fiber = [&pipeline](const HttpRequest& request) {
-      return pipeline.IsQuickWrite(request);
+  const bool reads_on_io_threads = flags.io_thread_reads == "on" ||
+                                   (flags.io_thread_reads == "auto" && !IsPostgresUrl(flags.store));
+  const bool writes_on_fibers = flags.io_thread_writes == "on" ||
+                                (flags.io_thread_writes == "auto" && !IsPostgresUrl(flags.store));
+  if (reads_on_io_threads || writes_on_fibers) {
+    options.placement = [&pipeline, reads_on_io_threads,
+                         writes_on_fibers](const HttpRequest& request) {
+      switch (pipeline.CostOf(request)) {
+        case api::Pipeline::Cost::kQuickRead:
+          if (reads_on_io_threads) return http::Placement::kIoThread;
+          break;
+        case api::Pipeline::Cost::kQuickWrite:
+          if (writes_on_fibers) return http::Placement::kFiber;
+          break;
+        case api::Pipeline::Cost::kOther:
+          break;
+      }
+      return http::Placement::kWorker;
     };
   }
   // The web console's files (/console/) are static and unsigned; the browser signs its API calls.

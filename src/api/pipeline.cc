@@ -25,30 +25,25 @@ Pipeline::Pipeline(const service::Registry& registry, const auth::Authenticator&
   (void)Router::Default();
 }
 
-std::string_view Pipeline::OperationOf(const HttpRequest& request) {
+Pipeline::Cost Pipeline::CostOf(const HttpRequest& request) const {
   std::string_view path, query;
   SplitTarget(request.target, &path, &query);
   auto route = Router::Default().Match(request.method, path, query);
-  if (!route.ok()) return {};
-  return route->operation->name;
-}
-
-bool Pipeline::IsQuickRead(const HttpRequest& request) const {
-  std::string_view name = OperationOf(request);
+  if (!route.ok()) return Cost::kOther;
+  const std::string& name = route->operation->name;
   // Only operations that never write: GetDomain first removes what expiry has made due
   // (service/expiry.h, AfterDueExpiry), which can be many write transactions, and that must not
   // hold a network thread.
-  return name == "SearchProfiles" || name == "BatchGetProfile";
-}
-
-bool Pipeline::IsQuickWrite(const HttpRequest& request) const {
-  std::string_view name = OperationOf(request);
+  if (name == "SearchProfiles" || name == "BatchGetProfile") return Cost::kQuickRead;
   // One profile's document, its keys and history, or one object: bounded work, and every wait is
   // a store commit. Merges, deletions of whole types or domains and anything that calls another
   // service stay on the workers.
-  return name == "CreateProfile" || name == "UpdateProfile" || name == "PutProfileObject" ||
-         name == "DeleteProfile" || name == "DeleteProfileObject" || name == "AddProfileKey" ||
-         name == "DeleteProfileKey";
+  if (name == "CreateProfile" || name == "UpdateProfile" || name == "PutProfileObject" ||
+      name == "DeleteProfile" || name == "DeleteProfileObject" || name == "AddProfileKey" ||
+      name == "DeleteProfileKey") {
+    return Cost::kQuickWrite;
+  }
+  return Cost::kOther;
 }
 
 HttpResponse Pipeline::Handle(const HttpRequest& request) const {

@@ -28,18 +28,23 @@ class Pipeline {
   Pipeline(const service::Registry& registry, const auth::Authenticator& authenticator,
            PipelineOptions options);
   HttpResponse Handle(const HttpRequest& request) const;
-  // Whether the request is one of the point reads (SearchProfiles, BatchGetProfile) that answer
-  // from a warm store in microseconds: the server runs those on its io thread rather than paying
-  // two thread hops. Only routes; authentication and the rest happen in Handle.
-  bool IsQuickRead(const HttpRequest& request) const;
-  // Whether the request is a write of one profile or object (CreateProfile, UpdateProfile,
-  // PutProfileObject, ...): CPU work in microseconds around one store commit, which the server
-  // can run on a fiber of its io thread (http::ServerOptions::run_in_fiber). Only routes.
-  bool IsQuickWrite(const HttpRequest& request) const;
+  // How much a request may cost a network thread, from its route alone (one match of the
+  // router; authentication and the rest happen in Handle):
+  enum class Cost {
+    // Anything else: long, or may call another service; a worker thread runs it.
+    kOther,
+    // A point read (SearchProfiles, BatchGetProfile) that answers from a warm store in
+    // microseconds and never writes: the server may run it on its io thread rather than pay two
+    // thread hops.
+    kQuickRead,
+    // A write of one profile or object (CreateProfile, UpdateProfile, PutProfileObject, ...): CPU
+    // work in microseconds around one store commit, which the server may run on a fiber of its
+    // io thread (http::Placement::kFiber).
+    kQuickWrite,
+  };
+  Cost CostOf(const HttpRequest& request) const;
 
  private:
-  // The name of the operation the request routes to; empty when it routes to none.
-  static std::string_view OperationOf(const HttpRequest& request);
   // An extension operation (api/extensions.h): authenticated unless it authorises itself, served
   // by the registry under its name, its output written as the JSON body.
   HttpResponse HandleExtension(const HttpRequest& request, const ExtensionOperation& op,

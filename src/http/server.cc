@@ -134,7 +134,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void RunHandler();
   // Runs the handler into response_, turning anything it throws into a 500.
   void CallHandler();
-  // Runs the handler on a fiber of this io thread (ServerOptions::run_in_fiber).
+  // Runs the handler on a fiber of this io thread (Placement::kFiber).
   void StartFiber();
   // Runs the fiber until it waits or finishes; once finished, writes the response.
   void StepFiber();
@@ -375,8 +375,8 @@ class ServerImpl final : public Server {
   uint64_t next_session_id_ = 1;  // acceptor thread only
   std::atomic<size_t> connections_{0};
   std::atomic<bool> stopping_{false};
-  // Handlers running on fibers (run_in_fiber): the io threads run until every one has finished,
-  // since each is resumed by an io thread.
+  // Handlers running on fibers (Placement::kFiber): the io threads run until every one has
+  // finished, since each is resumed by an io thread.
   std::atomic<size_t> fibers_{0};
 
   Mutex mu_;
@@ -528,17 +528,19 @@ void Session::Dispatch() {
   http10_ = parser_->http_version() < 11;
   head_ = request_.method == "HEAD";
   started_ = Clock::now();
-  const auto& on_io_thread = server_->options().run_on_io_thread;
-  if (on_io_thread && on_io_thread(request_)) {
-    CallHandler();
-    LogAccess();
-    WriteResponse();
-    return;
-  }
-  const auto& in_fiber = server_->options().run_in_fiber;
-  if (in_fiber && !server_->options().shared_io_context && in_fiber(request_)) {
-    StartFiber();
-    return;
+  const auto& placement = server_->options().placement;
+  switch (placement ? placement(request_) : Placement::kWorker) {
+    case Placement::kIoThread:
+      CallHandler();
+      LogAccess();
+      WriteResponse();
+      return;
+    case Placement::kFiber:
+      if (server_->options().shared_io_context) break;
+      StartFiber();
+      return;
+    case Placement::kWorker:
+      break;
   }
   server_->pool().Post(shared_from_this());
 }

@@ -17,6 +17,21 @@ namespace profiled::http {
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Where a request's handler runs.
+enum class Placement {
+  // A worker thread: the handler may block on anything, and the kernel preempts it.
+  kWorker,
+  // The io thread that read the request: for short reads, whose two thread hops
+  // (io -> worker -> io) cost more than the work. The handler must not wait: it holds up the
+  // thread's other connections.
+  kIoThread,
+  // A fiber of that io thread (common/fiber.h), which gives the thread back while it waits for a
+  // store commit (common/completion.h): no worker hand-off, and the thread serves its other
+  // connections meanwhile. The handler must wait on nothing else for long (a lock, a socket).
+  // Treated as kWorker with shared_io_context (a fiber resumes on the thread that started it).
+  kFiber,
+};
+
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one
   int io_threads = 2;                     // sockets and parsing
@@ -38,18 +53,9 @@ struct ServerOptions {
   // One io_context run by all io threads instead of one per thread (measured slower here; kept
   // for comparison).
   bool shared_io_context = false;
-  // Requests for which this returns true are handled on the io thread that read them instead of
-  // a worker: for short reads, whose two thread hops (io -> worker -> io) cost more than the
-  // work. It must be cheap, and such handlers must not wait long (they hold up the io thread's
-  // other connections). Unset: every request goes to a worker.
-  std::function<bool(const HttpRequest&)> run_on_io_thread;
-  // Requests for which this returns true (and run_on_io_thread does not) are handled on the io
-  // thread that read them, each on a fiber of its own (common/fiber.h) that gives the thread back
-  // while it waits for a store commit (common/completion.h): no worker hand-off, and the thread
-  // serves its other connections meanwhile. Such handlers must wait on nothing else for long (a
-  // lock, a socket). Ignored with shared_io_context (a fiber resumes on the thread that started
-  // it). Unset: none.
-  std::function<bool(const HttpRequest&)> run_in_fiber;
+  // Where each request's handler runs (Placement); it must be cheap, as it runs on the io
+  // thread for every request. Unset: every request goes to a worker.
+  std::function<Placement(const HttpRequest&)> placement;
   // Called instead of the handler, with the handler to call (or not): what runs in front of the
   // API for every request (api/ops_endpoints.h: /health, /ready, /metrics, request counters).
   std::function<HttpResponse(const HttpRequest&, const Handler&)> front;

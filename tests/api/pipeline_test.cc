@@ -104,18 +104,25 @@ TEST_F(PipelineTest, DispatchesBoundInputAndSerializesOutput) {
   EXPECT_EQ(last_input_.at("DomainName"), "d1");
 }
 
-// Only point reads that never write may hold a network thread (--io-thread-reads).
-TEST_F(PipelineTest, QuickReadsAreThePointReadsThatNeverWrite) {
+// Only point reads that never write may hold a network thread (--io-thread-reads), and only
+// single-profile writes may run on its fibers (--io-thread-writes).
+TEST_F(PipelineTest, QuickReadsAndWritesAreTheSingleProfileOnes) {
   Pipeline pipeline(registry_, auth_, PipelineOptions{});
-  auto quick = [&](const std::string& method, const std::string& target) {
-    return pipeline.IsQuickRead(HttpRequest{method, target, {}, "", "127.0.0.1", ""});
+  auto cost = [&](const std::string& method, const std::string& target) {
+    return pipeline.CostOf(HttpRequest{method, target, {}, "", "127.0.0.1", ""});
   };
-  EXPECT_TRUE(quick("POST", "/domains/d/profiles/search"));
-  EXPECT_TRUE(quick("POST", "/domains/d/batch-get-profiles"));
+  using Cost = Pipeline::Cost;
+  EXPECT_EQ(cost("POST", "/domains/d/profiles/search"), Cost::kQuickRead);
+  EXPECT_EQ(cost("POST", "/domains/d/batch-get-profiles"), Cost::kQuickRead);
   // GetDomain removes what expiry has made due before it counts (service/expiry.h).
-  EXPECT_FALSE(quick("GET", "/domains/d"));
-  EXPECT_FALSE(quick("POST", "/domains/d/profiles"));
-  EXPECT_FALSE(quick("GET", "/nothing/here"));
+  EXPECT_EQ(cost("GET", "/domains/d"), Cost::kOther);
+  EXPECT_EQ(cost("POST", "/domains/d/profiles"), Cost::kQuickWrite);  // CreateProfile
+  EXPECT_EQ(cost("PUT", "/domains/d/profiles"), Cost::kQuickWrite);   // UpdateProfile
+  EXPECT_EQ(cost("PUT", "/domains/d/profiles/objects"), Cost::kQuickWrite);
+  EXPECT_EQ(cost("POST", "/domains/d/profiles/delete"), Cost::kQuickWrite);    // DeleteProfile
+  EXPECT_EQ(cost("POST", "/domains/d/profiles/objects/merge"), Cost::kOther);  // MergeProfiles
+  EXPECT_EQ(cost("DELETE", "/domains/d"), Cost::kOther);
+  EXPECT_EQ(cost("GET", "/nothing/here"), Cost::kOther);
 }
 
 TEST_F(PipelineTest, UnservedOperationIsNotImplemented) {

@@ -1,6 +1,6 @@
-// ServerOptions::run_on_io_thread: the requests it picks are answered on the io thread, so they
-// do not wait for a worker; the others still do. ServerOptions::run_in_fiber: the requests it
-// picks run on a fiber of the io thread, which serves other connections while they wait.
+// ServerOptions::placement: requests placed on the io thread are answered there, so they do not
+// wait for a worker; the others still do. Requests placed on a fiber run on the io thread too,
+// which serves other connections while they wait.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -111,7 +111,7 @@ Handler EchoAfter(std::shared_future<void> released) {
 
 class BlockedWorker : public ::testing::TestWithParam<bool> {};
 
-// One worker, held by a slow request: a request picked by run_on_io_thread is answered anyway;
+// One worker, held by a slow request: a request placed on the io thread is answered anyway;
 // without the option the same request waits for the worker.
 TEST_P(BlockedWorker, QuickReadsDoNotWaitForIt) {
   const bool on_io_thread = GetParam();
@@ -120,7 +120,9 @@ TEST_P(BlockedWorker, QuickReadsDoNotWaitForIt) {
   ServerOptions options;
   options.worker_threads = 1;
   if (on_io_thread) {
-    options.run_on_io_thread = [](const HttpRequest& r) { return r.target == "/quick"; };
+    options.placement = [](const HttpRequest& r) {
+      return r.target == "/quick" ? Placement::kIoThread : Placement::kWorker;
+    };
   }
   Running server(options, EchoAfter(released));
 
@@ -151,7 +153,9 @@ TEST(RunInFiber, AWaitingRequestHoldsNeitherAWorkerNorItsIoThread) {
   ServerOptions options;
   options.io_threads = 1;
   options.worker_threads = 1;
-  options.run_in_fiber = [](const HttpRequest& r) { return r.target.starts_with("/write"); };
+  options.placement = [](const HttpRequest& r) {
+    return r.target.starts_with("/write") ? Placement::kFiber : Placement::kWorker;
+  };
   Handler echo = EchoAfter(released);
   Running server(options, [echo, &commit](const HttpRequest& r) {
     if (r.target == "/write-waits") commit.Wait();
@@ -181,7 +185,7 @@ TEST(RunInFiber, StopWaitsForAFiberThatIsWaiting) {
   ServerOptions options;
   options.io_threads = 1;
   options.drain_timeout = std::chrono::seconds(0);
-  options.run_in_fiber = [](const HttpRequest&) { return true; };
+  options.placement = [](const HttpRequest&) { return Placement::kFiber; };
   Handler echo = EchoAfter({});
   Running server(options, [echo, &commit](const HttpRequest& r) {
     commit.Wait();
