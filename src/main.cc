@@ -34,6 +34,7 @@
 #include "http/server.h"
 #include "service/background.h"
 #include "service/destinations.h"
+#include "service/domain_cache.h"
 #include "service/registry.h"
 #include "snapshot/snapshot.h"
 #include "store/sqlite/sqlite_store.h"
@@ -239,6 +240,13 @@ int Serve(const ServeFlags& flags) {
   service::Registry registry(std::move(operations));
   service::ServiceEnv env{store->get(), &service_clock, &background};
   env.destinations = &destinations;
+  // Only where this process alone can write the store: RocksDB locks its directory (and
+  // `memory` is this process's); SQLite's file and PostgreSQL may be shared.
+  service::DomainCache domain_cache;
+  const std::string embedded_kind = EmbeddedStoreKind(flags);
+  if (!IsPostgresUrl(flags.store) && (embedded_kind == "rocksdb" || embedded_kind == "memory")) {
+    env.domains = &domain_cache;
+  }
   service::RegisterAll(registry, env);
   api::Pipeline pipeline(registry, *authenticator,
                          api::PipelineOptions{flags.region, quotas.get()});

@@ -19,7 +19,9 @@ namespace profiled::service {
 
 // Document kinds of the store (rows as docs/store.md describes them). Account-level kinds use
 // domain "".
-inline constexpr std::string_view kDomainKind = "domain";    // account-level, id = domain name
+// account-level, id = domain name. A Write that changes or deletes one calls ForgetKeptDomains
+// (service/domain_cache.h) after it.
+inline constexpr std::string_view kDomainKind = "domain";
 inline constexpr std::string_view kTagsKind = "tags";        // account-level, id = resource ARN
 inline constexpr std::string_view kProfileKind = "profile";  // id = ProfileId
 // History records of store v1: id = "{ProfileId}/{record id}" (still read; history.h has the

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "service/common.h"
+#include "service/domain_cache.h"
 #include "service/domain_stats.h"
 #include "service/expiry.h"
 #include "service/ml_jobs.h"
@@ -91,7 +92,7 @@ Result<json::object> CreateDomain(const ServiceEnv& env, const RequestContext& c
     RETURN_IF_ERROR(CheckRuleBasedMatching(*rbm));
   }
   json::object out;
-  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+  Status written = env.store->Write([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(auto existing, txn.GetForUpdate(AccountScope(ctx), kDomainKind, name));
     if (existing) return Error::BadRequest("Domain " + name + " already exists");
     json::object domain;
@@ -102,7 +103,9 @@ Result<json::object> CreateDomain(const ServiceEnv& env, const RequestContext& c
     domain["LastUpdatedAt"] = now;
     ASSIGN_OR_RETURN(out, SaveDomain(txn, ctx, domain, in));
     return OkStatus();
-  }));
+  });
+  ForgetKeptDomains(env);
+  RETURN_IF_ERROR(written);
   return out;
 }
 
@@ -127,7 +130,7 @@ Result<json::object> UpdateDomain(const ServiceEnv& env, const RequestContext& c
   if (new_rbm) RETURN_IF_ERROR(CheckRuleBasedMatching(*new_rbm));
   json::object out;
   std::optional<json::object> old_rbm;
-  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+  Status written = env.store->Write([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(AccountScope(ctx), kDomainKind, name));
     if (!body) return DomainNotFound(name);
     ASSIGN_OR_RETURN(json::object domain, ParseStored(*body));
@@ -137,7 +140,9 @@ Result<json::object> UpdateDomain(const ServiceEnv& env, const RequestContext& c
     domain["LastUpdatedAt"] = env.clock->NowEpochSeconds();
     ASSIGN_OR_RETURN(out, SaveDomain(txn, ctx, domain, in));
     return OkStatus();
-  }));
+  });
+  ForgetKeptDomains(env);
+  RETURN_IF_ERROR(written);
   if (new_rbm) {
     ASSIGN_OR_RETURN(out["RuleBasedMatching"],
                      RebuildRuleMatches(env, ctx, name, old_rbm ? &*old_rbm : nullptr));
@@ -148,12 +153,14 @@ Result<json::object> UpdateDomain(const ServiceEnv& env, const RequestContext& c
 Result<json::object> DeleteDomain(const ServiceEnv& env, const RequestContext& ctx,
                                   const json::object& in) {
   std::string name = GetStringOr(in, "DomainName", "");
-  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+  Status written = env.store->Write([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(bool deleted, txn.Delete(AccountScope(ctx), kDomainKind, name));
     if (!deleted) return DomainNotFound(name);
     RETURN_IF_ERROR(txn.DeleteScope(DomainScope(ctx, name)));
     return DeleteTagsUnder(txn, ctx, DomainArn(ctx, name));
-  }));
+  });
+  ForgetKeptDomains(env);
+  RETURN_IF_ERROR(written);
   json::object out;
   out["Message"] = "Domain " + name + " was deleted.";
   return out;

@@ -9,6 +9,7 @@
 
 #include "common/ids.h"
 #include "service/common.h"
+#include "service/domain_cache.h"
 #include "service/domain_stats.h"
 #include "service/expiry.h"
 #include "service/history.h"
@@ -100,9 +101,11 @@ Result<json::object> BatchGetProfile(const ServiceEnv& env, const RequestContext
   std::string domain = GetStringOr(in, "DomainName", "");
   std::vector<std::string> ids = GetStringList(in, "ProfileIds");
   json::object out;
+  ASSIGN_OR_RETURN(DomainCache::Doc kept, KeptDomain(env, ctx, domain));
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(json::object domain_doc, LoadDomain(txn, ctx, domain));
-    ExpiryView expiry = ExpiryViewOf(domain_doc, *env.clock);
+    json::object read;
+    ASSIGN_OR_RETURN(const json::object* domain_doc, DomainForRead(kept, txn, ctx, domain, &read));
+    ExpiryView expiry = ExpiryViewOf(*domain_doc, *env.clock);
     store::Scope scope = DomainScope(ctx, domain);
     json::array profiles, errors;
     std::set<std::string> seen;

@@ -29,6 +29,7 @@ class Store;
 namespace profiled::service {
 
 class Background;
+class DomainCache;
 struct Destinations;
 
 // Who is calling, and where: every resource is scoped by the caller's account.
@@ -50,6 +51,9 @@ struct ServiceEnv {
   Background* background = nullptr;
   // S3 and Kinesis (service/destinations.h); null in tests that send nothing.
   const Destinations* destinations = nullptr;
+  // Domain documents kept in memory (service/domain_cache.h); null where another process may
+  // write the store (PostgreSQL, SQLite).
+  DomainCache* domains = nullptr;
 };
 
 using Handler =

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "service/auto_merge.h"
 #include "service/common.h"
+#include "service/domain_cache.h"
 #include "service/merge.h"
 #include "service/search_keys.h"
 #include "service/store_walk.h"
@@ -339,7 +340,7 @@ Result<json::object> RebuildRuleMatches(const ServiceEnv& env, const RequestCont
     after = page.back().id;
   }
   json::object rbm;
-  RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+  Status written = env.store->Write([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(AccountScope(ctx), kDomainKind, domain));
     if (!body) return DomainNotFound(domain);
     ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
@@ -349,7 +350,9 @@ Result<json::object> RebuildRuleMatches(const ServiceEnv& env, const RequestCont
     if (GetBool(*stored, "Enabled").value_or(false)) (*stored)["Status"] = "ACTIVE";
     rbm = *stored;
     return txn.Put(AccountScope(ctx), kDomainKind, domain, Serialize(doc));
-  }));
+  });
+  ForgetKeptDomains(env);
+  RETURN_IF_ERROR(written);
   if (merges_due) RunAutoMergesSlow(env, ctx, domain);
   return rbm;
 }

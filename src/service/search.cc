@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "service/common.h"
+#include "service/domain_cache.h"
 #include "service/expiry.h"
 #include "service/profile_ops.h"
 #include "service/profile_patch.h"
@@ -131,16 +132,18 @@ Result<json::object> SearchProfiles(const ServiceEnv& env, const RequestContext&
   ASSIGN_OR_RETURN(SearchRequest request, ParseSearchRequest(in));
   ASSIGN_OR_RETURN(std::string cursor, CursorFromInput(in, kSearchPurpose));
   json::object out;
+  // The domain's document: its existence, and DefaultExpirationDays for the expiry check.
+  ASSIGN_OR_RETURN(DomainCache::Doc kept, KeptDomain(env, ctx, domain));
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     out.clear();
-    // The domain's document: its existence, and DefaultExpirationDays for the expiry check.
-    ASSIGN_OR_RETURN(json::object domain_doc, LoadDomain(txn, ctx, domain));
+    json::object read;
+    ASSIGN_OR_RETURN(const json::object* domain_doc, DomainForRead(kept, txn, ctx, domain, &read));
     store::Scope scope = DomainScope(ctx, domain);
     const size_t batch = SearchBatchSize(request);
     ASSIGN_OR_RETURN(std::vector<Stream> streams,
                      CandidateStreams(txn, scope, request, cursor, batch));
     ASSIGN_OR_RETURN(SearchPage page, CollectPage(txn, scope, request, streams, cursor, batch,
-                                                  ExpiryViewOf(domain_doc, *env.clock)));
+                                                  ExpiryViewOf(*domain_doc, *env.clock)));
     out["Items"] = std::move(page.items);
     if (page.more) out["NextToken"] = EncodeToken(kSearchPurpose, page.last_returned);
     return OkStatus();

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 
+#include "service/domain_cache.h"
 #include "service/registry.h"
 #include "store/sqlite/sqlite_store.h"
 #ifdef PROFILED_WITH_POSTGRES
@@ -111,6 +112,8 @@ class ServiceTest : public ::testing::Test {
     }
     env_.store = store_.get();
     env_.clock = &clock;
+    // As main.cc, where one process owns the store; here every embedded store is the test's own.
+    if (!OnPostgres()) env_.domains = &domain_cache_;
     RegisterAll(registry_, env_);
     ctx_ = {"123456789012", "us-east-1", "req"};
     if (skip) GTEST_SKIP() << "PROFILED_TEST_PG_URL is not set; PostgreSQL service tests skipped";
@@ -192,6 +195,7 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<int> pg_db_;
 #endif
   std::unique_ptr<store::Store> store_;
+  DomainCache domain_cache_;
   ServiceEnv env_;
   Registry registry_;
   RequestContext ctx_;

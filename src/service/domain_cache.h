@@ -1,0 +1,56 @@
+// File: domain_cache.h
+// Parsed domain documents kept in memory for the reads that need only a domain's settings
+// (SearchProfiles, BatchGetProfile): each saves a Get and a JSON parse, 8% of a search's CPU.
+// Only for a store that this process alone can write (RocksDB holds a lock on its directory): an
+// entry is dropped when this process changes a domain document, and no other process can.
+//
+// Every Write that changes or deletes a domain document (kDomainKind) calls Invalidate() once it
+// has committed, before its caller is answered; a read that began after that answer cannot see
+// the old document. A read that raced with the write may: it was concurrent with it.
+#pragma once
+
+#include <boost/json.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/mutex.h"
+#include "common/result.h"
+#include "service/registry.h"
+#include "store/store.h"
+
+namespace profiled::service {
+
+class DomainCache {
+ public:
+  using Doc = std::shared_ptr<const boost::json::object>;
+
+  // The domain's stored document: kept, or read in a transaction of its own and kept.
+  // DomainNotFound when there is none (not kept: the domain may be created next).
+  Result<Doc> Get(store::Store& store, const RequestContext& ctx, std::string_view domain)
+      EXCLUDES(mu_);
+  // Drops every kept document (domain writes are rare; one generation for all keeps this simple).
+  void Invalidate() EXCLUDES(mu_);
+
+ private:
+  static constexpr size_t kMaxKept = 4096;
+  Mutex mu_;
+  std::unordered_map<std::string, Doc> docs_ GUARDED_BY(mu_);  // account '/' domain
+  // Bumped by Invalidate: a document read before a bump is not kept after it.
+  uint64_t generation_ GUARDED_BY(mu_) = 0;
+};
+
+// The domain's document for a read transaction: `env.domains`' when the process keeps them
+// (fetched before the transaction into `cached`), else read in `txn` into `storage`.
+Result<const boost::json::object*> DomainForRead(const DomainCache::Doc& cached, store::Txn& txn,
+                                                 const RequestContext& ctx, std::string_view domain,
+                                                 boost::json::object* storage);
+// Fetches the kept document when `env` keeps them (null otherwise), for DomainForRead.
+Result<DomainCache::Doc> KeptDomain(const ServiceEnv& env, const RequestContext& ctx,
+                                    std::string_view domain);
+// After a Write that may have changed a domain document, committed or not (before answering).
+void ForgetKeptDomains(const ServiceEnv& env);
+
+}  // namespace profiled::service
