@@ -30,6 +30,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <new>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -558,13 +559,20 @@ void Session::RunHandler() {
 }
 
 void Session::StartFiber() {
-  server_->FiberStarted();
   auto self = shared_from_this();
-  // The resumption is posted to this session's io_context, which one thread runs: it cannot run
-  // before the fiber has switched out, and it runs on the thread the fiber's stack was made for.
-  fiber_ = std::make_unique<Fiber>(
-      [this] { CallHandler(); },
-      [self] { asio::post(self->executor(), [self] { self->StepFiber(); }); });
+  try {
+    // The resumption is posted to this session's io_context, which one thread runs: it cannot
+    // run before the fiber has switched out, and it runs on the thread the fiber's stack was made
+    // for.
+    fiber_ = std::make_unique<Fiber>(
+        [this] { CallHandler(); },
+        [self] { asio::post(self->executor(), [self] { self->StepFiber(); }); });
+  } catch (const std::bad_alloc&) {
+    // No memory for a stack: a worker runs it instead.
+    server_->pool().Post(std::move(self));
+    return;
+  }
+  server_->FiberStarted();
   StepFiber();
 }
 
