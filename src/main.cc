@@ -89,6 +89,11 @@ bool IsPostgresUrl(const std::string& s) {
   return s.rfind("postgresql://", 0) == 0 || s.rfind("postgres://", 0) == 0;
 }
 
+// An `auto|on|off` setting: `auto` is on for the embedded stores, off for PostgreSQL.
+bool OnUnlessPostgres(const std::string& setting, const ServeFlags& flags) {
+  return setting == "on" || (setting == "auto" && !IsPostgresUrl(flags.store));
+}
+
 // `--store auto` (the default): RocksDB, which writes a tenth of SQLite's bytes per update and
 // keeps a profile in an eighth of the space (docs/store.md), unless the data directory already
 // holds an SQLite store and no RocksDB one: data written before RocksDB was the default keeps
@@ -243,10 +248,7 @@ int Serve(const ServeFlags& flags) {
   // Only where this process alone can write the store: RocksDB locks its directory (and
   // `memory` is this process's); SQLite's file and PostgreSQL may be shared.
   service::DomainCache domain_cache;
-  const std::string embedded_kind = EmbeddedStoreKind(flags);
-  if (!IsPostgresUrl(flags.store) && (embedded_kind == "rocksdb" || embedded_kind == "memory")) {
-    env.domains = &domain_cache;
-  }
+  if (OnRocksdb(flags) || EmbeddedStoreKind(flags) == "memory") env.domains = &domain_cache;
   service::RegisterAll(registry, env);
   api::Pipeline pipeline(registry, *authenticator,
                          api::PipelineOptions{flags.region, quotas.get()});
@@ -273,10 +275,8 @@ int Serve(const ServeFlags& flags) {
   };
   // Fibers resume on a store commit's completion (common/completion.h), which only the embedded
   // stores signal; a PostgreSQL write waits on its connection's socket and would hold the thread.
-  const bool reads_on_io_threads = flags.io_thread_reads == "on" ||
-                                   (flags.io_thread_reads == "auto" && !IsPostgresUrl(flags.store));
-  const bool writes_on_fibers = flags.io_thread_writes == "on" ||
-                                (flags.io_thread_writes == "auto" && !IsPostgresUrl(flags.store));
+  const bool reads_on_io_threads = OnUnlessPostgres(flags.io_thread_reads, flags);
+  const bool writes_on_fibers = OnUnlessPostgres(flags.io_thread_writes, flags);
   if (reads_on_io_threads || writes_on_fibers) {
     options.placement = [&pipeline, reads_on_io_threads,
                          writes_on_fibers](const HttpRequest& request) {

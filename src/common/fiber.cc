@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <memory>
 #include <new>
 #include <utility>
 #include <vector>
@@ -94,7 +95,7 @@ StackCache& Stacks() {
 Fiber::Fiber(std::function<void()> body, std::function<void()> resume_soon)
     : body_(std::move(body)),
       resume_soon_(std::move(resume_soon)),
-      context_(new Context{}),
+      context_(std::make_unique<Context>()),
       stack_(Stacks().Take()) {}
 
 Fiber::~Fiber() {
@@ -104,7 +105,6 @@ Fiber::~Fiber() {
   } else {
     Stacks().Give(stack_);
   }
-  delete context_;
 }
 
 Fiber* Fiber::Current() { return t_current; }

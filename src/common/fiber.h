@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 
 namespace profiled {
 
@@ -50,8 +51,9 @@ class Fiber {
 
   std::function<void()> body_;
   std::function<void()> resume_soon_;
-  Context* context_;  // the saved registers of both sides; fiber.cc keeps its layout private
-  void* stack_;       // kStackBytes usable, above a guard page
+  // The saved registers of both sides; fiber.cc keeps its layout private.
+  std::unique_ptr<Context> context_;
+  void* stack_;  // kStackBytes usable, above a guard page
   bool started_ = false;
   bool done_ = false;
   // For AddressSanitizer, which must be told about every stack switch.

@@ -29,10 +29,10 @@
 #include <thread>
 #include <vector>
 
-#include "common/completion.h"
 #include "common/mutex.h"
 #include "common/thread_annotations.h"
 #include "common/thread_priority.h"
+#include "store/queued_write.h"
 #include "store/rocksdb/db_options.h"
 #include "store/rocksdb/group_writes.h"
 #include "store/rocksdb/keys.h"
@@ -96,7 +96,7 @@ class RocksStore final : public Store, public BulkLoadable {
     {
       MutexLock lock(mu_);
       if (stopping_) return Error::Unavailable("rocksdb store is closing");
-      queue_.push_back(Request{&fn, {}, &status, &done});
+      queue_.push_back(Request{&fn, &status, &done});
     }
     queue_cv_.notify_one();
     done.Wait();  // a fiber's thread serves others meanwhile (common/fiber.h)
@@ -146,14 +146,7 @@ class RocksStore final : public Store, public BulkLoadable {
   }
 
  private:
-  // Points into the caller's frame, which lives until `done` is signalled: the writer touches
-  // none of it after that.
-  struct Request {
-    const TxnFn* fn = nullptr;
-    Status status;             // the writer's, until handed over
-    Status* result = nullptr;  // the caller's
-    Completion* done = nullptr;
-  };
+  using Request = QueuedWrite;
 
   void WriterLoop() EXCLUDES(mu_) {
     // Where permitted; the thread runs at the default priority otherwise (thread_priority.h).
@@ -170,10 +163,7 @@ class RocksStore final : public Store, public BulkLoadable {
         queue_.erase(queue_.begin(), end);
       }
       RunGroup(batch);
-      for (Request& r : batch) {
-        *r.result = std::move(r.status);
-        r.done->Signal();
-      }
+      for (Request& r : batch) r.done->Signal();
       batch.clear();
     }
   }
@@ -250,9 +240,9 @@ class RocksStore final : public Store, public BulkLoadable {
     for (int attempt = 0;; ++attempt) {
       RETURN_IF_ERROR(writes_.SetSavePoint());
       RocksTxn txn(*db_, writes_);
-      r.status = CallTxnFn(*r.fn, txn);
-      RETURN_IF_ERROR(r.status.ok() ? writes_.PopSavePoint() : writes_.RollbackToSavePoint());
-      if (r.status.ok() || r.status.error().code() != ErrorCode::kConflict ||
+      *r.status = CallTxnFn(*r.fn, txn);
+      RETURN_IF_ERROR(r.status->ok() ? writes_.PopSavePoint() : writes_.RollbackToSavePoint());
+      if (r.status->ok() || r.status->error().code() != ErrorCode::kConflict ||
           attempt >= kConflictRetries) {
         return OkStatus();
       }
@@ -261,7 +251,7 @@ class RocksStore final : public Store, public BulkLoadable {
 
   void FailGroup(std::vector<Request>& group, const Status& error) {
     writes_.Clear();
-    for (Request& r : group) r.status = error;
+    for (Request& r : group) *r.status = error;
   }
 
   const RocksdbOptions options_;

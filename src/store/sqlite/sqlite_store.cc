@@ -37,10 +37,10 @@
 #include <thread>
 #include <vector>
 
-#include "common/completion.h"
 #include "common/mutex.h"
 #include "common/thread_annotations.h"
 #include "common/thread_priority.h"
+#include "store/queued_write.h"
 #include "store/sqlite/connection.h"
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sqlite_txn.h"
@@ -208,7 +208,7 @@ class SqliteStore final : public Store {
     {
       MutexLock lock(mu_);
       if (stopping_) return Error::Unavailable("sqlite store is closing");
-      queue_.push_back(Request{&fn, {}, &status, &done});
+      queue_.push_back(Request{&fn, &status, &done});
     }
     queue_cv_.notify_one();
     done.Wait();  // a fiber's thread serves others meanwhile (common/fiber.h)
@@ -237,14 +237,7 @@ class SqliteStore final : public Store {
   }
 
  private:
-  // Points into the caller's frame, which lives until `done` is signalled: the writer touches
-  // none of it after that.
-  struct Request {
-    const TxnFn* fn = nullptr;
-    Status status;             // the writer's, until handed over
-    Status* result = nullptr;  // the caller's
-    Completion* done = nullptr;
-  };
+  using Request = QueuedWrite;
 
   static int OnWalCommit(void* self, sqlite3*, const char*, int pages) {
     static_cast<SqliteStore*>(self)->wal_pages_ = pages;  // writer thread only
@@ -301,10 +294,7 @@ class SqliteStore final : public Store {
         queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
       }
       RunBatch(batch);
-      for (Request& r : batch) {
-        *r.result = std::move(r.status);
-        r.done->Signal();
-      }
+      for (Request& r : batch) r.done->Signal();
       batch.clear();
       MaybeCheckpoint();
     }
@@ -318,7 +308,7 @@ class SqliteStore final : public Store {
       Status error = begin.error().code() == ErrorCode::kConflict
                          ? Status(Error::Unavailable(begin.error().message()))
                          : begin;
-      for (Request& r : batch) r.status = error;
+      for (Request& r : batch) *r.status = error;
       return;
     }
     for (Request& r : batch) {
@@ -336,16 +326,16 @@ class SqliteStore final : public Store {
     for (int attempt = 0;; ++attempt) {
       RETURN_IF_ERROR(writer_->Run(Sql::kSavepoint0));
       SqliteTxn txn(*writer_, /*writable=*/true);
-      r.status = CallFn(*r.fn, txn);
+      *r.status = CallFn(*r.fn, txn);
       if (!writer_->InTransaction()) {
-        return Error::Internal(
-            "sqlite rolled back the transaction: " +
-            (r.status.ok() ? std::string("after a statement failed") : r.status.error().message()));
+        return Error::Internal("sqlite rolled back the transaction: " +
+                               (r.status->ok() ? std::string("after a statement failed")
+                                               : r.status->error().message()));
       }
-      if (r.status.ok()) return writer_->Run(Sql::kRelease0);
+      if (r.status->ok()) return writer_->Run(Sql::kRelease0);
       RETURN_IF_ERROR(writer_->Run(Sql::kRollbackTo0));
       RETURN_IF_ERROR(writer_->Run(Sql::kRelease0));
-      if (r.status.error().code() != ErrorCode::kConflict || attempt >= kConflictRetries) {
+      if (r.status->error().code() != ErrorCode::kConflict || attempt >= kConflictRetries) {
         return OkStatus();
       }
     }
@@ -353,7 +343,7 @@ class SqliteStore final : public Store {
 
   void FailBatch(std::vector<Request>& batch, const Status& error) {
     if (writer_->InTransaction()) (void)writer_->Run(Sql::kRollback0);
-    for (Request& r : batch) r.status = error;
+    for (Request& r : batch) *r.status = error;
   }
 
   // wal_pages_ counts the frames in the WAL after the last commit; it drops back when a batch
