@@ -47,6 +47,11 @@ Result<const json::object*> DomainForRead(const DomainCache::Doc& cached, store:
   return static_cast<const json::object*>(storage);
 }
 
+void PrefetchDomain(const DomainCache::Doc& cached, store::Txn& txn, const RequestContext& ctx,
+                    std::string_view domain) {
+  if (!cached) txn.Prefetch(AccountScope(ctx), kDomainKind, domain);
+}
+
 Result<DomainCache::Doc> KeptDomain(const ServiceEnv& env, const RequestContext& ctx,
                                     std::string_view domain) {
   if (env.domains == nullptr) return DomainCache::Doc();

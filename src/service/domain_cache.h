@@ -47,6 +47,10 @@ class DomainCache {
 Result<const boost::json::object*> DomainForRead(const DomainCache::Doc& cached, store::Txn& txn,
                                                  const RequestContext& ctx, std::string_view domain,
                                                  boost::json::object* storage);
+// Tells `txn` that DomainForRead will read the domain's document (when it is not kept), so that
+// a client-server store sends that read with the transaction's next statement.
+void PrefetchDomain(const DomainCache::Doc& cached, store::Txn& txn, const RequestContext& ctx,
+                    std::string_view domain);
 // Fetches the kept document when `env` keeps them (null otherwise), for DomainForRead.
 Result<DomainCache::Doc> KeptDomain(const ServiceEnv& env, const RequestContext& ctx,
                                     std::string_view domain);

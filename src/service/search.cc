@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -70,10 +71,13 @@ struct SearchPage {
 // Merges the streams in ref order a batch at a time after `cursor` and keeps the candidates
 // that match, until the page is full (and one more match shows there is another page) or the
 // streams end.
+// `expiry_of` is asked once, after the first lookup (on PostgreSQL the domain's document travels
+// with it).
 Result<SearchPage> CollectPage(store::Txn& txn, store::Scope scope, const SearchRequest& request,
                                const std::vector<Stream>& streams, std::string_view cursor,
-                               size_t batch, const ExpiryView& expiry) {
+                               size_t batch, const std::function<Result<ExpiryView>()>& expiry_of) {
   SearchPage page;
+  std::optional<ExpiryView> expiry;
   std::string after(cursor);
   // One OR stream: every ref of a batch is read unless the page fills first, so its profiles come
   // with the refs (one round trip on PostgreSQL). Several streams, or AND's larger batches, take
@@ -94,6 +98,9 @@ Result<SearchPage> CollectPage(store::Txn& txn, store::Scope scope, const Search
       if (refs.size() == batch) streams_exhausted = false;
       for (auto& ref : refs) merged.emplace(std::move(ref), std::nullopt);
     }
+    if (!expiry) {
+      ASSIGN_OR_RETURN(expiry, expiry_of());
+    }
     // Only the smallest `batch` refs of the union are surely complete: a larger one may be
     // preceded by refs a stream did not return yet.
     size_t taken = 0;
@@ -110,7 +117,7 @@ Result<SearchPage> CollectPage(store::Txn& txn, store::Scope scope, const Search
       }
       if (!body) continue;
       ASSIGN_OR_RETURN(json::object profile, ParseStored(*body));
-      if (expiry.ProfileExpired(profile)) continue;  // past its time, not swept yet
+      if (expiry->ProfileExpired(profile)) continue;  // past its time, not swept yet
       std::optional<json::object> view = SearchResultView(profile, request);
       if (!view) continue;
       if (page.items.size() == request.page_size) {
@@ -136,14 +143,26 @@ Result<json::object> SearchProfiles(const ServiceEnv& env, const RequestContext&
   ASSIGN_OR_RETURN(DomainCache::Doc kept, KeptDomain(env, ctx, domain));
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     out.clear();
+    // Read with the first lookup (one round trip on PostgreSQL, not two), and read before any
+    // answer: a domain that does not exist is DomainNotFound, not an empty page.
+    PrefetchDomain(kept, txn, ctx, domain);
     json::object read;
-    ASSIGN_OR_RETURN(const json::object* domain_doc, DomainForRead(kept, txn, ctx, domain, &read));
+    const json::object* domain_doc = nullptr;
+    auto expiry_of = [&]() -> Result<ExpiryView> {
+      if (domain_doc == nullptr) {
+        ASSIGN_OR_RETURN(domain_doc, DomainForRead(kept, txn, ctx, domain, &read));
+      }
+      return ExpiryViewOf(*domain_doc, *env.clock);
+    };
     store::Scope scope = DomainScope(ctx, domain);
     const size_t batch = SearchBatchSize(request);
     ASSIGN_OR_RETURN(std::vector<Stream> streams,
                      CandidateStreams(txn, scope, request, cursor, batch));
-    ASSIGN_OR_RETURN(SearchPage page, CollectPage(txn, scope, request, streams, cursor, batch,
-                                                  ExpiryViewOf(*domain_doc, *env.clock)));
+    ASSIGN_OR_RETURN(SearchPage page,
+                     CollectPage(txn, scope, request, streams, cursor, batch, expiry_of));
+    if (domain_doc == nullptr) {
+      ASSIGN_OR_RETURN(domain_doc, DomainForRead(kept, txn, ctx, domain, &read));
+    }
     out["Items"] = std::move(page.items);
     if (page.more) out["NextToken"] = EncodeToken(kSearchPurpose, page.last_returned);
     return OkStatus();

@@ -83,6 +83,11 @@ class Txn {
   // Returns the body, or std::nullopt if there is no such document.
   virtual Result<std::optional<std::string>> Get(Scope scope, std::string_view kind,
                                                  std::string_view id) = 0;
+  // A hint that Get(scope, kind, id) follows in this Read transaction: a client-server backend
+  // sends that read with the next statement whose answer it waits for, saving it a round trip of
+  // its own; the next Get of that key takes the answer. Others (and Write transactions) ignore
+  // it. Its failure, if any, is that Get's (or the statement's it travelled with).
+  virtual void Prefetch(Scope /*scope*/, std::string_view /*kind*/, std::string_view /*id*/) {}
   // Like Get, and in a Write transaction locks the key exclusively until commit (even if there is
   // no such document), so that a read-modify-write or a create-if-absent of it cannot lose or
   // duplicate a concurrent one. In a Read transaction it is Get.

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <stdexcept>
 #include <string>
@@ -372,6 +373,80 @@ TEST_P(StoreConformanceTest, IndexLookupDocumentsPairsRefsWithTheirDocuments) {
     EXPECT_EQ(lookup(write, "p4", 2), Pairs{});
     EXPECT_EQ(lookup(write, "", 0), Pairs{});
   }
+}
+
+// Prefetch is only a hint: whatever is announced, and whether or not the announced Get follows,
+// every Get answers as without it, in that transaction and in the next ones (which on
+// PostgreSQL may run on the same connection, where an announced read never taken must not be
+// handed to them).
+TEST_P(StoreConformanceTest, PrefetchChangesNoAnswer) {
+  ASSERT_OK(store().Write([&](Txn& txn) -> Status {
+    RETURN_IF_ERROR(txn.Put(kAccountLevel, "domain", "dom", "the domain"));
+    RETURN_IF_ERROR(txn.Put(kA, "profile", "p1", "body-p1"));
+    return txn.IndexAdd(kA, "email", "x@y", "p1");
+  }));
+  using Seen = std::vector<std::string>;
+  auto read = [&](const std::function<Status(Txn&, Seen&)>& fn) {
+    Seen seen;
+    Status s = store().Read([&](Txn& txn) -> Status {
+      seen.clear();
+      return fn(txn, seen);
+    });
+    EXPECT_TRUE(s.ok()) << s.error().message();
+    return seen;
+  };
+  auto body = [](const std::optional<std::string>& b) { return b ? *b : "<absent>"; };
+  struct Key {
+    Scope scope;
+    const char* kind;
+    const char* id;
+  };
+  const Key domain{kAccountLevel, "domain", "dom"}, missing{kAccountLevel, "domain", "nope"},
+      profile{kA, "profile", "p1"};
+  // Announces `announced`, then Gets `gets` in order.
+  auto announce_then_get = [&](Key announced, std::vector<Key> gets) {
+    return read([&](Txn& txn, Seen& seen) -> Status {
+      txn.Prefetch(announced.scope, announced.kind, announced.id);
+      for (const Key& k : gets) {
+        TRY(auto b, txn.Get(k.scope, k.kind, k.id));
+        seen.push_back(body(b));
+      }
+      return OkStatus();
+    });
+  };
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    // Announced, then read after a lookup it travelled with.
+    EXPECT_EQ(read([&](Txn& txn, Seen& seen) -> Status {
+                txn.Prefetch(kAccountLevel, "domain", "dom");
+                TRY(auto docs, txn.IndexLookupDocuments(kA, "email", "x@y", "", 10, "profile"));
+                for (auto& d : docs) seen.push_back(d.ref + "=" + body(d.body));
+                TRY(auto d, txn.Get(kAccountLevel, "domain", "dom"));
+                seen.push_back(body(d));
+                return OkStatus();
+              }),
+              (Seen{"p1=body-p1", "the domain"}));
+    // Announced and read at once; a second Get of the key reads it again.
+    EXPECT_EQ(announce_then_get(domain, {domain, domain}), (Seen{"the domain", "the domain"}));
+    // A missing document, with a Get of another key first.
+    EXPECT_EQ(announce_then_get(missing, {profile, missing}), (Seen{"body-p1", "<absent>"}));
+    // Announced and never read: the next transactions' reads are their own.
+    EXPECT_EQ(read([&](Txn& txn, Seen& seen) -> Status {
+                txn.Prefetch(kA, "profile", "p1");
+                TRY(seen, txn.IndexLookup(kA, "email", "x@y", "", 10));
+                return OkStatus();
+              }),
+              (Seen{"p1"}));
+    EXPECT_EQ(announce_then_get(domain, {profile, domain}), (Seen{"body-p1", "the domain"}));
+  }
+  // A Write ignores it (its Gets take locks), and commits as ever.
+  ASSERT_OK(store().Write([&](Txn& txn) -> Status {
+    txn.Prefetch(kA, "profile", "p1");
+    TRY(auto p, txn.GetForUpdate(kA, "profile", "p1"));
+    EXPECT_EQ(body(p), "body-p1");
+    return txn.Put(kA, "profile", "p1", "body-p1b");
+  }));
+  EXPECT_EQ(announce_then_get(profile, {profile}), Seen{"body-p1b"});
 }
 
 TEST_P(StoreConformanceTest, IndexValuesAreDistinctOrderedAndPaged) {

@@ -1,5 +1,6 @@
 #include "store/postgres/pg_connection.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -139,9 +140,34 @@ std::optional<Error> PgConnection::Queue(const char* name, std::initializer_list
 
 std::optional<Error> PgConnection::QueueSimple(const char* sql) { return Send(nullptr, sql, {}); }
 
+std::optional<Error> PgConnection::QueueKept(const char* name,
+                                             std::initializer_list<Param> params) {
+  std::optional<Error> e = Send(name, nullptr, params);
+  if (!broken_ && !queued_.empty() && queued_.back().name == name) queued_.back().keep = true;
+  return e;
+}
+
+ExecOutcome PgConnection::TakeKept() {
+  ExecOutcome out;
+  if (kept_.empty() &&
+      std::any_of(queued_.begin(), queued_.end(), [](const Queued& q) { return q.keep; })) {
+    out.error = Sync();
+  }
+  if (!out.error && kept_.empty()) out.error = Error::Internal("postgres: no kept result");
+  if (out.error) return out;
+  out.result = std::move(kept_.front());
+  kept_.pop_front();
+  return out;
+}
+
+void PgConnection::DropKept() {
+  kept_.clear();
+  for (Queued& q : queued_) q.keep = false;
+}
+
 std::optional<Error> PgConnection::SyncLater() {
   if (PQpipelineSync(conn_.get()) != 1) return Lost("sync");
-  queued_.emplace_back(kSyncMarker);
+  queued_.push_back({kSyncMarker});
   return std::nullopt;
 }
 
@@ -163,7 +189,7 @@ std::optional<Error> PgConnection::Send(const char* name, const char* sql,
     broken_ = true;
     return earlier ? earlier : Lost(sql ? sql : name);
   }
-  queued_.emplace_back(sql ? sql : name);
+  queued_.push_back({sql ? sql : name});
   return earlier;
 }
 
@@ -181,8 +207,9 @@ ExecOutcome PgConnection::Collect() {
     return out;
   }
   for (size_t i = 0; i < queued_.size(); ++i) {
+    const std::string& name = queued_[i].name;
     PgResult res(PQgetResult(conn_.get()));
-    if (queued_[i] == kSyncMarker) {
+    if (name == kSyncMarker) {
       // The end of an earlier transaction's tail (SyncLater): what failed in it is not this
       // caller's, unless the connection was lost.
       if (!res || PQresultStatus(res.get()) != PGRES_PIPELINE_SYNC) {
@@ -193,7 +220,7 @@ ExecOutcome PgConnection::Collect() {
       continue;
     }
     if (!res) {
-      if (!out.error) out.error = Lost(queued_[i]);
+      if (!out.error) out.error = Lost(name);
       broken_ = true;
       break;
     }
@@ -202,16 +229,21 @@ ExecOutcome PgConnection::Collect() {
     }
     const ExecStatusType st = PQresultStatus(res.get());
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-      if (i + 1 == queued_.size()) out.result = std::move(res);
+      if (queued_[i].keep) {
+        kept_.push_back(std::move(res));
+      } else if (i + 1 == queued_.size()) {
+        out.result = std::move(res);
+      }
     } else if (st == PGRES_PIPELINE_ABORTED) {
       // Skipped because an earlier statement failed, which is the error reported.
-      if (!out.error) out.error = Error::Internal("postgres " + queued_[i] + ": pipeline aborted");
+      if (!out.error) out.error = Error::Internal("postgres " + name + ": pipeline aborted");
     } else if (!out.error) {
-      out.error = Classify(conn_.get(), res.get(), queued_[i]);
+      out.error = Classify(conn_.get(), res.get(), name);
       if (out.error->code() == ErrorCode::kUnavailable) broken_ = true;
     }
   }
   queued_.clear();
+  if (out.error) kept_.clear();
   if (!broken_) {
     PgResult sync(PQgetResult(conn_.get()));
     if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
@@ -238,7 +270,7 @@ ExecOutcome PgConnection::Finish(PgResult res, std::string_view what) {
 bool PgConnection::healthy() const {
   if (broken_ || PQstatus(conn_.get()) != CONNECTION_OK) return false;
   // Results left for later by SyncLater keep libpq busy; the session itself is idle.
-  if (!queued_.empty() && queued_.back() == kSyncMarker) return true;
+  if (!queued_.empty() && queued_.back().name == kSyncMarker) return true;
   return PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
 }
 

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <deque>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -78,6 +79,16 @@ class PgConnection {
   // are those of sending, or of the results collected when too many statements were queued.
   std::optional<Error> Queue(const char* name, std::initializer_list<Param> params);
   std::optional<Error> QueueSimple(const char* sql);
+  // Queue, and the statement's result is kept when collected, for TakeKept (a read sent ahead of
+  // the statement it travels with: Txn::Prefetch).
+  std::optional<Error> QueueKept(const char* name, std::initializer_list<Param> params);
+  // The oldest kept result not taken yet, collecting what is queued first if it has not arrived.
+  // An error if its statement (or one before it) failed, or nothing was kept.
+  ExecOutcome TakeKept();
+  // Forgets kept results and the keeping of statements still queued: at a transaction's end, so
+  // that a statement kept and never taken is not handed to the connection's next user.
+  void DropKept();
+  bool pipelined() const { return pipeline_; }
   // Waits for every queued statement; returns the first failure.
   std::optional<Error> Sync();
   // Sends what is queued, with a Sync, and leaves its results for the next call that waits:
@@ -103,9 +114,14 @@ class PgConnection {
   PgConnPtr conn_;
   bool broken_ = false;
   bool pipeline_ = false;
-  // Names of the statements sent and not yet read, in order; kSyncMarker for a Sync sent by
+  // The statements sent and not yet read, in order; name kSyncMarker for a Sync sent by
   // SyncLater.
-  std::vector<std::string> queued_;
+  struct Queued {
+    std::string name;
+    bool keep = false;  // its result goes to kept_
+  };
+  std::vector<Queued> queued_;
+  std::deque<PgResult> kept_;
 };
 
 // Whether an error means the connection (not the statement) failed, so that the work may be
