@@ -1,6 +1,8 @@
 #include "common/ids.h"
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <random>
@@ -9,6 +11,8 @@
 
 namespace profiled {
 namespace {
+
+constexpr int kSequenceBits = 16;
 
 // One generator per thread, seeded from the OS: no lock on the hot path.
 uint64_t RandomWord() {
@@ -49,8 +53,25 @@ std::string NewProfileIdAt(int64_t epoch_ms) {
 }
 
 std::string NewProfileId() {
+  // (milliseconds << 16 | sequence) of the last id this process made. Ids made in one
+  // millisecond take the next sequence numbers, so that the process's ids sort in the order they
+  // were made (the oldest profile of a group is the one created first: auto_merge.cc); a
+  // sequence that overflows carries into the time, which then runs ahead by a millisecond.
+  static std::atomic<uint64_t> last{0};
   auto now = std::chrono::system_clock::now().time_since_epoch();
-  return NewProfileIdAt(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
+  uint64_t stamp = static_cast<uint64_t>(ms < 0 ? 0 : ms) << kSequenceBits;
+  uint64_t prev = last.load(std::memory_order_relaxed);
+  uint64_t next = 0;
+  do {
+    next = std::max(stamp, prev + 1);
+  } while (!last.compare_exchange_weak(prev, next, std::memory_order_relaxed));
+  std::string out;
+  out.reserve(32);
+  AppendHex(out, next >> kSequenceBits, 12);
+  AppendHex(out, next & ((uint64_t{1} << kSequenceBits) - 1), kSequenceBits / 4);
+  out.append(RandomHex(32 - 12 - kSequenceBits / 4));
+  return out;
 }
 
 std::string NewUuid() {

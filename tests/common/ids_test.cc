@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 #include <set>
+#include <thread>
+#include <vector>
 
 namespace profiled {
 namespace {
@@ -25,6 +28,33 @@ TEST(NewProfileId, DistinctWithinOneMillisecond) {
   std::set<std::string> ids;
   for (int i = 0; i < 10000; ++i) ids.insert(NewProfileIdAt(42));
   EXPECT_EQ(ids.size(), 10000u);
+}
+
+// Many ids in one millisecond (a fast CreateProfile loop, or threads at once) still sort in the
+// order they were made: auto-merging keeps the profile created first by its id.
+TEST(NewProfileId, SortInTheOrderMadeAcrossThreads) {
+  std::string previous;
+  for (int i = 0; i < 100000; ++i) {
+    std::string id = NewProfileId();
+    ASSERT_LT(previous, id) << "id " << i;
+    previous = std::move(id);
+  }
+  constexpr int kThreads = 4, kEach = 20000;
+  std::vector<std::vector<std::string>> made(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&made, t] {
+      for (int i = 0; i < kEach; ++i) made[t].push_back(NewProfileId());
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<std::string> all;
+  for (const auto& ids : made) {
+    EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+    for (const auto& id : ids) EXPECT_LT(previous, id);
+    all.insert(ids.begin(), ids.end());
+  }
+  EXPECT_EQ(all.size(), static_cast<size_t>(kThreads * kEach));
 }
 
 TEST(RandomHex, HasTheLengthAsked) {
