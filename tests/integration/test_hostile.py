@@ -389,7 +389,23 @@ class HostileInputTest(ServerTestCase):
             time.sleep(0.2)
         self.assert_still_serving()
 
+    def wait_for_no_other_connections(self, deadline_seconds=5.0):
+        """Until /metrics counts only its own connection: the server notices a client's close
+        when it next reads, and an earlier test's connection still counted would take one of
+        the slots a test of the limit fills (CI once saw the extra connection served)."""
+        deadline = time.monotonic() + deadline_seconds
+        while True:
+            r = raw_request(self.server.port, "GET", "/metrics")
+            self.assertEqual(r.status, 200, r)
+            line = [l for l in r.body.decode().splitlines()
+                    if l.startswith("profiled_open_connections ")]
+            if line and line[0].split()[1] == "1":
+                return
+            self.assertLess(time.monotonic(), deadline, line)
+            time.sleep(0.05)
+
     def test_connections_past_the_limit_are_closed_and_slots_come_back(self):
+        self.wait_for_no_other_connections()
         held = [self.connect() for _ in range(MAX_CONNECTIONS)]
         try:
             time.sleep(0.3)  # let the server accept them all
