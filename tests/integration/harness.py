@@ -353,6 +353,17 @@ class RawResponse:
         return f"RawResponse({self.status}, {self.headers}, {self.body[:500]!r})"
 
 
+def metric_samples(text):
+    """Prometheus text (/metrics): {'name{labels}': value}."""
+    out = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        key, value = line.rsplit(" ", 1)
+        out[key] = float(value)
+    return out
+
+
 def raw_request(port, method, path, body=b"", headers=None, sign=True, timeout=30):
     """One HTTP request on a fresh connection. With sign=True it carries a valid SigV4
     signature for the dummy credentials, so that only what the test breaks is broken."""

@@ -15,7 +15,7 @@ import threading
 import time
 import unittest
 
-from harness import ServerTestCase, raw_request, unique_name
+from harness import ServerTestCase, metric_samples, raw_request, unique_name
 
 MAX_CONNECTIONS = 100
 IDLE_TIMEOUT = 3
@@ -397,11 +397,10 @@ class HostileInputTest(ServerTestCase):
         while True:
             r = raw_request(self.server.port, "GET", "/metrics")
             self.assertEqual(r.status, 200, r)
-            line = [l for l in r.body.decode().splitlines()
-                    if l.startswith("profiled_open_connections ")]
-            if line and line[0].split()[1] == "1":
+            open_now = metric_samples(r.body.decode()).get("profiled_open_connections")
+            if open_now == 1:
                 return
-            self.assertLess(time.monotonic(), deadline, line)
+            self.assertLess(time.monotonic(), deadline, open_now)
             time.sleep(0.05)
 
     def test_connections_past_the_limit_are_closed_and_slots_come_back(self):

@@ -13,8 +13,8 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import (ACCOUNT, ServerProcess, ServerTestCase, StoreFixture, profiled_bin,
-                     unique_name)
+from harness import (ACCOUNT, ServerProcess, ServerTestCase, StoreFixture, metric_samples,
+                     profiled_bin, unique_name)
 
 
 def get(port, path):
@@ -24,17 +24,6 @@ def get(port, path):
             return r.status, r.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
-
-
-def samples(text):
-    """Prometheus text: {'name{labels}': value}."""
-    out = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        key, value = line.rsplit(" ", 1)
-        out[key] = float(value)
-    return out
 
 
 def wait_for_line(server, pattern, timeout=10):
@@ -148,12 +137,12 @@ class HealthAndMetricsTest(ServerTestCase):
     def test_metrics_move_with_sdk_calls(self):
         status, before_text = get(self.server.port, "/metrics")
         self.assertEqual(status, 200)
-        before = samples(before_text)
+        before = metric_samples(before_text)
         domain = self.create_domain()
         ids = [self.create_profile(domain, FirstName=f"n{i}") for i in range(5)]
         with self.assertRaises(Exception):
             self.client.get_domain(DomainName=unique_name("missing"))
-        after = samples(get(self.server.port, "/metrics")[1])
+        after = metric_samples(get(self.server.port, "/metrics")[1])
 
         def delta(key):
             return after.get(key, 0) - before.get(key, 0)
