@@ -65,6 +65,12 @@ std::optional<int64_t> ProfileUpdatedMs(const json::object& profile) {
   return static_cast<int64_t>(ParseHexValue(last->substr(0, 12)));
 }
 
+// The time of a default profile's "exp/pd" row (expiry.h): "_xr", never after the last update.
+int64_t DefaultRowMs(const json::object& profile, int64_t updated_ms) {
+  auto row = NumberMember(profile, kExpiryRowMember);
+  return row && *row <= updated_ms ? *row : updated_ms;
+}
+
 // An action that updates the profile (AWS: a profile expires when "it has not been updated").
 bool UpdatesProfile(std::string_view object_type_name, std::string_view action) {
   if (action == "INGESTED") return true;
@@ -84,8 +90,15 @@ std::optional<int64_t> TypeDays(const json::object& type) {
 void NoteProfileChange(json::object& profile, std::string_view object_type_name,
                        std::string_view action_type, double now_seconds) {
   if (!UpdatesProfile(object_type_name, action_type)) return;
-  profile[kProfileUpdatedMember] = Ms(now_seconds);
-  profile.erase(kExpiresMember);
+  int64_t now = Ms(now_seconds);
+  if (profile.contains(kExpiresMember)) {
+    profile[kExpiryRowMember] = now;  // its "exp/pd" row is new: at the exact time
+    profile.erase(kExpiresMember);
+  } else if (!profile.contains(kExpiryRowMember)) {
+    // Keeps the row a profile stored without "_xr" has (or, new, the exact time).
+    profile[kExpiryRowMember] = ProfileUpdatedMs(profile).value_or(now);
+  }
+  profile[kProfileUpdatedMember] = now;
 }
 
 void StampIngestedProfile(json::object& profile, const json::object& type, double now_seconds) {
@@ -116,7 +129,7 @@ std::vector<std::pair<std::string, std::string>> ProfileExpiryRows(const json::o
     return {{std::string(kFixedProfileIndex), RowValue(*fixed, id)}};
   }
   if (auto updated = ProfileUpdatedMs(profile)) {
-    return {{std::string(kDefaultProfileIndex), RowValue(*updated, id)}};
+    return {{std::string(kDefaultProfileIndex), RowValue(DefaultRowMs(profile, *updated), id)}};
   }
   return {};
 }
@@ -190,6 +203,18 @@ Status ExpireProfile(store::Txn& txn, const RequestContext& ctx, std::string_vie
   return EraseProfile(txn, scope, before, &matching);
 }
 
+// A default profile's row fell due before the profile (it was updated since the row's time):
+// the row moves to the last update. Kept when it is there already (the domain's days grew since
+// the row was read).
+Result<Outcome> AdvanceExpiryRow(store::Txn& txn, store::Scope scope, const json::object& doc) {
+  auto updated = ProfileUpdatedMs(doc);
+  if (!updated || DefaultRowMs(doc, *updated) == *updated) return Outcome::kKept;
+  json::object after = doc;
+  after[kExpiryRowMember] = *updated;
+  RETURN_IF_ERROR(SaveProfile(txn, scope, &doc, after, nullptr));
+  return Outcome::kStaleRow;
+}
+
 // Expires what the due row names, if it still is due under the transaction's locks; a row that
 // no longer matches its document (or whose document is gone) is removed.
 Result<Outcome> ExpireRow(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
@@ -213,7 +238,13 @@ Result<Outcome> ExpireRow(store::Txn& txn, const RequestContext& ctx, std::strin
   if (!body) return stale({});
   ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
   if (is_profile) {
-    if (!view.ProfileExpired(doc)) return stale(ProfileExpiryRows(doc));
+    if (!view.ProfileExpired(doc)) {
+      auto current = ProfileExpiryRows(doc);
+      bool is_current =
+          current.size() == 1 && current[0].first == row.index && current[0].second == row.value;
+      if (is_current && row.index == kDefaultProfileIndex) return AdvanceExpiryRow(txn, scope, doc);
+      return stale(current);
+    }
     RETURN_IF_ERROR(ExpireProfile(txn, ctx, domain, doc, now_seconds));
   } else {
     if (!view.ObjectExpired(doc)) return stale(ObjectExpiryRows(doc));

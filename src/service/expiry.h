@@ -13,6 +13,13 @@
 // Stored members: a profile's "_upd" (ms of its last update) and "_exp" (ms: a fixed expiry its
 // last update set); an object record's "_exp" (ms), else its UpdatedAt counts.
 //
+// A profile's "exp/pd" row holds "_xr" (ms), not "_upd": a time at or before its last update,
+// kept across updates, so that a write to a busy profile leaves the row alone (it would
+// otherwise delete and insert a row with every write). The row falls due no later than the
+// profile; the sweep that finds it due and the profile not yet expired moves it to "_upd"
+// (ExpireRow), once per DefaultExpirationDays at most. A profile stored before "_xr" existed
+// keeps its exact row: its first update takes that time as its "_xr".
+//
 // The expiry index (domain scope; value "{13-digit ms}/{id}" so that a new row appends at the
 // right edge and a sweep reads only what is due; ref as below):
 //   "exp/p"   value: fixed expiry of a profile            ref ProfileId
@@ -45,6 +52,7 @@ inline constexpr int64_t kDayMs = 86'400'000;
 inline constexpr int64_t kFallbackExpirationDays = 365;
 inline constexpr std::string_view kProfileUpdatedMember = "_upd";
 inline constexpr std::string_view kExpiresMember = "_exp";
+inline constexpr std::string_view kExpiryRowMember = "_xr";
 inline constexpr std::string_view kExpiryRegistryKind = "expiry_domains";
 // Who PerformedBy names on an EXPIRED record: the service, not the account.
 inline constexpr std::string_view kExpiryPrincipal = "profile.amazonaws.com";

@@ -12,7 +12,9 @@
 #include "service/event_outbox.h"
 #include "service/expiry.h"
 #include "service/movable_clock.h"
+#include "service/profile_store.h"
 #include "service/service_fixture.h"
+#include "service/store_walk.h"
 
 namespace profiled::service {
 namespace {
@@ -116,6 +118,30 @@ class ExpiryTest : public ServiceTest {
     return out["Profiles"].as_array().size() == 1;
   }
 
+  // The values of the domain's index `name` ("{13-digit ms}/{id}" for the expiry rows).
+  std::vector<std::string> IndexValues(std::string_view name) {
+    std::vector<std::string> values;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Txn& txn) -> Status {
+                      values.clear();
+                      return ForEachIndexValue(txn, kScope, name, "",
+                                               [&](const std::string& v) -> Status {
+                                                 values.push_back(v);
+                                                 return OkStatus();
+                                               });
+                    })
+                    .ok());
+    return values;
+  }
+  std::string RowOf(int64_t ms, const std::string& id) {
+    return std::to_string(ms) + "/" + id;  // 13 digits until 2286
+  }
+  int64_t NowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch())
+        .count();
+  }
+
+  static constexpr store::Scope kScope{"123456789012", "d"};
   fixture::ManualClock clock_;
 };
 
@@ -172,6 +198,60 @@ TEST_F(ExpiryTest, AProfileExpiresDomainDaysAfterItsLastUpdate) {
   // Its rows went with it: a new profile with the same email is found alone.
   std::string q = Create(R"("EmailAddress": "a@x.com")");
   EXPECT_EQ(Search("_email", "a@x.com"), (std::set<std::string>{q}));
+}
+
+TEST_F(ExpiryTest, UpdatesLeaveAProfilesExpiryRowWhereItIsUntilTheSweepMovesIt) {
+  int64_t created = NowMs();
+  std::string p = Create(R"("EmailAddress": "a@x.com")");
+  for (int day = 1; day <= 3; ++day) {
+    clock_.Advance(kDayMs);
+    Ok("UpdateProfile", R"({"DomainName": "d", "ProfileId": ")" + p + R"(", "LastName": "L)" +
+                            std::to_string(day) + R"("})");
+  }
+  int64_t updated = NowMs();
+  EXPECT_EQ(IndexValues("exp/pd"), (std::vector<std::string>{RowOf(created, p)}));
+
+  // The row falls due on day 10, the profile on day 13: the sweep moves the row, once.
+  clock_.Advance(7 * kDayMs);
+  store::StoreStats before = store_->Stats();
+  EXPECT_EQ(Pass().profiles, 0);
+  EXPECT_EQ(store_->Stats().write_transactions - before.write_transactions, 1);
+  EXPECT_EQ(IndexValues("exp/pd"), (std::vector<std::string>{RowOf(updated, p)}));
+  EXPECT_TRUE(BatchGetFinds(p));
+  EXPECT_EQ(Stats()[0], 1);
+  EXPECT_EQ(History(p).size(), 4u);  // moving the row is no update
+  before = store_->Stats();
+  EXPECT_EQ(Pass().profiles, 0);
+  EXPECT_EQ(store_->Stats().write_transactions, before.write_transactions);
+
+  clock_.Advance(3 * kDayMs);
+  EXPECT_EQ(Stats()[0], 0);  // GetDomain expires what is due first
+  EXPECT_TRUE(IndexValues("exp/pd").empty());
+  EXPECT_FALSE(BatchGetFinds(p));
+}
+
+TEST_F(ExpiryTest, AProfileStoredWithItsExactExpiryRowKeepsThatRow) {
+  // As a profile stored before "_xr" existed: no "_xr", its row at its last update.
+  std::string p = Create(R"("EmailAddress": "a@x.com")");
+  clock_.Advance(kDayMs);
+  int64_t updated = NowMs();
+  ASSERT_TRUE(store_
+                  ->Write([&](store::Txn& txn) -> Status {
+                    ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, kScope, p, true));
+                    json::object after = before;
+                    after.erase(kExpiryRowMember);
+                    after[kProfileUpdatedMember] = updated;
+                    return SaveProfile(txn, kScope, &before, after, nullptr);
+                  })
+                  .ok());
+  ASSERT_EQ(IndexValues("exp/pd"), (std::vector<std::string>{RowOf(updated, p)}));
+
+  clock_.Advance(kDayMs);
+  Ok("UpdateProfile", R"({"DomainName": "d", "ProfileId": ")" + p + R"(", "LastName": "L"})");
+  EXPECT_EQ(IndexValues("exp/pd"), (std::vector<std::string>{RowOf(updated, p)}));
+  clock_.Advance(10 * kDayMs);
+  EXPECT_EQ(Stats()[0], 0);
+  EXPECT_TRUE(IndexValues("exp/pd").empty());
 }
 
 TEST_F(ExpiryTest, AProfileIngestedWithATypesDaysExpiresWithItsObjects) {
