@@ -28,6 +28,13 @@ rocksdb::Options MakeDbOptions(const RocksdbOptions& options) {
   // about 90% of the data. The Debian build links both.
   db.compression = rocksdb::kLZ4Compression;
   db.bottommost_compression = rocksdb::kZSTD;
+  // ZSTD's level 1, not its default 3: on a small database every compaction writes the last
+  // level, and level 3 took 13% of the process's CPU under CreateProfile. Level 1: CreateProfile
+  // +9% and PutProfileObject +17% req/s at 64 connections (CPU per request -11% each, interleaved
+  // A/B), a 1M-profile import 3% less CPU, 631 bytes per profile instead of 614. Level -1 (ZSTD's
+  // fast mode) was no faster and stored 902.
+  db.bottommost_compression_opts.level = 1;
+  db.bottommost_compression_opts.enabled = true;  // else the last level takes `compression_opts`
   // The info LOG is written by the same process: keep it to warnings, without periodic stats.
   db.info_log_level = rocksdb::WARN_LEVEL;
   db.stats_dump_period_sec = 0;
