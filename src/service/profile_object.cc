@@ -55,6 +55,7 @@ json::object NewObjectRecord(std::string_view type_name, std::string_view unique
   record["CreatedAt"] =
       existing && existing->contains("CreatedAt") ? existing->at("CreatedAt") : json::value(now);
   record["UpdatedAt"] = now;
+  record[kRecordLayoutMember] = kRecordLayout;
   return record;
 }
 
@@ -102,8 +103,8 @@ constexpr std::string_view kObjectLockKind = "object_lock";
 
 enum class RowEdit { kAdd, kRemove };
 
-// Adds or removes a stored object's index rows (not its document): the profile's row and one per
-// key value, the same walk both ways.
+// Adds or removes a stored object's index rows (not its document): the profile's row, its expiry
+// row, and for a record of the first layout one row per key value, the same walk both ways.
 Status EditObjectRows(store::Txn& txn, store::Scope scope, const json::object& record,
                       RowEdit edit) {
   std::string type = GetStringOr(record, "ObjectTypeName", "");
@@ -116,6 +117,7 @@ Status EditObjectRows(store::Txn& txn, store::Scope scope, const json::object& r
   for (const auto& [index, value] : ObjectExpiryRows(record)) {
     RETURN_IF_ERROR(apply(index, value));
   }
+  if (GetInt(record, kRecordLayoutMember).value_or(1) >= kRecordLayout) return OkStatus();
   if (const json::object* keys = GetObject(record, "Keys")) {
     for (const auto& [name, values] : *keys) {
       if (!values.is_array()) continue;

@@ -7,7 +7,10 @@
 //   document kObjectKind  id "{ObjectTypeName}/{ProfileObjectUniqueKey}"   the object record
 //   ObjectCount and TotalSize are kept in the domain's stats shards (service/domain_stats.h)
 //   index "objprof/{type}"        value ProfileId   ref unique key   objects of a profile
-//   index "objkey/{type}/{key}"   value key value   ref unique key   ObjectFilter lookups
+// A record of the first layout (no "_v") also has one row per key value in an index
+// "objkey/{type}/{key}" (value key value, ref unique key) that nothing read: two of the twelve
+// rows a PutProfileObject wrote. Records now say "_v": 2 and have none; the rows of older records
+// go when those are replaced or removed.
 // Profile search keys contributed by objects live in the profile's "_keys" (search_keys.h), so
 // SaveProfile keeps their index rows; which values ingestion wrote into the profile, and from
 // which type, lives in the profile's internal member "_ingested" (see ApplyIngestedFields).
@@ -31,6 +34,8 @@ namespace profiled::service {
 
 inline constexpr std::string_view kObjectKind = "object";
 inline constexpr std::string_view kIngestedMember = "_ingested";
+inline constexpr std::string_view kRecordLayoutMember = "_v";
+inline constexpr int64_t kRecordLayout = 2;
 inline constexpr size_t kMaxObjectChars = 256000;
 
 std::string ObjectDocId(std::string_view type, std::string_view unique_key);

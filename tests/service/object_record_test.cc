@@ -35,7 +35,7 @@ TEST(ObjectRecord, NewRecordKeepsTheReplacedRecordsCreationTime) {
       NewObjectRecord("Order", "o1", "p1", R"({"OrderId":"o1"})", keys, nullptr, 50);
   EXPECT_EQ(fresh, Obj(R"({"ObjectTypeName": "Order", "ProfileObjectUniqueKey": "o1",
       "ProfileId": "p1", "Object": "{\"OrderId\":\"o1\"}", "Keys": {"OrderId": ["o1"]},
-      "Size": 16, "CreatedAt": 50.0, "UpdatedAt": 50.0})"));
+      "Size": 16, "CreatedAt": 50.0, "UpdatedAt": 50.0, "_v": 2})"));
   json::object replaced = NewObjectRecord("Order", "o1", "p2", "{}", keys, &fresh, 60);
   EXPECT_EQ(replaced.at("CreatedAt"), json::value(50.0));
   EXPECT_EQ(replaced.at("UpdatedAt"), json::value(60.0));

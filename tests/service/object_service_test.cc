@@ -8,6 +8,7 @@
 #include "service/common.h"
 #include "service/profile_object.h"
 #include "service/service_fixture.h"
+#include "service/store_walk.h"
 
 namespace profiled::service {
 namespace {
@@ -158,6 +159,73 @@ TEST_F(ObjectServiceTest, ReputReplacesAndDeleteRemoves) {
                     Obj(R"({"DomainName": "d", "ObjectTypeName": "Order", "ProfileId": ")" + ann +
                         R"(", "ProfileObjectUniqueKey": "o1"})"));
   EXPECT_EQ(again.error().code(), ErrorCode::kNotFound);
+}
+
+// Every index row of the domain whose name starts with `prefix`, as "name value ref".
+std::vector<std::string> RowsUnder(store::Store& store, std::string_view prefix) {
+  std::vector<std::string> rows;
+  store::Scope scope{"123456789012", "d"};
+  EXPECT_TRUE(store
+                  .Read([&](store::Txn& txn) -> Status {
+                    rows.clear();
+                    for (std::string name : {"objkey/Order/OrderId", "objkey/Order/_email"}) {
+                      if (!name.starts_with(prefix)) continue;
+                      RETURN_IF_ERROR(ForEachIndexValue(
+                          txn, scope, name, "", [&](const std::string& value) -> Status {
+                            return ForEachIndexRef(txn, scope, name, value, "",
+                                                   [&](const std::string& ref) -> Status {
+                                                     rows.push_back(name + " " + value + " " + ref);
+                                                     return OkStatus();
+                                                   });
+                          }));
+                    }
+                    return OkStatus();
+                  })
+                  .ok());
+  return rows;
+}
+
+TEST_F(ObjectServiceTest, ObjectsHaveNoKeyRowsAndOldRecordsLoseTheirsWhenReplacedOrRemoved) {
+  Ok("PutProfileObjectType", kOrderType);
+  ASSERT_TRUE(Put("Order", R"({"OrderId": "o1", "email": "ann@x.com"})").ok());
+  EXPECT_TRUE(RowsUnder(*store_, "objkey/").empty());
+  std::string ann = OnlyProfile("_email", "ann@x.com");
+
+  // Two records as the first layout stored them: no "_v", a row per key value.
+  store::Scope scope{"123456789012", "d"};
+  ASSERT_TRUE(
+      store_
+          ->Write([&](store::Txn& txn) -> Status {
+            for (std::string unique : {"o1", "o2"}) {
+              json::object record{{"ObjectTypeName", "Order"},
+                                  {"ProfileObjectUniqueKey", unique},
+                                  {"ProfileId", ann},
+                                  {"Object", R"({"OrderId": ")" + unique + R"("})"},
+                                  {"Keys", {{"OrderId", {unique}}, {"_email", {"ann@x.com"}}}},
+                                  {"Size", 17},
+                                  {"CreatedAt", 1700000000.0},
+                                  {"UpdatedAt", 1700000000.0}};
+              RETURN_IF_ERROR(txn.Put(scope, kObjectKind, ObjectDocId("Order", unique),
+                                      json::serialize(record)));
+              RETURN_IF_ERROR(txn.IndexAdd(scope, ObjectProfileIndex("Order"), ann, unique));
+              RETURN_IF_ERROR(
+                  txn.IndexAdd(scope, ObjectKeyIndex("Order", "OrderId"), unique, unique));
+              RETURN_IF_ERROR(
+                  txn.IndexAdd(scope, ObjectKeyIndex("Order", "_email"), "ann@x.com", unique));
+            }
+            return OkStatus();
+          })
+          .ok());
+  ASSERT_EQ(RowsUnder(*store_, "objkey/").size(), 4u);
+
+  ASSERT_TRUE(Put("Order", R"({"OrderId": "o1", "email": "ann@x.com", "total": 2})").ok());
+  EXPECT_EQ(
+      RowsUnder(*store_, "objkey/"),
+      (std::vector<std::string>{"objkey/Order/OrderId o2 o2", "objkey/Order/_email ann@x.com o2"}));
+  Ok("DeleteProfileObject", R"({"DomainName": "d", "ObjectTypeName": "Order", "ProfileId": ")" +
+                                ann + R"(", "ProfileObjectUniqueKey": "o2"})");
+  EXPECT_TRUE(RowsUnder(*store_, "objkey/").empty());
+  EXPECT_EQ(Objects(ann), (std::vector<std::string>{"o1"}));
 }
 
 TEST_F(ObjectServiceTest, AmbiguousKeyFallsThroughToTheNext) {
