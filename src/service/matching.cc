@@ -5,6 +5,8 @@
 
 #include "service/common.h"
 #include "service/ml_jobs.h"
+#include "service/profile_store.h"
+#include "service/search_keys.h"
 
 namespace profiled::service {
 namespace json = boost::json;
@@ -32,9 +34,8 @@ void RegisterMatchingOperations(Registry& registry, const ServiceEnv& env) {
 Result<std::vector<std::string>> ProfilesOfSimilarSearch(store::Txn& txn, store::Scope scope,
                                                          const std::string& key,
                                                          const std::string& value, size_t limit) {
-  std::string index =
-      std::string(kKeyIndexPrefix) + (key == "ProfileId" ? std::string("_profileId") : key);
-  ASSIGN_OR_RETURN(auto ids, txn.IndexLookup(scope, index, value, "", limit));
+  std::string_view key_name = key == "ProfileId" ? kProfileIdKey : std::string_view(key);
+  ASSIGN_OR_RETURN(auto ids, ProfilesWithKey(txn, scope, key_name, value, "", limit));
   if (ids.empty()) {
     return Error::NotFound("No profile has " + key + " " + value + " in domain " +
                            std::string(scope.domain));

@@ -21,7 +21,6 @@ namespace profiled::service {
 namespace json = boost::json;
 namespace {
 
-constexpr std::string_view kProfileIdKey = "_profileId";
 constexpr std::string_view kStringSuffix = "String";
 
 bool Contains(std::span<const std::string_view> list, std::string_view v) {

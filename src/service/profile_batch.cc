@@ -6,7 +6,9 @@
 #include "service/common.h"
 #include "service/expiry.h"
 #include "service/profile_patch.h"
+#include "service/profile_store.h"
 #include "service/rule_match_index.h"
+#include "service/search_keys.h"
 
 namespace profiled::service {
 namespace json = boost::json;
@@ -21,8 +23,8 @@ Result<std::optional<std::string>> FindExisting(store::Txn& txn, store::Scope sc
   if (item.match == ProfileBatchItem::Match::kProfileId) {
     return txn.GetForUpdate(scope, kProfileKind, item.create.profile.id);
   }
-  ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, std::string(kKeyIndexPrefix) + item.key_name,
-                                              item.key_value, "", 1));
+  ASSIGN_OR_RETURN(auto refs, ProfilesWithKey(txn, scope, item.key_name, item.key_value, "", 1,
+                                              /*for_update=*/true));
   if (refs.empty()) return std::optional<std::string>();
   return txn.GetForUpdate(scope, kProfileKind, refs.front());
 }

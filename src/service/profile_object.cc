@@ -194,8 +194,8 @@ Result<std::vector<KeyMatch>> LookUpMatches(store::Txn& txn, store::Scope scope,
                                             const std::vector<ObjectKeyValue>& order) {
   std::vector<KeyMatch> matches;
   for (const ObjectKeyValue& k : order) {
-    ASSIGN_OR_RETURN(auto ids, txn.IndexLookup(scope, std::string(kKeyIndexPrefix) + k.def.name,
-                                               k.value, "", 2));
+    ASSIGN_OR_RETURN(auto ids,
+                     ProfilesWithKey(txn, scope, k.def.name, k.value, "", 2, /*for_update=*/true));
     matches.push_back({k.def.name, k.value, std::move(ids)});
   }
   return matches;

@@ -19,13 +19,14 @@ namespace {
 // (index name, value) rows, the same pair type as search_keys.h's KeyRow.
 using IndexRows = std::vector<KeyRow>;
 
-// (prefix + key name, value) rows of every index a profile derives: search keys, then attribute
-// values, then the expiry rows (expiry.h), then the types its ingested fields came from. The
-// prefixes differ, so sorting the result leaves no duplicate.
+// (prefix + key name, value) rows of every index a profile derives: search keys (but _profileId,
+// search_keys.h), then attribute values, then the expiry rows (expiry.h), then the types its
+// ingested fields came from. The prefixes differ, so sorting the result leaves no duplicate.
 IndexRows DerivedRows(const json::object& profile) {
   IndexRows rows;
   auto add = [&](std::string_view prefix, std::vector<KeyRow> derived) {
     for (auto& [key, value] : derived) {
+      if (prefix == kKeyIndexPrefix && key == kProfileIdKey) continue;
       rows.emplace_back(std::string(prefix).append(key), std::move(value));
     }
   };
@@ -143,11 +144,48 @@ Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* befo
   return StoreChangeRows(txn, scope, change);
 }
 
+Result<std::vector<std::string>> ProfilesWithKey(store::Txn& txn, store::Scope scope,
+                                                 std::string_view key_name, std::string_view value,
+                                                 std::string_view after, size_t limit,
+                                                 bool for_update) {
+  if (key_name != kProfileIdKey) {
+    return txn.IndexLookup(scope, std::string(kKeyIndexPrefix).append(key_name), value, after,
+                           limit);
+  }
+  std::vector<std::string> ids;
+  if (limit == 0 || value <= after) return ids;
+  std::optional<std::string> body;
+  if (for_update) {
+    ASSIGN_OR_RETURN(body, txn.GetForUpdate(scope, kProfileKind, value));
+  } else {
+    ASSIGN_OR_RETURN(body, txn.Get(scope, kProfileKind, value));
+  }
+  if (body) ids.emplace_back(value);
+  return ids;
+}
+
+Result<std::vector<store::IndexedDocument>> ProfileDocumentsWithKey(
+    store::Txn& txn, store::Scope scope, std::string_view key_name, std::string_view value,
+    std::string_view after, size_t limit) {
+  if (key_name != kProfileIdKey) {
+    return txn.IndexLookupDocuments(scope, std::string(kKeyIndexPrefix).append(key_name), value,
+                                    after, limit, kProfileKind);
+  }
+  std::vector<store::IndexedDocument> docs;
+  if (limit == 0 || value <= after) return docs;
+  ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, value));
+  if (body) docs.push_back({std::string(value), std::move(body)});
+  return docs;
+}
+
 Status EraseProfile(store::Txn& txn, store::Scope scope, const json::object& before,
                     DomainMatching* matching) {
   RETURN_IF_ERROR(KeepMatchRows(txn, scope, matching, &before, nullptr));
   std::string id = GetStringOr(before, "ProfileId", "");
   RETURN_IF_ERROR(EditRows(txn, scope, id, DerivedRows(before), {}));
+  // A profile stored before _profileId lost its row (search_keys.h) still has it.
+  RETURN_IF_ERROR(
+      txn.IndexRemove(scope, std::string(kKeyIndexPrefix).append(kProfileIdKey), id, id));
   ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kProfileKind, id));
   if (deleted) RETURN_IF_ERROR(AddToDomainStats(txn, scope, id, {.profiles = -1}));
   return OkStatus();

@@ -64,6 +64,19 @@ struct PreparedChange {
 Result<PreparedChange> PrepareProfileChange(const boost::json::object& before,
                                             const boost::json::object& after);
 
+// The ids of the profiles whose search key `key_name` holds `value` (search_keys.h), in id order
+// after `after`, at most `limit`: the key index's rows, or for _profileId, which has none, the
+// profile of that id if it is stored. `for_update`: in a Write transaction whose caller loads the
+// profile found for update next, its _profileId lookup locks it so (not shared, to be upgraded).
+Result<std::vector<std::string>> ProfilesWithKey(store::Txn& txn, store::Scope scope,
+                                                 std::string_view key_name, std::string_view value,
+                                                 std::string_view after, size_t limit,
+                                                 bool for_update = false);
+// The same, each with its document (Txn::IndexLookupDocuments).
+Result<std::vector<store::IndexedDocument>> ProfileDocumentsWithKey(
+    store::Txn& txn, store::Scope scope, std::string_view key_name, std::string_view value,
+    std::string_view after, size_t limit);
+
 // Deletes the profile's document and every index row it derives.
 Status EraseProfile(store::Txn& txn, store::Scope scope, const boost::json::object& before,
                     DomainMatching* matching = nullptr);

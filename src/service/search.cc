@@ -14,6 +14,8 @@
 #include "service/expiry.h"
 #include "service/profile_ops.h"
 #include "service/profile_patch.h"
+#include "service/profile_store.h"
+#include "service/search_keys.h"
 
 namespace profiled::service {
 namespace json = boost::json;
@@ -21,14 +23,12 @@ namespace {
 
 constexpr std::string_view kSearchPurpose = "SearchProfiles";
 
-// One candidate stream: the index rows of one (KeyName, value).
-using Stream = std::pair<std::string, std::string>;  // index name, value
+// One candidate stream: the profiles of one (KeyName, value) (ProfilesWithKey).
+using Stream = std::pair<std::string, std::string>;  // key name, value
 
 std::vector<Stream> StreamsOf(const SearchPair& pair) {
   std::vector<Stream> out;
-  for (const auto& v : pair.values) {
-    out.emplace_back(std::string(kKeyIndexPrefix) + pair.key_name, v);
-  }
+  for (const auto& v : pair.values) out.emplace_back(pair.key_name, v);
   return out;
 }
 
@@ -50,7 +50,7 @@ Result<std::vector<Stream>> CandidateStreams(store::Txn& txn, store::Scope scope
   for (const auto& pair : request.pairs) {
     size_t rows = 0;
     for (const auto& [name, value] : StreamsOf(pair)) {
-      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, name, value, cursor, batch));
+      ASSIGN_OR_RETURN(auto refs, ProfilesWithKey(txn, scope, name, value, cursor, batch));
       rows += refs.size();
     }
     if (rows < best_rows) {
@@ -88,13 +88,12 @@ Result<SearchPage> CollectPage(store::Txn& txn, store::Scope scope, const Search
     bool streams_exhausted = true;
     for (const auto& [name, value] : streams) {
       if (prefetch) {
-        ASSIGN_OR_RETURN(auto docs,
-                         txn.IndexLookupDocuments(scope, name, value, after, batch, kProfileKind));
+        ASSIGN_OR_RETURN(auto docs, ProfileDocumentsWithKey(txn, scope, name, value, after, batch));
         if (docs.size() == batch) streams_exhausted = false;
         for (auto& doc : docs) merged.emplace(std::move(doc.ref), std::move(doc.body));
         continue;
       }
-      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(scope, name, value, after, batch));
+      ASSIGN_OR_RETURN(auto refs, ProfilesWithKey(txn, scope, name, value, after, batch));
       if (refs.size() == batch) streams_exhausted = false;
       for (auto& ref : refs) merged.emplace(std::move(ref), std::nullopt);
     }

@@ -46,7 +46,7 @@ std::string FullName(const json::object& profile) {
 
 std::vector<KeyRow> DeriveSearchKeys(const json::object& profile) {
   std::vector<KeyRow> rows;
-  if (auto id = StringOr(profile, "ProfileId"); !id.empty()) rows.emplace_back("_profileId", id);
+  if (auto id = StringOr(profile, "ProfileId"); !id.empty()) rows.emplace_back(kProfileIdKey, id);
   for (const Derivation& d : kDerived) {
     for (std::string_view m : d.members) {
       if (m.empty()) continue;

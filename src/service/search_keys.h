@@ -14,6 +14,9 @@
 // DeleteProfileKey removes values added by AddProfileKey; a value derived from a member stays
 // while the member holds it.
 //
+// _profileId has no index rows: its value is the profile's document id, so a lookup reads the
+// document (ProfilesWithKey, profile_store.h) instead of a row that every profile would carry.
+//
 // Matching is exact and case-sensitive (values are stored as given): AWS documents no
 // normalisation of key values, and an exact match is what its examples show.
 #pragma once
@@ -30,6 +33,7 @@ namespace profiled::service {
 using KeyRow = std::pair<std::string, std::string>;
 
 inline constexpr std::string_view kCustomKeysMember = "_keys";
+inline constexpr std::string_view kProfileIdKey = "_profileId";
 
 // Every search key of the profile, sorted and without duplicates.
 std::vector<KeyRow> DeriveSearchKeys(const boost::json::object& profile);

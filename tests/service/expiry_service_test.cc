@@ -14,7 +14,6 @@
 #include "service/movable_clock.h"
 #include "service/profile_store.h"
 #include "service/service_fixture.h"
-#include "service/store_walk.h"
 
 namespace profiled::service {
 namespace {
@@ -118,21 +117,6 @@ class ExpiryTest : public ServiceTest {
     return out["Profiles"].as_array().size() == 1;
   }
 
-  // The values of the domain's index `name` ("{13-digit ms}/{id}" for the expiry rows).
-  std::vector<std::string> IndexValues(std::string_view name) {
-    std::vector<std::string> values;
-    EXPECT_TRUE(store_
-                    ->Read([&](store::Txn& txn) -> Status {
-                      values.clear();
-                      return ForEachIndexValue(txn, kScope, name, "",
-                                               [&](const std::string& v) -> Status {
-                                                 values.push_back(v);
-                                                 return OkStatus();
-                                               });
-                    })
-                    .ok());
-    return values;
-  }
   std::string RowOf(int64_t ms, const std::string& id) {
     return std::to_string(ms) + "/" + id;  // 13 digits until 2286
   }
@@ -141,7 +125,6 @@ class ExpiryTest : public ServiceTest {
         .count();
   }
 
-  static constexpr store::Scope kScope{"123456789012", "d"};
   fixture::ManualClock clock_;
 };
 
@@ -237,11 +220,11 @@ TEST_F(ExpiryTest, AProfileStoredWithItsExactExpiryRowKeepsThatRow) {
   int64_t updated = NowMs();
   ASSERT_TRUE(store_
                   ->Write([&](store::Txn& txn) -> Status {
-                    ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, kScope, p, true));
+                    ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, kDomainD, p, true));
                     json::object after = before;
                     after.erase(kExpiryRowMember);
                     after[kProfileUpdatedMember] = updated;
-                    return SaveProfile(txn, kScope, &before, after, nullptr);
+                    return SaveProfile(txn, kDomainD, &before, after, nullptr);
                   })
                   .ok());
   ASSERT_EQ(IndexValues("exp/pd"), (std::vector<std::string>{RowOf(updated, p)}));

@@ -5,6 +5,9 @@
 #include <set>
 #include <thread>
 
+#include "service/common.h"
+#include "service/profile_store.h"
+#include "service/search_keys.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
@@ -65,6 +68,33 @@ TEST_F(ProfileServiceTest, SearchFollowsUpdatesAndCustomKeys) {
   Ok("DeleteProfileKey", R"({"DomainName": "d", "ProfileId": ")" + id +
                              R"(", "KeyName": "loyalty", "Values": ["L1"]})");
   EXPECT_TRUE(Search("loyalty", "L1").empty());
+}
+
+TEST_F(ProfileServiceTest, ProfileIdIsFoundWithoutAnIndexRowAndAnOldRowGoesWithItsProfile) {
+  const std::string index = std::string(kKeyIndexPrefix) + std::string(kProfileIdKey);
+  auto rows = [&] { return IndexValues(index); };
+  std::string a = Create(R"("FirstName": "Ann", "EmailAddress": "a@x")");
+  std::string b = Create(R"("FirstName": "Bob")");
+  EXPECT_TRUE(rows().empty());
+  EXPECT_EQ(Search("_profileId", a), std::set<std::string>{a});
+  json::object both = Ok("SearchProfiles", R"({"DomainName": "d", "KeyName": "_profileId",
+      "Values": [")" + a + R"(", ")" + b + R"(", "0123456789abcdef0123456789abcdef"]})");
+  EXPECT_EQ(both.at("Items").as_array().size(), 2u);
+  json::object anded = Ok("SearchProfiles", R"({"DomainName": "d", "LogicalOperator": "AND",
+      "AdditionalSearchKeys": [{"KeyName": "_email", "Values": ["a@x"]}],
+      "KeyName": "_profileId", "Values": [")" + a +
+                                                R"("]})");
+  ASSERT_EQ(anded.at("Items").as_array().size(), 1u);
+  EXPECT_EQ(anded.at("Items").as_array()[0].at("FoundByItems").as_array().size(), 2u);
+
+  // A row as a version before this one wrote it for every profile: searches do not need it,
+  // and it goes when its profile is deleted.
+  ASSERT_TRUE(
+      store_->Write([&](store::Txn& txn) { return txn.IndexAdd(kDomainD, index, b, b); }).ok());
+  EXPECT_EQ(Search("_profileId", b), std::set<std::string>{b});
+  Ok("DeleteProfile", R"({"DomainName": "d", "ProfileId": ")" + b + R"("})");
+  EXPECT_TRUE(Search("_profileId", b).empty());
+  EXPECT_TRUE(rows().empty());
 }
 
 TEST_F(ProfileServiceTest, SearchAndOrWithFoundByItems) {

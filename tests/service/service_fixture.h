@@ -27,6 +27,7 @@
 
 #include "service/domain_cache.h"
 #include "service/registry.h"
+#include "service/store_walk.h"
 #include "store/sqlite/sqlite_store.h"
 #ifdef PROFILED_WITH_POSTGRES
 #include "store/postgres/postgres_store.h"
@@ -187,6 +188,23 @@ class ServiceTest : public ::testing::Test {
     return ids;
   }
 
+  // The values of domain "d"'s index `name`, in order ("{value}" of each distinct value).
+  std::vector<std::string> IndexValues(std::string_view name) {
+    std::vector<std::string> values;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Txn& txn) -> Status {
+                      values.clear();
+                      return ForEachIndexValue(txn, kDomainD, name, "",
+                                               [&](const std::string& v) -> Status {
+                                                 values.push_back(v);
+                                                 return OkStatus();
+                                               });
+                    })
+                    .ok());
+    return values;
+  }
+
+  static constexpr store::Scope kDomainD{"123456789012", "d"};  // ctx_'s account, domain "d"
   std::filesystem::path dir_;
   FixedClock fixed_clock_;
 #ifdef PROFILED_WITH_POSTGRES
