@@ -277,7 +277,7 @@ Status MergeProfilesInTxn(store::Txn& txn, const RequestContext& ctx, std::strin
     json::object last = gone;
     RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, last, "DELETED_BY_MERGE",
                                   Serialize(PublicProfile(gone)), now));
-    RETURN_IF_ERROR(MoveObjectsToProfile(txn, ctx, domain, id, main_id));
+    RETURN_IF_ERROR(MoveObjectsToProfile(txn, ctx, domain, id, after));
     RETURN_IF_ERROR(EraseProfile(txn, scope, gone, &matching));
   }
   RETURN_IF_ERROR(

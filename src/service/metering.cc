@@ -8,46 +8,75 @@
 
 namespace profiled::service {
 namespace json = boost::json;
+namespace {
+
+// The document a count had before "_objs" (metering.h).
+constexpr std::string_view kLegacyCountKind = "profile_objects";
+
+// The count of the old layout's document, if there is one.
+Result<std::optional<int64_t>> LegacyCount(store::Txn& txn, store::Scope scope,
+                                           std::string_view profile_id) {
+  ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kLegacyCountKind, profile_id));
+  if (!body) return std::optional<int64_t>();
+  ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
+  return std::optional<int64_t>(GetInt(doc, "Count").value_or(0));
+}
+
+void AddMetered(int64_t before, int64_t after, DomainStatsDelta& stats) {
+  stats.extra_metered += ExtraMeteredUnits(after) - ExtraMeteredUnits(before);
+}
+
+}  // namespace
 
 int64_t ExtraMeteredUnits(int64_t objects) {
   return objects <= kObjectsPerMeteredProfile ? 0 : (objects - 1) / kObjectsPerMeteredProfile;
 }
 
-Result<int64_t> ProfileObjectCount(store::Txn& txn, store::Scope scope,
-                                   std::string_view profile_id) {
-  ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileObjectCountKind, profile_id));
-  if (!body) return int64_t{0};
-  ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
-  return GetInt(doc, "Count").value_or(0);
+Status AdjustObjectCount(store::Txn& txn, store::Scope scope, json::object& profile, int64_t delta,
+                         DomainStatsDelta& stats) {
+  int64_t before = 0;
+  if (auto stored = GetInt(profile, kObjectCountMember)) {
+    before = *stored;
+  } else {
+    std::string id = GetStringOr(profile, "ProfileId", "");
+    ASSIGN_OR_RETURN(auto legacy, LegacyCount(txn, scope, id));
+    if (legacy) {
+      before = *legacy;
+      ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kLegacyCountKind, id));
+      (void)deleted;
+    }
+  }
+  // Never below 0: objects stored before counts existed were never added.
+  int64_t after = std::max<int64_t>(0, before + delta);
+  profile[kObjectCountMember] = after;
+  AddMetered(before, after, stats);
+  return OkStatus();
 }
 
 Status AddProfileObjects(store::Txn& txn, store::Scope scope, std::string_view profile_id,
                          int64_t delta, DomainStatsDelta* stats) {
   if (delta == 0 || profile_id.empty()) return OkStatus();
-  ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileObjectCountKind, profile_id));
-  int64_t before = 0;
+  DomainStatsDelta change;
+  ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileKind, profile_id));
   if (body) {
-    ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
-    before = GetInt(doc, "Count").value_or(0);
-  }
-  // Never below 0: objects stored before counts existed were never added.
-  int64_t after = std::max<int64_t>(0, before + delta);
-  if (after == 0) {
-    if (body) {
-      ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kProfileObjectCountKind, profile_id));
-      (void)deleted;
-    }
+    ASSIGN_OR_RETURN(json::object profile, ParseStored(*body));
+    RETURN_IF_ERROR(AdjustObjectCount(txn, scope, profile, delta, change));
+    RETURN_IF_ERROR(txn.Put(scope, kProfileKind, profile_id, Serialize(profile)));
   } else {
-    json::object doc;
-    doc["Count"] = after;
-    RETURN_IF_ERROR(txn.Put(scope, kProfileObjectCountKind, profile_id, Serialize(doc)));
+    // No profile (its objects outlived it): only a count of the old layout may be left.
+    ASSIGN_OR_RETURN(auto legacy, LegacyCount(txn, scope, profile_id));
+    if (legacy) {
+      ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kLegacyCountKind, profile_id));
+      (void)deleted;
+      AddMetered(*legacy, 0, change);
+    }
   }
-  const int64_t extra = ExtraMeteredUnits(after) - ExtraMeteredUnits(before);
   if (stats != nullptr) {
-    stats->extra_metered += extra;
+    stats->extra_metered += change.extra_metered;
     return OkStatus();
   }
-  return AddToDomainStats(txn, scope, profile_id, {.extra_metered = extra});
+  if (change.extra_metered == 0) return OkStatus();
+  return AddToDomainStats(txn, scope, profile_id, change);
 }
 
 void ProfileObjectCounts::Add(std::string_view profile_id, int64_t delta) {

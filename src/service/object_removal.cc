@@ -3,10 +3,12 @@
 #include <string>
 
 #include "service/common.h"
+#include "service/domain_stats.h"
 #include "service/event_outbox.h"
 #include "service/expiry.h"
 #include "service/history.h"
 #include "service/history_record.h"
+#include "service/metering.h"
 #include "service/profile_object.h"
 #include "service/profile_store.h"
 
@@ -16,12 +18,15 @@ namespace json = boost::json;
 Status RemoveObject(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
                     const json::object& record, ObjectRemoval why, double now_seconds) {
   std::string profile_id = GetStringOr(record, "ProfileId", "");
-  // The profile is locked before the erasure changes its object count (metering.h's order).
   ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileKind, profile_id));
-  RETURN_IF_ERROR(EraseObject(txn, scope, record));
-  if (!body) return OkStatus();  // an orphan: no profile to tell
+  if (!body) return EraseObject(txn, scope, record);  // an orphan: no profile to tell
+  ProfileObjectCounts ignored;                        // the count changes in `after`, stored below
+  RETURN_IF_ERROR(EraseObject(txn, scope, record, &ignored));
   ASSIGN_OR_RETURN(json::object before, ParseStored(*body));
   json::object after = before;
+  DomainStatsDelta stats;
+  RETURN_IF_ERROR(AdjustObjectCount(txn, scope, after, -1, stats));
+  if (stats.extra_metered != 0) RETURN_IF_ERROR(AddToDomainStats(txn, scope, profile_id, stats));
   std::string type = GetStringOr(record, "ObjectTypeName", "");
   std::string unique = GetStringOr(record, "ProfileObjectUniqueKey", "");
   // The removal's record is also the event's source: its id (from the profile's history clock)

@@ -239,17 +239,23 @@ Result<Resolution> ResolveObjectProfile(store::Txn& txn, store::Scope scope, con
 // fields and search keys into it, appends its history records and saves it. Returns its id.
 Result<std::string> IngestIntoProfile(store::Txn& txn, store::Scope scope,
                                       const RequestContext& ctx, const Resolution& resolution,
-                                      const Ingestion& in, double now, DomainMatching& matching) {
+                                      const Ingestion& in, double now, DomainMatching& matching,
+                                      DomainStatsDelta& stats) {
   bool created = resolution.kind == ResolutionKind::kCreate;
   json::object profile;
   std::optional<json::object> before;
   if (created) {
     profile["ProfileId"] = NewProfileId();
+    profile[kObjectCountMember] = 0;
   } else {
     ASSIGN_OR_RETURN(before, LoadProfile(txn, scope, resolution.profile_id, /*for_update=*/true));
     profile = *before;
   }
   std::string profile_id = GetStringOr(profile, "ProfileId", "");
+  // The profile's object count (metering.h): a new object, or one its keys moved here.
+  if (!in.existing || GetStringOr(*in.existing, "ProfileId", "") != profile_id) {
+    RETURN_IF_ERROR(AdjustObjectCount(txn, scope, profile, 1, stats));
+  }
 
   ApplyIngestedFields(profile, MappedProfileFields(in.type, in.object), in.type_name,
                       GetInt(in.type, "SourcePriority"));
@@ -270,9 +276,10 @@ Result<std::string> IngestIntoProfile(store::Txn& txn, store::Scope scope,
 }
 
 // Stores the object record, replacing any with the same UNIQUE value: its document, index rows
-// and share of the domain's statistics.
+// and share of the domain's statistics (with `stats`, the profile's share IngestIntoProfile
+// counted).
 Status StoreObject(store::Txn& txn, store::Scope scope, const Ingestion& in,
-                   std::string_view profile_id, double now) {
+                   std::string_view profile_id, double now, DomainStatsDelta stats) {
   const json::object* existing = in.existing ? &*in.existing : nullptr;
   json::object record =
       NewObjectRecord(in.type_name, in.unique, profile_id, in.text, in.keys, existing, now);
@@ -285,13 +292,13 @@ Status StoreObject(store::Txn& txn, store::Scope scope, const Ingestion& in,
   RETURN_IF_ERROR(txn.Put(scope, kObjectKind, in.doc_id, Serialize(record)));
   RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kAdd));
   RETURN_IF_ERROR(CalcOnObjectStored(txn, scope, in.type, existing, record));
-  // The profile's object count (metering.h): a new object, or one its keys moved here. The
-  // domain's statistics change once, in one shard (their totals are sums over the shards).
-  DomainStatsDelta stats{0, existing ? 0 : 1, static_cast<int64_t>(in.text.size()) - old_size};
+  // The count of the profile its keys moved it from (metering.h). The domain's statistics change
+  // once, in one shard (their totals are sums over the shards).
+  stats.objects += existing ? 0 : 1;
+  stats.object_bytes += static_cast<int64_t>(in.text.size()) - old_size;
   std::string previous = existing ? GetStringOr(*existing, "ProfileId", "") : "";
   if (previous != profile_id) {
     RETURN_IF_ERROR(AddProfileObjects(txn, scope, previous, -1, &stats));
-    RETURN_IF_ERROR(AddProfileObjects(txn, scope, profile_id, 1, &stats));
   }
   return AddToDomainStats(txn, scope, in.doc_id, stats);
 }
@@ -312,9 +319,10 @@ Result<std::string> PutProfileObjectInTxn(store::Txn& txn, const RequestContext&
   if (resolution.kind == ResolutionKind::kReject) {
     return Error::BadRequest(RejectionMessage(resolution, in.type_name));
   }
+  DomainStatsDelta stats;
   ASSIGN_OR_RETURN(std::string profile_id,
-                   IngestIntoProfile(txn, scope, ctx, resolution, in, now, matching));
-  RETURN_IF_ERROR(StoreObject(txn, scope, in, profile_id, now));
+                   IngestIntoProfile(txn, scope, ctx, resolution, in, now, matching, stats));
+  RETURN_IF_ERROR(StoreObject(txn, scope, in, profile_id, now, stats));
   RETURN_IF_ERROR(EnforceMaxCount(txn, scope, ctx, in.type, profile_id, now));
   return in.unique;
 }
@@ -467,10 +475,12 @@ Status EraseObjectCounted(store::Txn& txn, store::Scope scope, const json::objec
 
 }  // namespace
 
-Status EraseObject(store::Txn& txn, store::Scope scope, const json::object& record) {
-  ProfileObjectCounts counts;
-  RETURN_IF_ERROR(EraseObjectCounted(txn, scope, record, counts));
-  return counts.Apply(txn, scope);
+Status EraseObject(store::Txn& txn, store::Scope scope, const json::object& record,
+                   ProfileObjectCounts* counts) {
+  if (counts != nullptr) return EraseObjectCounted(txn, scope, record, *counts);
+  ProfileObjectCounts own;
+  RETURN_IF_ERROR(EraseObjectCounted(txn, scope, record, own));
+  return own.Apply(txn, scope);
 }
 
 Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
@@ -513,8 +523,9 @@ Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::s
 }
 
 Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
-                            std::string_view from, std::string_view to) {
+                            std::string_view from, json::object& to_profile) {
   store::Scope scope = DomainScope(ctx, domain);
+  const std::string to = GetStringOr(to_profile, "ProfileId", "");
   ASSIGN_OR_RETURN(std::set<std::string> type_names, ObjectTypeNamesOfDomain(txn, scope));
   int64_t moved = 0;
   for (const std::string& type : type_names) {
@@ -535,7 +546,7 @@ Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::str
   }
   DomainStatsDelta stats;  // one change of the domain's statistics for both profiles
   RETURN_IF_ERROR(AddProfileObjects(txn, scope, from, -moved, &stats));
-  RETURN_IF_ERROR(AddProfileObjects(txn, scope, to, moved, &stats));
+  if (moved != 0) RETURN_IF_ERROR(AdjustObjectCount(txn, scope, to_profile, moved, stats));
   if (stats.extra_metered != 0) RETURN_IF_ERROR(AddToDomainStats(txn, scope, to, stats));
   return CalcOnObjectsMoved(txn, scope, from, to);
 }

@@ -32,6 +32,8 @@
 
 namespace profiled::service {
 
+class ProfileObjectCounts;  // metering.h
+
 inline constexpr std::string_view kObjectKind = "object";
 inline constexpr std::string_view kIngestedMember = "_ingested";
 inline constexpr std::string_view kRecordLayoutMember = "_v";
@@ -152,8 +154,11 @@ Status ForEachObjectOfProfile(
         visit);
 
 // Deletes one stored object: document, rows, its share of the statistics and of the calculated
-// attributes. Nothing else (object_removal.h adds the history record and the event).
-Status EraseObject(store::Txn& txn, store::Scope scope, const boost::json::object& record);
+// attributes. Nothing else (object_removal.h adds the history record and the event). Its
+// profile's object count changes in *counts when given (the caller applies it, or changes the
+// profile's document it stores), else in the stored profile here (metering.h).
+Status EraseObject(store::Txn& txn, store::Scope scope, const boost::json::object& record,
+                   ProfileObjectCounts* counts = nullptr);
 
 struct DomainMatching;
 // PutProfileObject's work (load the type, extract the keys, resolve or create the profile, write
@@ -179,8 +184,10 @@ Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::s
 // used as a type name) to profile `to` (MergeProfiles): rewrites each object's ProfileId and
 // moves its "objprof/{type}" row. Sizes and key rows do not change. REQUIRES: a Write
 // transaction.
+// `to_profile` is the document the caller stores next: its object count (metering.h) changes
+// there.
 Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
-                            std::string_view from, std::string_view to);
+                            std::string_view from, boost::json::object& to_profile);
 
 // The domain's exact object statistics (GetDomain's Stats.ObjectCount and TotalSize, in bytes
 // of the stored Object text).

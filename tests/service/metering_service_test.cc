@@ -14,6 +14,7 @@
 #include "service/import_objects.h"
 #include "service/metering.h"
 #include "service/movable_clock.h"
+#include "service/profile_store.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
@@ -167,6 +168,39 @@ TEST_F(MeteringTest, ExpiredObjectsStopCountingWhenRemoved) {
   ASSERT_TRUE(pass.ok()) << pass.error().message();
   EXPECT_EQ(pass->objects, 100);
   EXPECT_EQ(Stats(), (V{1, 1, 1}));
+}
+
+TEST_F(MeteringTest, TheCountLivesInTheProfileAndACountOfTheOldLayoutIsTakenOver) {
+  auto count_documents = [&] {
+    int64_t n = -1;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Txn& txn) -> Status {
+                      ASSIGN_OR_RETURN(n, txn.Count(kDomainD, "profile_objects", ""));
+                      return OkStatus();
+                    })
+                    .ok());
+    return n;
+  };
+  PutMany("Order", "o", "a@x.com", 100);
+  std::string a = ProfileOf("a@x.com");
+  EXPECT_EQ(count_documents(), 0);
+  // As stored before "_objs": the count in a document of its own.
+  ASSERT_TRUE(store_
+                  ->Write([&](store::Txn& txn) -> Status {
+                    ASSIGN_OR_RETURN(json::object before, LoadProfile(txn, kDomainD, a, true));
+                    EXPECT_EQ(before.at(kObjectCountMember), 100);
+                    json::object after = before;
+                    after.erase(kObjectCountMember);
+                    RETURN_IF_ERROR(SaveProfile(txn, kDomainD, &before, after));
+                    return txn.Put(kDomainD, "profile_objects", a, R"({"Count": 100})");
+                  })
+                  .ok());
+  Put("Order", "o100", "a@x.com");
+  EXPECT_EQ(Stats(), (V{1, 2, 101}));
+  EXPECT_EQ(count_documents(), 0);
+  Ok("DeleteProfileObject", R"({"DomainName": "d", "ObjectTypeName": "Order", "ProfileId": ")" + a +
+                                R"(", "ProfileObjectUniqueKey": "o100"})");
+  EXPECT_EQ(Stats(), (V{1, 1, 100}));
 }
 
 TEST_F(MeteringTest, ImportedObjectsCountAsPutOnes) {
