@@ -16,6 +16,7 @@
 // its first count change takes that document's count and deletes it.
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
