@@ -13,12 +13,14 @@ namespace {
 // The document a count had before "_objs" (metering.h).
 constexpr std::string_view kLegacyCountKind = "profile_objects";
 
-// The count of the old layout's document, if there is one.
-Result<std::optional<int64_t>> LegacyCount(store::Txn& txn, store::Scope scope,
-                                           std::string_view profile_id) {
+// The count of the old layout's document, if there is one, which it deletes.
+Result<std::optional<int64_t>> TakeLegacyCount(store::Txn& txn, store::Scope scope,
+                                               std::string_view profile_id) {
   ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kLegacyCountKind, profile_id));
   if (!body) return std::optional<int64_t>();
   ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
+  ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kLegacyCountKind, profile_id));
+  (void)deleted;
   return std::optional<int64_t>(GetInt(doc, "Count").value_or(0));
 }
 
@@ -38,13 +40,9 @@ Status AdjustObjectCount(store::Txn& txn, store::Scope scope, json::object& prof
   if (auto stored = GetInt(profile, kObjectCountMember)) {
     before = *stored;
   } else {
-    std::string id = GetStringOr(profile, "ProfileId", "");
-    ASSIGN_OR_RETURN(auto legacy, LegacyCount(txn, scope, id));
-    if (legacy) {
-      before = *legacy;
-      ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kLegacyCountKind, id));
-      (void)deleted;
-    }
+    ASSIGN_OR_RETURN(auto legacy,
+                     TakeLegacyCount(txn, scope, GetStringOr(profile, "ProfileId", "")));
+    before = legacy.value_or(0);
   }
   // Never below 0: objects stored before counts existed were never added.
   int64_t after = std::max<int64_t>(0, before + delta);
@@ -64,12 +62,8 @@ Status AddProfileObjects(store::Txn& txn, store::Scope scope, std::string_view p
     RETURN_IF_ERROR(txn.Put(scope, kProfileKind, profile_id, Serialize(profile)));
   } else {
     // No profile (its objects outlived it): only a count of the old layout may be left.
-    ASSIGN_OR_RETURN(auto legacy, LegacyCount(txn, scope, profile_id));
-    if (legacy) {
-      ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kLegacyCountKind, profile_id));
-      (void)deleted;
-      AddMetered(*legacy, 0, change);
-    }
+    ASSIGN_OR_RETURN(auto legacy, TakeLegacyCount(txn, scope, profile_id));
+    if (legacy) AddMetered(*legacy, 0, change);
   }
   if (stats != nullptr) {
     stats->extra_metered += change.extra_metered;

@@ -181,11 +181,10 @@ Status DeleteObjectsOfProfile(store::Txn& txn, const RequestContext& ctx, std::s
                               std::string_view profile_id);
 
 // Moves every object attached to profile `from` (of every stored type, and of every template
-// used as a type name) to profile `to` (MergeProfiles): rewrites each object's ProfileId and
-// moves its "objprof/{type}" row. Sizes and key rows do not change. REQUIRES: a Write
-// transaction.
-// `to_profile` is the document the caller stores next: its object count (metering.h) changes
-// there.
+// used as a type name) to the profile `to_profile` (MergeProfiles): rewrites each object's
+// ProfileId and moves its "objprof/{type}" row. Sizes and key rows do not change. `to_profile` is
+// the document the caller stores next: its object count (metering.h) changes there. REQUIRES: a
+// Write transaction.
 Status MoveObjectsToProfile(store::Txn& txn, const RequestContext& ctx, std::string_view domain,
                             std::string_view from, boost::json::object& to_profile);
 

@@ -144,6 +144,20 @@ Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* befo
   return StoreChangeRows(txn, scope, change);
 }
 
+namespace {
+
+// What a _profileId lookup (which has no index rows) finds: the document of profile `id`, if
+// it is stored and the page after `after` of `limit` has room for it.
+Result<std::optional<std::string>> ProfileById(store::Txn& txn, store::Scope scope,
+                                               std::string_view id, std::string_view after,
+                                               size_t limit, bool for_update) {
+  if (limit == 0 || id <= after) return std::optional<std::string>();
+  if (for_update) return txn.GetForUpdate(scope, kProfileKind, id);
+  return txn.Get(scope, kProfileKind, id);
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> ProfilesWithKey(store::Txn& txn, store::Scope scope,
                                                  std::string_view key_name, std::string_view value,
                                                  std::string_view after, size_t limit,
@@ -152,14 +166,8 @@ Result<std::vector<std::string>> ProfilesWithKey(store::Txn& txn, store::Scope s
     return txn.IndexLookup(scope, std::string(kKeyIndexPrefix).append(key_name), value, after,
                            limit);
   }
+  ASSIGN_OR_RETURN(auto body, ProfileById(txn, scope, value, after, limit, for_update));
   std::vector<std::string> ids;
-  if (limit == 0 || value <= after) return ids;
-  std::optional<std::string> body;
-  if (for_update) {
-    ASSIGN_OR_RETURN(body, txn.GetForUpdate(scope, kProfileKind, value));
-  } else {
-    ASSIGN_OR_RETURN(body, txn.Get(scope, kProfileKind, value));
-  }
   if (body) ids.emplace_back(value);
   return ids;
 }
@@ -171,9 +179,8 @@ Result<std::vector<store::IndexedDocument>> ProfileDocumentsWithKey(
     return txn.IndexLookupDocuments(scope, std::string(kKeyIndexPrefix).append(key_name), value,
                                     after, limit, kProfileKind);
   }
+  ASSIGN_OR_RETURN(auto body, ProfileById(txn, scope, value, after, limit, /*for_update=*/false));
   std::vector<store::IndexedDocument> docs;
-  if (limit == 0 || value <= after) return docs;
-  ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, value));
   if (body) docs.push_back({std::string(value), std::move(body)});
   return docs;
 }
