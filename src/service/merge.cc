@@ -10,6 +10,7 @@
 
 #include "service/common.h"
 #include "service/generated/model_members.h"
+#include "service/held_keys.h"
 #include "service/history.h"
 #include "service/profile_object.h"
 #include "service/profile_patch.h"
@@ -183,7 +184,7 @@ class DocumentMerge {
   }
 
   // The merged profiles' search keys become the main profile's custom keys (not their
-  // _profileId).
+  // _profileId; the keys they hold move as rows: MoveHeldKeys).
   void MergeSearchKeys() {
     for (size_t i = 1; i < participants_.size(); ++i) {
       std::map<std::string, std::vector<std::string>> by_name;
@@ -278,6 +279,7 @@ Status MergeProfilesInTxn(store::Txn& txn, const RequestContext& ctx, std::strin
     RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, last, "DELETED_BY_MERGE",
                                   Serialize(PublicProfile(gone)), now));
     RETURN_IF_ERROR(MoveObjectsToProfile(txn, ctx, domain, id, after));
+    RETURN_IF_ERROR(MoveHeldKeys(txn, scope, id, main_id));
     RETURN_IF_ERROR(EraseProfile(txn, scope, gone, &matching));
   }
   RETURN_IF_ERROR(

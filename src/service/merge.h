@@ -17,9 +17,10 @@
 // the members they stand beside (FieldSourceMemberFor).
 // The members come from the model (service/generated/model_members.h), so a string, address or
 // map member the model adds to Profile is merged by these rules without edits.
-// Keys: every search key of a merged profile except _profileId (its emails, phones, full name,
-// account number and AddProfileKey/object keys) is added to the main profile's custom keys
-// ("_keys"), so a search by a merged customer's old email finds the main profile; the main
+// Keys: every search key of a merged profile's document except _profileId (its emails, phones,
+// full name, account number and AddProfileKey keys) is added to the main profile's custom keys
+// ("_keys"), so a search by a merged customer's old email finds the main profile; the keys it
+// holds as rows (its objects' keys, held_keys.h) are held by the main profile instead; the main
 // profile's own derived keys follow the merged document.
 // Provenance: "_ingested" (see profile_object.h) keeps, for each field, the record of the
 // profile the field's value came from, so object ingestion keeps treating a value it wrote as

@@ -15,6 +15,7 @@
 #include "service/common.h"
 #include "service/domain_stats.h"
 #include "service/expiry.h"
+#include "service/held_keys.h"
 #include "service/history.h"
 #include "service/history_record.h"
 #include "service/metering.h"
@@ -260,7 +261,11 @@ Result<std::string> IngestIntoProfile(store::Txn& txn, store::Scope scope,
   ApplyIngestedFields(profile, MappedProfileFields(in.type, in.object), in.type_name,
                       GetInt(in.type, "SourcePriority"));
   for (const ObjectKeyValue& k : KeysToStore(in.keys, created)) {
-    AddCustomKey(profile, k.def.name, {k.value});
+    if (IsMemberDerivedKey(k.def.name)) {
+      AddCustomKey(profile, k.def.name, {k.value});
+    } else {
+      RETURN_IF_ERROR(HoldKey(txn, scope, profile_id, k.def.name, k.value));  // held_keys.h
+    }
   }
   auto append = [&](HistoryRecordFields fields) {
     return StoreHistoryRecord(txn, scope, profile,

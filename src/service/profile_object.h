@@ -11,7 +11,8 @@
 // "objkey/{type}/{key}" (value key value, ref unique key) that nothing read: two of the twelve
 // rows a PutProfileObject wrote. Records now say "_v": 2 and have none; the rows of older records
 // go when those are replaced or removed.
-// Profile search keys contributed by objects live in the profile's "_keys" (search_keys.h), so
+// Profile search keys contributed by objects are rows the profile holds (held_keys.h), or for the
+// names its members also derive (_email, _phone, ...) values in its "_keys" (search_keys.h), so
 // SaveProfile keeps their index rows; which values ingestion wrote into the profile, and from
 // which type, lives in the profile's internal member "_ingested" (see ApplyIngestedFields).
 #pragma once

@@ -8,6 +8,7 @@
 #include "service/common.h"
 #include "service/domain_stats.h"
 #include "service/expiry.h"
+#include "service/held_keys.h"
 #include "service/rule_match_index.h"
 #include "service/search_keys.h"
 #include "service/type_scrub.h"
@@ -190,6 +191,7 @@ Status EraseProfile(store::Txn& txn, store::Scope scope, const json::object& bef
   RETURN_IF_ERROR(KeepMatchRows(txn, scope, matching, &before, nullptr));
   std::string id = GetStringOr(before, "ProfileId", "");
   RETURN_IF_ERROR(EditRows(txn, scope, id, DerivedRows(before), {}));
+  RETURN_IF_ERROR(ReleaseAllKeys(txn, scope, id));
   // A profile stored before _profileId lost its row (search_keys.h) still has it.
   RETURN_IF_ERROR(
       txn.IndexRemove(scope, std::string(kKeyIndexPrefix).append(kProfileIdKey), id, id));

@@ -12,6 +12,7 @@
 #include "service/domain_cache.h"
 #include "service/domain_stats.h"
 #include "service/expiry.h"
+#include "service/held_keys.h"
 #include "service/history.h"
 #include "service/operations.h"
 #include "service/profile_batch.h"
@@ -161,6 +162,9 @@ Result<ProfileKeyInput> EditProfileKey(const ServiceEnv& env, const RequestConte
       AddCustomKey(after, key.key_name, key.values);
     } else {
       RemoveCustomKey(after, key.key_name, key.values);
+      if (!IsMemberDerivedKey(key.key_name)) {
+        RETURN_IF_ERROR(ReleaseKeys(txn, scope, key.id, key.key_name, key.values));
+      }
     }
     RETURN_IF_ERROR(AppendHistory(
         txn, scope, ctx, after, edit == KeyEdit::kAdd ? "ADDED_PROFILE_KEY" : "DELETED_PROFILE_KEY",

@@ -61,6 +61,22 @@ Result<std::vector<Stream>> CandidateStreams(store::Txn& txn, store::Scope scope
   return streams;
 }
 
+// The request's keys that the profile has as rows but its document does not derive: those it
+// holds (held_keys.h), whose row is the only place they are. One point read per such value.
+Result<std::vector<KeyRow>> RowKeysOf(store::Txn& txn, store::Scope scope,
+                                      std::string_view profile_id, const SearchRequest& request) {
+  std::vector<KeyRow> rows;
+  for (const SearchPair& pair : request.pairs) {
+    if (IsMemberDerivedKey(pair.key_name)) continue;
+    const std::string index = std::string(kKeyIndexPrefix).append(pair.key_name);
+    for (const std::string& value : pair.values) {
+      ASSIGN_OR_RETURN(bool has, txn.IndexHas(scope, index, value, profile_id));
+      if (has) rows.emplace_back(pair.key_name, value);
+    }
+  }
+  return rows;
+}
+
 // One page of results.
 struct SearchPage {
   boost::json::array items;
@@ -117,7 +133,8 @@ Result<SearchPage> CollectPage(store::Txn& txn, store::Scope scope, const Search
       if (!body) continue;
       ASSIGN_OR_RETURN(json::object profile, ParseStored(*body));
       if (expiry->ProfileExpired(profile)) continue;  // past its time, not swept yet
-      std::optional<json::object> view = SearchResultView(profile, request);
+      ASSIGN_OR_RETURN(std::vector<KeyRow> rows, RowKeysOf(txn, scope, id, request));
+      std::optional<json::object> view = SearchResultView(profile, request, rows);
       if (!view) continue;
       if (page.items.size() == request.page_size) {
         page.more = true;
@@ -208,8 +225,14 @@ size_t SearchBatchSize(const SearchRequest& request) {
 }
 
 std::optional<json::object> SearchResultView(const json::object& profile,
-                                             const SearchRequest& request) {
-  json::array found = FoundByItems(DeriveSearchKeys(profile), request.pairs);
+                                             const SearchRequest& request,
+                                             const std::vector<KeyRow>& row_keys) {
+  std::vector<KeyRow> keys = DeriveSearchKeys(profile);
+  if (!row_keys.empty()) {
+    keys.insert(keys.end(), row_keys.begin(), row_keys.end());
+    std::sort(keys.begin(), keys.end());
+  }
+  json::array found = FoundByItems(keys, request.pairs);
   if (found.empty() || (request.all && found.size() != request.pairs.size())) return std::nullopt;
   json::object view = PublicProfile(profile);
   view["FoundByItems"] = std::move(found);

@@ -12,8 +12,9 @@
 // cursor; for OR, all pairs' streams; for AND, only those of the pair with the fewest rows.
 // The streams are merged in ref order a batch at a time (each lookup bounded by the batch size),
 // and each candidate's document, read in the same snapshot, decides FoundByItems and (for AND)
-// whether it matches every pair. The cost depends on the page size and on how many candidates
-// AND rejects, not on the size of the domain.
+// whether it matches every pair, with a point read of the key row for a key name the members do
+// not derive (a key the profile holds has no copy in the document: held_keys.h). The cost depends
+// on the page size and on how many candidates AND rejects, not on the size of the domain.
 #pragma once
 
 #include <boost/json/array.hpp>
@@ -54,9 +55,11 @@ Result<SearchRequest> ParseSearchRequest(const boost::json::object& in);
 size_t SearchBatchSize(const SearchRequest& request);
 
 // The item SearchProfiles returns for `profile` (its public view with FoundByItems), or nullopt
-// when the profile does not match the request (no pair; for AND, not every pair).
+// when the profile does not match the request (no pair; for AND, not every pair). Its keys are
+// those its document derives and `row_keys`, the request's keys it holds as rows (held_keys.h).
 std::optional<boost::json::object> SearchResultView(const boost::json::object& profile,
-                                                    const SearchRequest& request);
+                                                    const SearchRequest& request,
+                                                    const std::vector<KeyRow>& row_keys = {});
 
 // FoundByItems for a profile whose derived keys are `keys` (sorted): one entry per pair it
 // matches, with the matching values in request order. Empty when it matches none.

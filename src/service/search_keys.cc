@@ -44,6 +44,12 @@ std::string FullName(const json::object& profile) {
   return out;
 }
 
+bool IsMemberDerivedKey(std::string_view key_name) {
+  if (key_name == kProfileIdKey || key_name == "_fullName") return true;
+  return std::any_of(std::begin(kDerived), std::end(kDerived),
+                     [&](const Derivation& d) { return d.key == key_name; });
+}
+
 std::vector<KeyRow> DeriveSearchKeys(const json::object& profile) {
   std::vector<KeyRow> rows;
   if (auto id = StringOr(profile, "ProfileId"); !id.empty()) rows.emplace_back(kProfileIdKey, id);

@@ -7,9 +7,10 @@
 //   _email      EmailAddress, PersonalEmailAddress, BusinessEmailAddress
 //   _phone      PhoneNumber, MobilePhoneNumber, HomePhoneNumber, BusinessPhoneNumber
 //   _fullName   "FirstName MiddleName LastName", the parts present joined by one space
-// plus the keys added by AddProfileKey, kept in the stored profile under the internal member
-// "_keys" ({"KeyName": ["v1", ...]}) so that re-deriving the predefined keys on UpdateProfile
-// never drops them.
+// plus the keys added by AddProfileKey (and by objects, for the predefined names), kept in the
+// stored profile under the internal member "_keys" ({"KeyName": ["v1", ...]}) so that
+// re-deriving the predefined keys on UpdateProfile never drops them. The keys objects give under
+// other names are rows the profile holds, not part of its document (held_keys.h).
 //
 // DeleteProfileKey removes values added by AddProfileKey; a value derived from a member stays
 // while the member holds it.
@@ -34,6 +35,10 @@ using KeyRow = std::pair<std::string, std::string>;
 
 inline constexpr std::string_view kCustomKeysMember = "_keys";
 inline constexpr std::string_view kProfileIdKey = "_profileId";
+
+// Whether the profile's members derive keys of this name (the predefined ones listed above, not
+// the custom ones, which only "_keys" and held rows give: held_keys.h).
+bool IsMemberDerivedKey(std::string_view key_name);
 
 // Every search key of the profile, sorted and without duplicates.
 std::vector<KeyRow> DeriveSearchKeys(const boost::json::object& profile);

@@ -138,6 +138,20 @@ class Txn {
     }
     return out;
   }
+  // Whether the row (name, value, ref) exists. This default asks IndexLookup for the first ref
+  // after the greatest string below `ref` that holds no run of 0xFF bytes (stored refs are text);
+  // a backend with point reads answers with one (RocksDB: a Get its bloom filters mostly skip).
+  virtual Result<bool> IndexHas(Scope scope, std::string_view name, std::string_view value,
+                                std::string_view ref) {
+    if (ref.empty()) return false;  // no row has an empty ref: IndexAdd's callers never give one
+    std::string below(ref.substr(0, ref.size() - 1));
+    if (const char last = ref.back(); last != '\0') {
+      below.push_back(static_cast<char>(last - 1));
+      below.append(8, '\xff');
+    }
+    ASSIGN_OR_RETURN(std::vector<std::string> refs, IndexLookup(scope, name, value, below, 1));
+    return !refs.empty() && refs.front() == ref;
+  }
   // Up to `limit` distinct values under `name` sorting strictly after `after_value`, ascending.
   virtual Result<std::vector<std::string>> IndexValues(Scope scope, std::string_view name,
                                                        std::string_view after_value,

@@ -340,6 +340,52 @@ TEST_P(StoreConformanceTest, IndexLookupOrdersAndPages) {
   EXPECT_EQ(h.Lookup(kA, "email", "x"), Strings{}) << "values match exactly, not by prefix";
 }
 
+// IndexHas answers for one exact row: not for a ref that only shares a prefix or sorts next to it
+// (the default implementation looks up the ref just below), and it sees the transaction's own
+// writes.
+TEST_P(StoreConformanceTest, IndexHasFindsExactlyTheRow) {
+  ASSERT_OK(store().Write([&](Txn& txn) -> Status {
+    for (const std::string& ref :
+         std::vector<std::string>{"p1", "p10", std::string("p2\0", 3), "q\n2"}) {
+      RETURN_IF_ERROR(txn.IndexAdd(kA, "email", "x@y", ref));
+    }
+    return txn.IndexAdd(kA, "email", "x@z", "p3");
+  }));
+  auto has = [&](std::string_view value, std::string_view ref) {
+    bool found = false;
+    EXPECT_TRUE(store()
+                    .Read([&](Txn& txn) -> Status {
+                      ASSIGN_OR_RETURN(found, txn.IndexHas(kA, "email", value, ref));
+                      return OkStatus();
+                    })
+                    .ok());
+    return found;
+  };
+  EXPECT_TRUE(has("x@y", "p1"));
+  EXPECT_TRUE(has("x@y", "p10"));
+  EXPECT_TRUE(has("x@y", std::string("p2\0", 3)));
+  EXPECT_TRUE(has("x@y", "q\n2"));
+  EXPECT_TRUE(has("x@z", "p3"));
+  EXPECT_FALSE(has("x@y", "p"));
+  EXPECT_FALSE(has("x@y", "p2"));
+  EXPECT_FALSE(has("x@y", "p0"));
+  EXPECT_FALSE(has("x@y", "p3"));
+  EXPECT_FALSE(has("x@z", "p1"));
+  EXPECT_FALSE(has("x@", "p1"));
+  EXPECT_FALSE(has("x@y", ""));
+  ASSERT_OK(store().Write([&](Txn& txn) -> Status {
+    RETURN_IF_ERROR(txn.IndexRemove(kA, "email", "x@y", "p1"));
+    RETURN_IF_ERROR(txn.IndexAdd(kA, "email", "x@y", "p5"));
+    ASSIGN_OR_RETURN(bool removed, txn.IndexHas(kA, "email", "x@y", "p1"));
+    ASSIGN_OR_RETURN(bool added, txn.IndexHas(kA, "email", "x@y", "p5"));
+    EXPECT_FALSE(removed);
+    EXPECT_TRUE(added);
+    return OkStatus();
+  }));
+  EXPECT_FALSE(has("x@y", "p1"));
+  EXPECT_TRUE(has("x@y", "p5"));
+}
+
 // IndexLookupDocuments is IndexLookup plus a Get of each ref, in a Read (PostgreSQL answers it
 // with one join) and in a Write (where each Get's lock is taken).
 TEST_P(StoreConformanceTest, IndexLookupDocumentsPairsRefsWithTheirDocuments) {

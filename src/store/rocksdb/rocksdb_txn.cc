@@ -193,6 +193,14 @@ Result<std::vector<std::string>> RocksTxn::IndexLookup(Scope scope, std::string_
   return refs;
 }
 
+// A row is a key of its own (IndexAdd): a point read, which the bloom filters mostly answer
+// without a disk read when the row is absent.
+Result<bool> RocksTxn::IndexHas(Scope scope, std::string_view name, std::string_view value,
+                                std::string_view ref) {
+  ASSIGN_OR_RETURN(std::optional<std::string> row, GetKey(keys::IndexKey(scope, name, value, ref)));
+  return row.has_value();
+}
+
 // One seek per distinct value, however many refs each has: after reading a value, the next seek
 // goes past every key under it.
 Result<std::vector<std::string>> RocksTxn::IndexValues(Scope scope, std::string_view name,

@@ -47,6 +47,8 @@ class RocksTxn final : public Txn {
   Result<std::vector<std::string>> IndexLookup(Scope scope, std::string_view name,
                                                std::string_view value, std::string_view after_ref,
                                                size_t limit) override;
+  Result<bool> IndexHas(Scope scope, std::string_view name, std::string_view value,
+                        std::string_view ref) override;
   Result<std::vector<std::string>> IndexValues(Scope scope, std::string_view name,
                                                std::string_view after_value, size_t limit) override;
   Status DeleteScope(Scope scope) override;
