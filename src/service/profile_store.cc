@@ -9,6 +9,7 @@
 #include "service/domain_stats.h"
 #include "service/expiry.h"
 #include "service/held_keys.h"
+#include "service/profile_patch.h"
 #include "service/rule_match_index.h"
 #include "service/search_keys.h"
 #include "service/type_scrub.h"
@@ -20,10 +21,18 @@ namespace {
 // (index name, value) rows, the same pair type as search_keys.h's KeyRow.
 using IndexRows = std::vector<KeyRow>;
 
-// (prefix + key name, value) rows of every index a profile derives: search keys (but _profileId,
-// search_keys.h), then attribute values, then the expiry rows (expiry.h), then the types its
-// ingested fields came from. The prefixes differ, so sorting the result leaves no duplicate.
-IndexRows DerivedRows(const json::object& profile) {
+// The families of index rows a profile derives, each from some of its members.
+enum RowFamily : unsigned {
+  kSearchKeyRows = 1,  // search keys (but _profileId, search_keys.h): DerivesSearchKeys members
+  kAttributeRows = 2,  // attribute values: public members (attribute_values.h)
+  kOtherRows = 4,      // expiry rows (expiry.h), the types ingested fields came from (type_scrub.h)
+  kAllRows = 7,
+};
+
+// (prefix + key name, value) rows of the families a profile derives: search keys, then attribute
+// values, then the expiry rows, then the ingested types. The prefixes differ, so sorting the
+// result leaves no duplicate.
+IndexRows DerivedRows(const json::object& profile, unsigned families = kAllRows) {
   IndexRows rows;
   auto add = [&](std::string_view prefix, std::vector<KeyRow> derived) {
     for (auto& [key, value] : derived) {
@@ -31,11 +40,43 @@ IndexRows DerivedRows(const json::object& profile) {
       rows.emplace_back(std::string(prefix).append(key), std::move(value));
     }
   };
-  add(kKeyIndexPrefix, DeriveSearchKeys(profile));
-  add(kAttributeIndexPrefix, DeriveAttributeValues(profile));
-  for (auto& row : ProfileExpiryRows(profile)) rows.push_back(std::move(row));
-  for (auto& row : IngestedTypeRows(profile)) rows.push_back(std::move(row));  // type_scrub.h
+  if (families & kSearchKeyRows) add(kKeyIndexPrefix, DeriveSearchKeys(profile));
+  if (families & kAttributeRows) add(kAttributeIndexPrefix, DeriveAttributeValues(profile));
+  if (families & kOtherRows) {
+    for (auto& row : ProfileExpiryRows(profile)) rows.push_back(std::move(row));
+    for (auto& row : IngestedTypeRows(profile)) rows.push_back(std::move(row));
+  }
   return rows;
+}
+
+bool IsPublicMember(std::string_view member) {
+  return member.empty() || member[0] != kInternalMemberPrefix;
+}
+
+// Whether a member `reads` selects differs between the two documents.
+template <typename Reads>
+bool MembersDiffer(const json::object& a, const json::object& b, Reads reads) {
+  for (const auto& [key, value] : a) {
+    if (!reads(key)) continue;
+    const json::value* other = b.if_contains(key);
+    if (other == nullptr || *other != value) return true;
+  }
+  for (const auto& [key, value] : b) {
+    if (reads(key) && !a.contains(key)) return true;
+  }
+  return false;
+}
+
+// The families whose rows may differ between the two documents: a family whose members are equal
+// in both derives the same rows from both, so neither derivation is needed (an object put changes
+// only internal members of its profile, most of the time).
+unsigned FamiliesThatMayDiffer(const json::object& before, const json::object& after) {
+  unsigned families = kOtherRows;
+  if (MembersDiffer(before, after, [](std::string_view m) { return DerivesSearchKeys(m); })) {
+    families |= kSearchKeyRows;
+  }
+  if (MembersDiffer(before, after, IsPublicMember)) families |= kAttributeRows;
+  return families;
 }
 
 Status EditRows(store::Txn& txn, store::Scope scope, std::string_view profile_id,
@@ -123,7 +164,8 @@ Result<PreparedChange> PrepareProfileChange(const json::object& before, const js
   PreparedChange change;
   change.id = GetStringOr(after, "ProfileId", "");
   if (change.id.empty()) return Error::Internal("profile document without ProfileId");
-  IndexRows old_rows = DerivedRows(before), new_rows = DerivedRows(after);
+  const unsigned families = FamiliesThatMayDiffer(before, after);
+  IndexRows old_rows = DerivedRows(before, families), new_rows = DerivedRows(after, families);
   std::sort(old_rows.begin(), old_rows.end());
   std::sort(new_rows.begin(), new_rows.end());
   RowDiff diff = DiffRows(old_rows, new_rows);

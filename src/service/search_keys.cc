@@ -33,15 +33,28 @@ void SortUnique(std::vector<KeyRow>& rows) {
 
 }  // namespace
 
+constexpr std::string_view kFullNameMembers[] = {"FirstName", "MiddleName", "LastName"};
+
 std::string FullName(const json::object& profile) {
   std::string out;
-  for (std::string_view m : {"FirstName", "MiddleName", "LastName"}) {
+  for (std::string_view m : kFullNameMembers) {
     std::string_view part = StringOr(profile, m);
     if (part.empty()) continue;
     if (!out.empty()) out.push_back(' ');
     out.append(part);
   }
   return out;
+}
+
+bool DerivesSearchKeys(std::string_view member) {
+  if (member == "ProfileId" || member == kCustomKeysMember) return true;
+  if (std::find(std::begin(kFullNameMembers), std::end(kFullNameMembers), member) !=
+      std::end(kFullNameMembers)) {
+    return true;
+  }
+  return std::any_of(std::begin(kDerived), std::end(kDerived), [&](const Derivation& d) {
+    return std::find(std::begin(d.members), std::end(d.members), member) != std::end(d.members);
+  });
 }
 
 bool IsMemberDerivedKey(std::string_view key_name) {

@@ -40,6 +40,10 @@ inline constexpr std::string_view kProfileIdKey = "_profileId";
 // the custom ones, which only "_keys" and held rows give: held_keys.h).
 bool IsMemberDerivedKey(std::string_view key_name);
 
+// Whether DeriveSearchKeys reads the profile member `member`: two profiles equal in every such
+// member derive the same keys.
+bool DerivesSearchKeys(std::string_view member);
+
 // Every search key of the profile, sorted and without duplicates.
 std::vector<KeyRow> DeriveSearchKeys(const boost::json::object& profile);
 
