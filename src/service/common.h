@@ -29,6 +29,9 @@ inline constexpr std::string_view kProfileKind = "profile";  // id = ProfileId
 inline constexpr std::string_view kHistoryKind = "history";
 // Search-key index rows: name = kKeyIndexPrefix + KeyName, value = key value, ref = ProfileId.
 inline constexpr std::string_view kKeyIndexPrefix = "key/";
+inline std::string KeyIndexName(std::string_view key_name) {
+  return std::string(kKeyIndexPrefix).append(key_name);
+}
 
 // The scope of process-wide documents (registries, work queues): no account, no domain.
 inline constexpr store::Scope kSystemScope{"", ""};

@@ -9,10 +9,6 @@
 namespace profiled::service {
 namespace {
 
-std::string SearchIndex(std::string_view key_name) {
-  return std::string(kKeyIndexPrefix).append(key_name);
-}
-
 std::string HeldRef(std::string_view key_name, std::string_view value) {
   return std::string(key_name).append("\n").append(value);
 }
@@ -25,7 +21,7 @@ std::optional<KeyRow> FromHeldRef(std::string_view ref) {
 
 Status Release(store::Txn& txn, store::Scope scope, std::string_view profile_id,
                std::string_view key_name, std::string_view value) {
-  RETURN_IF_ERROR(txn.IndexRemove(scope, SearchIndex(key_name), value, profile_id));
+  RETURN_IF_ERROR(txn.IndexRemove(scope, KeyIndexName(key_name), value, profile_id));
   return txn.IndexRemove(scope, kHeldKeyIndex, profile_id, HeldRef(key_name, value));
 }
 
@@ -50,7 +46,7 @@ Status DrainHeldKeys(store::Txn& txn, store::Scope scope, std::string_view profi
 
 Status HoldKey(store::Txn& txn, store::Scope scope, std::string_view profile_id,
                std::string_view key_name, std::string_view value) {
-  const std::string index = SearchIndex(key_name);
+  const std::string index = KeyIndexName(key_name);
   ASSIGN_OR_RETURN(bool found, txn.IndexHas(scope, index, value, profile_id));
   if (found) return OkStatus();
   RETURN_IF_ERROR(txn.IndexAdd(scope, index, value, profile_id));
@@ -65,17 +61,6 @@ Status ReleaseKeys(store::Txn& txn, store::Scope scope, std::string_view profile
     if (held) RETURN_IF_ERROR(Release(txn, scope, profile_id, key_name, value));
   }
   return OkStatus();
-}
-
-Result<std::vector<KeyRow>> HeldKeys(store::Txn& txn, store::Scope scope,
-                                     std::string_view profile_id) {
-  std::vector<KeyRow> keys;
-  RETURN_IF_ERROR(ForEachIndexRef(txn, scope, kHeldKeyIndex, profile_id, "",
-                                  [&](const std::string& ref) -> Result<WalkStep> {
-                                    if (auto key = FromHeldRef(ref)) keys.push_back(*key);
-                                    return WalkStep::kNext;
-                                  }));
-  return keys;
 }
 
 Status ReleaseAllKeys(store::Txn& txn, store::Scope scope, std::string_view profile_id) {

@@ -44,10 +44,6 @@ Status HoldKey(store::Txn& txn, store::Scope scope, std::string_view profile_id,
 Status ReleaseKeys(store::Txn& txn, store::Scope scope, std::string_view profile_id,
                    std::string_view key_name, const std::vector<std::string>& values);
 
-// Every key the profile holds, in (KeyName, value) order.
-Result<std::vector<KeyRow>> HeldKeys(store::Txn& txn, store::Scope scope,
-                                     std::string_view profile_id);
-
 // A deleted profile's part: every key it holds is let go.
 Status ReleaseAllKeys(store::Txn& txn, store::Scope scope, std::string_view profile_id);
 

@@ -36,7 +36,7 @@ Result<json::object> Changed(const ProfileBatchItem& item, const json::object& b
   ASSIGN_OR_RETURN(json::object created, ParseStored(item.create.profile.document));
   json::object after = PublicProfile(created);
   for (const auto& member : before) {
-    if (!member.key().empty() && member.key()[0] == kInternalMemberPrefix) {
+    if (IsInternalMember(member.key())) {
       after[member.key()] = member.value();
     }
   }

@@ -170,7 +170,7 @@ Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
     const bool new_id = made_id || (starts_empty && seen.Insert(id));
     // The public shape only: internal members are the server's, never imported.
     for (auto it = given.begin(); it != given.end();) {
-      if (!it->key().empty() && it->key()[0] == kInternalMemberPrefix) {
+      if (IsInternalMember(it->key())) {
         it = given.erase(it);
       } else {
         ++it;

@@ -184,7 +184,7 @@ json::object PublicProfile(const json::object& stored) {
   json::object out;
   out.reserve(stored.size());
   for (const auto& [k, v] : stored) {
-    if (!k.empty() && k.front() == kInternalMemberPrefix) continue;
+    if (IsInternalMember(k)) continue;
     out.emplace(k, v);
   }
   return out;

@@ -50,6 +50,9 @@ void SetProfileString(boost::json::object& profile, std::string_view path, std::
 
 // Internal (never returned) members of the stored profile start with this character.
 inline constexpr char kInternalMemberPrefix = '_';
+inline bool IsInternalMember(std::string_view member) {
+  return !member.empty() && member.front() == kInternalMemberPrefix;
+}
 
 // Builds the stored profile from CreateProfile's validated input. Returns BadRequest naming the
 // member if a string is empty (the model requires min length 1 for every CreateProfile string;

@@ -49,9 +49,7 @@ IndexRows DerivedRows(const json::object& profile, unsigned families = kAllRows)
   return rows;
 }
 
-bool IsPublicMember(std::string_view member) {
-  return member.empty() || member[0] != kInternalMemberPrefix;
-}
+bool IsPublicMember(std::string_view member) { return !IsInternalMember(member); }
 
 // Whether a member `reads` selects differs between the two documents.
 template <typename Reads>
@@ -72,9 +70,7 @@ bool MembersDiffer(const json::object& a, const json::object& b, Reads reads) {
 // only internal members of its profile, most of the time).
 unsigned FamiliesThatMayDiffer(const json::object& before, const json::object& after) {
   unsigned families = kOtherRows;
-  if (MembersDiffer(before, after, [](std::string_view m) { return DerivesSearchKeys(m); })) {
-    families |= kSearchKeyRows;
-  }
+  if (MembersDiffer(before, after, DerivesSearchKeys)) families |= kSearchKeyRows;
   if (MembersDiffer(before, after, IsPublicMember)) families |= kAttributeRows;
   return families;
 }
@@ -206,8 +202,7 @@ Result<std::vector<std::string>> ProfilesWithKey(store::Txn& txn, store::Scope s
                                                  std::string_view after, size_t limit,
                                                  bool for_update) {
   if (key_name != kProfileIdKey) {
-    return txn.IndexLookup(scope, std::string(kKeyIndexPrefix).append(key_name), value, after,
-                           limit);
+    return txn.IndexLookup(scope, KeyIndexName(key_name), value, after, limit);
   }
   ASSIGN_OR_RETURN(auto body, ProfileById(txn, scope, value, after, limit, for_update));
   std::vector<std::string> ids;
@@ -219,8 +214,8 @@ Result<std::vector<store::IndexedDocument>> ProfileDocumentsWithKey(
     store::Txn& txn, store::Scope scope, std::string_view key_name, std::string_view value,
     std::string_view after, size_t limit) {
   if (key_name != kProfileIdKey) {
-    return txn.IndexLookupDocuments(scope, std::string(kKeyIndexPrefix).append(key_name), value,
-                                    after, limit, kProfileKind);
+    return txn.IndexLookupDocuments(scope, KeyIndexName(key_name), value, after, limit,
+                                    kProfileKind);
   }
   ASSIGN_OR_RETURN(auto body, ProfileById(txn, scope, value, after, limit, /*for_update=*/false));
   std::vector<store::IndexedDocument> docs;
@@ -235,8 +230,7 @@ Status EraseProfile(store::Txn& txn, store::Scope scope, const json::object& bef
   RETURN_IF_ERROR(EditRows(txn, scope, id, DerivedRows(before), {}));
   RETURN_IF_ERROR(ReleaseAllKeys(txn, scope, id));
   // A profile stored before _profileId lost its row (search_keys.h) still has it.
-  RETURN_IF_ERROR(
-      txn.IndexRemove(scope, std::string(kKeyIndexPrefix).append(kProfileIdKey), id, id));
+  RETURN_IF_ERROR(txn.IndexRemove(scope, KeyIndexName(kProfileIdKey), id, id));
   ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kProfileKind, id));
   if (deleted) RETURN_IF_ERROR(AddToDomainStats(txn, scope, id, {.profiles = -1}));
   return OkStatus();

@@ -68,7 +68,7 @@ Result<std::vector<KeyRow>> RowKeysOf(store::Txn& txn, store::Scope scope,
   std::vector<KeyRow> rows;
   for (const SearchPair& pair : request.pairs) {
     if (IsMemberDerivedKey(pair.key_name)) continue;
-    const std::string index = std::string(kKeyIndexPrefix).append(pair.key_name);
+    const std::string index = KeyIndexName(pair.key_name);
     for (const std::string& value : pair.values) {
       ASSIGN_OR_RETURN(bool has, txn.IndexHas(scope, index, value, profile_id));
       if (has) rows.emplace_back(pair.key_name, value);

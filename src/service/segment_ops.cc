@@ -188,7 +188,7 @@ std::vector<std::string> CsvColumns(const std::set<std::string>& present) {
 
 void CollectPaths(const json::object& profile, std::set<std::string>& present) {
   for (const auto& [k, v] : profile) {
-    if (k.empty() || k.front() == kInternalMemberPrefix) continue;
+    if (k.empty() || IsInternalMember(k)) continue;
     if (v.is_string()) {
       present.emplace(k);
     } else if (v.is_object()) {
