@@ -68,9 +68,15 @@ std::string IsoTimestamp(int64_t epoch_ms, bool millis) {
 }
 
 Status RecordChangeEvents(store::Txn& txn, store::Scope scope, std::string_view record_body,
-                          const json::object* profile) {
+                          const json::object* profile, EventStreamsRead* read) {
   // The whole cost for a domain without event streams: this read of an absent key.
-  ASSIGN_OR_RETURN(auto marker, txn.Get(scope, kEventStreamsKind, kEventStreamsId));
+  EventStreamsRead read_now;
+  if (read == nullptr) read = &read_now;
+  if (!read->done) {
+    ASSIGN_OR_RETURN(read->document, txn.Get(scope, kEventStreamsKind, kEventStreamsId));
+    read->done = true;
+  }
+  const std::optional<std::string>& marker = read->document;
   if (!marker) return OkStatus();
   ASSIGN_OR_RETURN(json::object streams_doc, ParseStored(*marker));
   const json::object* streams = GetObject(streams_doc, "Streams");

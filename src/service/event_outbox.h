@@ -26,6 +26,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,12 +43,22 @@ inline constexpr std::string_view kTriggerInvocationsKind = "event_trigger_invoc
 inline constexpr std::string_view kEventStreamRegistryKind = "event_stream_domains";
 inline constexpr std::string_view kEventDeliveryLeaseKind = "event_delivery_lease";
 
+// The domain's event-streams document as one transaction read it, for a transaction that records
+// many changes (a batch of an import or an upload job) and changes no stream: it reads the
+// document once instead of once per change. In a bulk load that read of an absent key looked
+// through every file of the load, each time.
+struct EventStreamsRead {
+  bool done = false;
+  std::optional<std::string> document;
+};
+
 // Called by StorePreparedRecord with the history record just stored (serialized) and, when the
 // caller has it, the profile after the change (for trigger segment filters and key actions).
-// Writes the outbox records of the domain's streams (none: returns after one read).
+// Writes the outbox records of the domain's streams (none: returns after one read, or none when
+// `read` holds it already).
 // REQUIRES: a Write transaction.
 Status RecordChangeEvents(store::Txn& txn, store::Scope scope, std::string_view record_body,
-                          const boost::json::object* profile);
+                          const boost::json::object* profile, EventStreamsRead* read = nullptr);
 
 // Keeps kEventStreamsKind and the registry in step with the domain's streams: called in the
 // transaction that creates (uri set) or deletes (uri empty) stream `name`. Deleting the last

@@ -228,9 +228,9 @@ Result<PreparedRecord> PrepareProfileHistory(const RequestContext& ctx, json::ob
 }
 
 Status StorePreparedRecord(store::Txn& txn, store::Scope scope, const PreparedRecord& record,
-                           const json::object* profile) {
+                           const json::object* profile, EventStreamsRead* streams) {
   RETURN_IF_ERROR(txn.Put(scope, kHistoryRecordKind, record.id, record.body));
-  RETURN_IF_ERROR(RecordChangeEvents(txn, scope, record.body, profile));
+  RETURN_IF_ERROR(RecordChangeEvents(txn, scope, record.body, profile, streams));
   if (record.deletion) {
     // The profile document goes; its history stays reachable from this tombstone.
     json::object tombstone;
@@ -248,10 +248,10 @@ Status StoreHistoryRecord(store::Txn& txn, store::Scope scope, json::object& pro
 
 Status AppendHistory(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
                      json::object& profile, std::string_view action_type, std::string content,
-                     double now_seconds) {
+                     double now_seconds, EventStreamsRead* streams) {
   ASSIGN_OR_RETURN(PreparedRecord prepared, PrepareProfileHistory(ctx, profile, action_type,
                                                                   std::move(content), now_seconds));
-  return StorePreparedRecord(txn, scope, prepared, &profile);
+  return StorePreparedRecord(txn, scope, prepared, &profile, streams);
 }
 
 void RegisterHistoryOperations(Registry& registry, const ServiceEnv& env) {

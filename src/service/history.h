@@ -34,6 +34,8 @@
 
 namespace profiled::service {
 
+struct EventStreamsRead;  // event_outbox.h
+
 inline constexpr std::string_view kProfileObjectTypeName = "_profile";
 inline constexpr std::string_view kHistoryLastMember = "_hlast";
 inline constexpr std::string_view kHistoryHeadMember = "_hhead";
@@ -70,8 +72,10 @@ Result<PreparedRecord> PrepareProfileHistory(const RequestContext& ctx,
 // Writes a prepared record (and a deletion's tombstone), and the change's event-stream records
 // when the domain has event streams (event_outbox.h; `profile`: the profile after the change, when
 // the caller has it). REQUIRES: a Write transaction.
+// `streams`: see EventStreamsRead.
 Status StorePreparedRecord(store::Txn& txn, store::Scope scope, const PreparedRecord& record,
-                           const boost::json::object* profile = nullptr);
+                           const boost::json::object* profile = nullptr,
+                           EventStreamsRead* streams = nullptr);
 
 // PrepareHistoryRecord + StorePreparedRecord. REQUIRES: a Write transaction.
 Status StoreHistoryRecord(store::Txn& txn, store::Scope scope, boost::json::object& profile,
@@ -81,6 +85,6 @@ Status StoreHistoryRecord(store::Txn& txn, store::Scope scope, boost::json::obje
 // REQUIRES: a Write transaction.
 Status AppendHistory(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
                      boost::json::object& profile, std::string_view action_type,
-                     std::string content, double now_seconds);
+                     std::string content, double now_seconds, EventStreamsRead* streams = nullptr);
 
 }  // namespace profiled::service

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "service/common.h"
+#include "service/event_outbox.h"
 #include "service/expiry.h"
 #include "service/profile_patch.h"
 #include "service/profile_store.h"
@@ -60,8 +61,8 @@ Result<PreparedCreate> PrepareCreate(const RequestContext& ctx, json::object pro
 }
 
 Status StorePreparedCreate(store::Txn& txn, store::Scope scope, const PreparedCreate& create,
-                           DomainMatching* matching) {
-  RETURN_IF_ERROR(StorePreparedRecord(txn, scope, create.created));
+                           DomainMatching* matching, EventStreamsRead* streams) {
+  RETURN_IF_ERROR(StorePreparedRecord(txn, scope, create.created, nullptr, streams));
   return StoreNewProfile(txn, scope, create.profile, matching);
 }
 
@@ -71,10 +72,11 @@ Status WriteProfileBatch(store::Txn& txn, store::Scope scope, const RequestConte
   *counts = {};  // the transaction may run again (kConflict)
   DomainStatsBatch stats;
   std::optional<int64_t> domain_days;  // the domain's DefaultExpirationDays, read when needed
+  EventStreamsRead streams;            // read at the first change, for all
   for (const ProfileBatchItem& item : items) {
     ASSIGN_OR_RETURN(std::optional<std::string> body, FindExisting(txn, scope, item));
     if (!body) {
-      RETURN_IF_ERROR(StorePreparedCreate(txn, scope, item.create, &matching));
+      RETURN_IF_ERROR(StorePreparedCreate(txn, scope, item.create, &matching, &streams));
       stats.Add(item.create.profile.id, {.profiles = 1});
       ++counts->created;
       continue;
@@ -82,7 +84,7 @@ Status WriteProfileBatch(store::Txn& txn, store::Scope scope, const RequestConte
     ASSIGN_OR_RETURN(json::object before, ParseStored(*body));
     ASSIGN_OR_RETURN(json::object after, Changed(item, before));
     RETURN_IF_ERROR(AppendHistory(txn, scope, ctx, after, "UPDATED",
-                                  Serialize(PublicProfile(after)), now_seconds));
+                                  Serialize(PublicProfile(after)), now_seconds, &streams));
     if (item.upload_expiry_days > 0) {
       if (!domain_days) {
         ASSIGN_OR_RETURN(json::object domain, LoadDomain(txn, ctx, scope.domain));

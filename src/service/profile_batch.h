@@ -37,8 +37,9 @@ Result<PreparedCreate> PrepareCreate(const RequestContext& ctx, boost::json::obj
 // Stores a prepared new profile (its history record and event-stream records, document, index
 // and match rows), not counting it in the domain's stats (the caller does). REQUIRES: a Write
 // transaction in which the profile does not exist.
+// `streams`: see EventStreamsRead (event_outbox.h).
 Status StorePreparedCreate(store::Txn& txn, store::Scope scope, const PreparedCreate& create,
-                           DomainMatching* matching);
+                           DomainMatching* matching, EventStreamsRead* streams = nullptr);
 
 // One profile of a bulk load: the profile it changes if that exists, else the new one.
 struct ProfileBatchItem {

@@ -6,11 +6,14 @@
 #include <boost/json.hpp>
 #include <deque>
 #include <map>
+#include <set>
+#include <sstream>
 
 #include "service/destinations.h"
 #include "service/event_delivery.h"
 #include "service/event_outbox.h"
 #include "service/event_trigger_eval.h"
+#include "service/profile_import_export.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
@@ -182,6 +185,30 @@ TEST_F(EventStreamTest, ChangesArriveInAwsShapeAndInOrder) {
   for (const auto& r : kinesis_.received)
     ids.insert(std::string(r.event.at("EventId").as_string()));
   EXPECT_EQ(ids.size(), kinesis_.received.size());
+}
+
+// A batch (an import's, an upload job's) reads the domain's streams once for all its changes
+// (EventStreamsRead): every profile it creates or replaces still gets its event.
+TEST_F(EventStreamTest, EveryChangeOfABatchIsRecorded) {
+  CreateStream();
+  std::string kept = Create(R"("FirstName": "Kept")");
+  std::istringstream in(R"({"FirstName": "A"}
+{"FirstName": "B"}
+{"ProfileId": ")" + kept +
+                        R"(", "FirstName": "Replaced"}
+{"FirstName": "C"}
+)");
+  ImportOptions options{.account_id = "123456789012", .domain = "d", .batch = 3};
+  ASSERT_TRUE(ImportProfiles(*store_, clock_, options, in).ok());
+  EventDelivery delivery = Delivery();
+  for (int i = 0; i < 20 && OutboxSize() > 0; ++i) ASSERT_TRUE(delivery.RunOnce().ok());
+  std::multiset<std::string> got;
+  for (const auto& r : kinesis_.received) {
+    got.insert(std::string(r.event.at("EventType").as_string()) + ":" +
+               std::string(r.event.at("Object").at("FirstName").as_string()));
+  }
+  EXPECT_EQ(got, (std::multiset<std::string>{"CREATED:Kept", "CREATED:A", "CREATED:B",
+                                             "UPDATED:Replaced", "CREATED:C"}));
 }
 
 TEST_F(EventStreamTest, UnreachableDestinationKeepsEverythingAndReportsUnhealthy) {

@@ -63,6 +63,37 @@ class GroupWritesTest : public ::testing::TestWithParam<bool> {
 
 using Rows = std::vector<std::pair<std::string, std::string>>;
 
+// SortedWrites (a bulk load cuts it into runs written by several threads) holds exactly the
+// commit batch: key order, the last write of each key, deletions as such; before and after the
+// group turns indexed.
+TEST_P(GroupWritesTest, SortedWritesAreTheCommitBatch) {
+  GroupWrites writes(/*deferred=*/GetParam());
+  auto as_rows = [](const std::vector<GroupWrites::SortedWrite>& sorted) {
+    Rows rows;
+    for (const auto& w : sorted) {
+      rows.emplace_back(std::string(w.key), w.deleted ? "<deleted>" : std::string(w.value));
+    }
+    return rows;
+  };
+  ASSERT_OK(writes.Put("b", "1"));
+  ASSERT_OK(writes.Put("a", "1"));
+  ASSERT_OK(writes.Put("b", "2"));
+  ASSERT_OK(writes.Delete("gone"));
+  auto sorted = writes.SortedWrites();
+  ASSERT_OK(sorted);
+  EXPECT_EQ(as_rows(*sorted), (Rows{{"a", "1"}, {"b", "2"}, {"gone", "<deleted>"}}));
+  EXPECT_EQ(as_rows(*sorted), Committed(writes));
+
+  (void)writes.Indexed();
+  ASSERT_OK(writes.Put("a", "3"));
+  ASSERT_OK(writes.Put("c", std::string("\0\xff", 2)));
+  sorted = writes.SortedWrites();
+  ASSERT_OK(sorted);
+  EXPECT_EQ(as_rows(*sorted),
+            (Rows{{"a", "3"}, {"b", "2"}, {"c", std::string("\0\xff", 2)}, {"gone", "<deleted>"}}));
+  EXPECT_EQ(as_rows(*sorted), Committed(writes));
+}
+
 TEST_P(GroupWritesTest, ReadsItsOwnWritesOverTheDatabase) {
   GroupWrites writes(/*deferred=*/GetParam());
   EXPECT_TRUE(writes.Empty());

@@ -87,6 +87,16 @@ INSTANTIATE_TEST_SUITE_P(
                                      rocks::RocksdbOptions options;
                                      options.bulk_load = true;
                                      return std::make_unique<rocks::RocksHarness>(options);
+                                   }},
+                      // Every group of more than one write cut into up to three files written
+                      // at once (a real import cuts only groups of thousands).
+                      StoreFactory{"rocksdb_bulk_runs",
+                                   [] {
+                                     rocks::RocksdbOptions options;
+                                     options.bulk_load = true;
+                                     options.ingest_split_writes = 1;
+                                     options.ingest_threads = 3;
+                                     return std::make_unique<rocks::RocksHarness>(options);
                                    }}),
     StoreFactoryName);
 

@@ -262,14 +262,7 @@ Status GroupWrites::SortedInto(rocksdb::WriteBatch* out) {
 
 Status GroupWrites::ForEachSorted(const SortedVisitor& visit) {
   if (!indexed_) {
-    std::vector<KeyRef> order;
-    order.reserve(entries_.size());
-    for (size_t i = 0; i < entries_.size(); ++i) {
-      if (!entries_[i].superseded)
-        order.push_back(KeyRef{entries_[i].key, static_cast<uint32_t>(i)});
-    }
-    SortKeyRefs(&order);
-    for (const KeyRef& ref : order) {
+    for (const KeyRef& ref : SortedRefs()) {
       const Entry& e = entries_[ref.index];
       RETURN_IF_ERROR(visit(e.key, e.value, e.deleted));
     }
@@ -287,6 +280,28 @@ Status GroupWrites::ForEachSorted(const SortedVisitor& visit) {
   }
   if (!it->status().ok()) return RocksError(it->status(), "iterate the commit batch");
   return OkStatus();
+}
+
+Result<std::vector<GroupWrites::SortedWrite>> GroupWrites::SortedWrites() {
+  std::vector<SortedWrite> sorted;
+  sorted.reserve(entries_.size());
+  // Either form's bytes stay where they are until the group changes: the views stay valid.
+  RETURN_IF_ERROR(
+      ForEachSorted([&sorted](std::string_view key, std::string_view value, bool deleted) {
+        sorted.push_back(SortedWrite{key, value, deleted});
+        return OkStatus();
+      }));
+  return sorted;
+}
+
+std::vector<KeyRef> GroupWrites::SortedRefs() const {
+  std::vector<KeyRef> order;
+  order.reserve(entries_.size());
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (!entries_[i].superseded) order.push_back(KeyRef{entries_[i].key, static_cast<uint32_t>(i)});
+  }
+  SortKeyRefs(&order);
+  return order;
 }
 
 void GroupWrites::Clear() {

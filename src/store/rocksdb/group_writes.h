@@ -27,6 +27,7 @@
 
 #include "common/result.h"
 #include "store/rocksdb/byte_blocks.h"
+#include "store/rocksdb/key_sort.h"
 
 namespace profiled::store::rocks {
 
@@ -65,6 +66,15 @@ class GroupWrites {
   using SortedVisitor =
       std::function<Status(std::string_view key, std::string_view value, bool deleted)>;
   Status ForEachSorted(const SortedVisitor& visit);
+  // The same writes as one array, for cutting into runs of adjacent keys that several threads
+  // write out at once (a bulk load's group files); its views are valid until the group's next
+  // write or Clear.
+  struct SortedWrite {
+    std::string_view key;
+    std::string_view value;
+    bool deleted = false;
+  };
+  Result<std::vector<SortedWrite>> SortedWrites();
   // The writes in key order, the last of each key only, into *out (cleared first).
   Status SortedInto(rocksdb::WriteBatch* out);
   void Clear();
@@ -85,6 +95,8 @@ class GroupWrites {
   };
 
   Status Append(std::string_view key, std::string_view value, bool deleted);
+  // The deferred form's latest write of each key, in key order.
+  std::vector<KeyRef> SortedRefs() const;
   // One write into batch_ (the indexed form).
   Status WriteIndexed(std::string_view key, std::string_view value, bool deleted);
   // The slot of `key` in slots_: the one holding its latest write, or the empty one to take.

@@ -29,6 +29,11 @@ struct RocksdbOptions {
   // memtable), no compactions while loading; the whole database is compacted once when the
   // store closes. The files wait in `path` + ".ingest" until they are ingested.
   bool bulk_load = false;
+  // Bulk load: a group of at least twice this many writes is cut into runs of adjacent keys,
+  // each written as its own file by its own thread, up to ingest_threads at once (0: one per
+  // core). 0: one file per group, written by the writer thread.
+  size_t ingest_split_writes = 8192;
+  size_t ingest_threads = 0;
   // `--store memory`: the same store on RocksDB's in-memory Env (NewMemEnv): no file is written,
   // and everything is gone when the store closes. `path` only names the database inside it.
   bool in_memory = false;
