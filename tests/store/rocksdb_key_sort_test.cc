@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -56,12 +57,18 @@ std::vector<std::string> MixedKeys(std::mt19937& rng, size_t n) {
   return keys;
 }
 
+// A ref to each key, its index the key's position.
+std::vector<KeyRef> RefsTo(const std::vector<std::string>& keys) {
+  std::vector<KeyRef> refs;
+  for (size_t i = 0; i < keys.size(); ++i) refs.push_back({keys[i], static_cast<uint32_t>(i)});
+  return refs;
+}
+
 TEST(RocksdbKeySort, OrdersAsWholeKeysDo) {
   std::mt19937 rng(11);
   for (int round = 0; round < 50; ++round) {
     std::vector<std::string> keys = MixedKeys(rng, 1 + rng() % 400);
-    std::vector<KeyRef> refs;
-    for (size_t i = 0; i < keys.size(); ++i) refs.push_back({keys[i], static_cast<uint32_t>(i)});
+    std::vector<KeyRef> refs = RefsTo(keys);
     SortKeyRefs(&refs);
     std::vector<std::string> expected = keys;
     std::sort(expected.begin(), expected.end());
@@ -70,6 +77,49 @@ TEST(RocksdbKeySort, OrdersAsWholeKeysDo) {
       ASSERT_EQ(std::string(refs[i].key), expected[i]) << "round " << round << ", position " << i;
       ASSERT_EQ(keys[refs[i].index], expected[i]);  // the index names the caller's key
     }
+  }
+}
+
+// KeyRuns: the runs, each sorted on its own, read one after the other are the whole sort, and
+// equal keys (which a commit never has, but the cut must not split) share a run.
+TEST(RocksdbKeySort, RunsReadInTurnAreTheWholeSort) {
+  std::mt19937 rng(13);
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::string> keys = MixedKeys(rng, 1 + rng() % 400);
+    std::vector<KeyRef> refs = RefsTo(keys);
+    const size_t want = 1 + round % 5;
+    KeyRuns runs(refs, want);
+    ASSERT_EQ(runs.size(), std::min(want, keys.size()));
+    std::vector<std::string> joined;
+    std::map<std::string, size_t> run_of;
+    for (size_t r = 0; r < runs.size(); ++r) {
+      for (const KeyRef& ref : runs.Sorted(r)) {
+        ASSERT_EQ(ref.key, keys[ref.index]);
+        joined.emplace_back(ref.key);
+        auto [it, added] = run_of.try_emplace(joined.back(), r);
+        ASSERT_EQ(it->second, r) << "a key in runs " << it->second << " and " << r;
+      }
+    }
+    std::vector<std::string> expected = keys;
+    std::sort(expected.begin(), expected.end());
+    ASSERT_EQ(joined, expected) << "round " << round;
+  }
+}
+
+// The cut is balanced when the keys allow it: 40,000 index rows of one name, random values.
+TEST(RocksdbKeySort, RunsAreAboutEvenOnRandomKeys) {
+  std::mt19937 rng(17);
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40000; ++i) {
+    keys.push_back(keys::IndexKey({"123456789012", "d"}, "attr/City", std::to_string(rng()),
+                                  std::to_string(i)));
+  }
+  std::vector<KeyRef> refs = RefsTo(keys);
+  KeyRuns runs(refs, 4);
+  for (size_t r = 0; r < runs.size(); ++r) {
+    const size_t n = runs.Sorted(r).size();
+    EXPECT_GT(n, 6000u) << "run " << r;
+    EXPECT_LT(n, 14000u) << "run " << r;
   }
 }
 

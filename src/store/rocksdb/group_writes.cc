@@ -294,14 +294,34 @@ Result<std::vector<GroupWrites::SortedWrite>> GroupWrites::SortedWrites() {
   return sorted;
 }
 
-std::vector<KeyRef> GroupWrites::SortedRefs() const {
-  std::vector<KeyRef> order;
-  order.reserve(entries_.size());
+std::vector<KeyRef> GroupWrites::LatestRefs() const {
+  std::vector<KeyRef> refs;
+  refs.reserve(entries_.size());
   for (size_t i = 0; i < entries_.size(); ++i) {
-    if (!entries_[i].superseded) order.push_back(KeyRef{entries_[i].key, static_cast<uint32_t>(i)});
+    if (!entries_[i].superseded) refs.push_back(KeyRef{entries_[i].key, static_cast<uint32_t>(i)});
   }
+  return refs;
+}
+
+std::vector<KeyRef> GroupWrites::SortedRefs() const {
+  std::vector<KeyRef> order = LatestRefs();
   SortKeyRefs(&order);
   return order;
+}
+
+std::optional<KeyRuns> GroupWrites::CutIntoRuns(size_t runs) const {
+  if (indexed_) return std::nullopt;
+  return KeyRuns(LatestRefs(), runs);
+}
+
+std::vector<GroupWrites::SortedWrite> GroupWrites::WritesOf(const std::vector<KeyRef>& refs) const {
+  std::vector<SortedWrite> writes;
+  writes.reserve(refs.size());
+  for (const KeyRef& ref : refs) {
+    const Entry& e = entries_[ref.index];
+    writes.push_back(SortedWrite{e.key, e.value, e.deleted});
+  }
+  return writes;
 }
 
 void GroupWrites::Clear() {

@@ -75,6 +75,13 @@ class GroupWrites {
     bool deleted = false;
   };
   Result<std::vector<SortedWrite>> SortedWrites();
+  // The same for several threads: the deferred form's writes cut into `runs` runs of adjacent
+  // keys (KeyRuns), each sorted on its own thread, its writes then read with WritesOf; nullopt
+  // when the group is indexed (SortedWrites then). Valid while the group does not change.
+  std::optional<KeyRuns> CutIntoRuns(size_t runs) const;
+  std::vector<SortedWrite> WritesOf(const std::vector<KeyRef>& refs) const;
+  // Writes made in the group (a key written twice counts twice); 0 when indexed.
+  size_t DeferredCount() const { return entries_.size(); }
   // The writes in key order, the last of each key only, into *out (cleared first).
   Status SortedInto(rocksdb::WriteBatch* out);
   void Clear();
@@ -95,7 +102,8 @@ class GroupWrites {
   };
 
   Status Append(std::string_view key, std::string_view value, bool deleted);
-  // The deferred form's latest write of each key, in key order.
+  // The deferred form's latest write of each key, in the order written / in key order.
+  std::vector<KeyRef> LatestRefs() const;
   std::vector<KeyRef> SortedRefs() const;
   // One write into batch_ (the indexed form).
   Status WriteIndexed(std::string_view key, std::string_view value, bool deleted);
