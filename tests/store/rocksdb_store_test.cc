@@ -291,6 +291,64 @@ TEST(RocksdbStore, IndexLookupFindsEveryFileRowsOfItsValueOnly) {
   }));
 }
 
+// A bulk load's large groups are cut into files written at once (rocksdb_store.cc, IngestGroup)
+// with the real thresholds: a group of 40,000 writes, then one that overwrites, deletes and
+// removes index rows of the first, read back after the close compaction by a normal open.
+TEST(RocksdbStore, ABulkLoadsLargeGroupsAreCutAndStayWhole) {
+  TempDir dir;
+  const std::string path = (dir.path() / "db").string();
+  constexpr int kDocs = 20000;
+  auto id = [](int i) { return "p" + std::to_string(i * 7919 % kDocs); };  // not in key order
+  {
+    auto bulk = OpenRocksdbStore({.path = path, .bulk_load = true, .ingest_threads = 2});
+    ASSERT_TRUE(bulk.ok()) << bulk.error().message();
+    ASSERT_OK((*bulk)->Write([&](Txn& txn) -> Status {
+      for (int i = 0; i < kDocs; ++i) {
+        RETURN_IF_ERROR(txn.Put(kA, "doc", id(i), "v1-" + id(i)));
+        RETURN_IF_ERROR(txn.IndexAdd(kA, "name", "value" + std::to_string(i % 100), id(i)));
+      }
+      return OkStatus();
+    }));
+    ASSERT_OK((*bulk)->Write([&](Txn& txn) -> Status {
+      for (int i = 0; i < kDocs; ++i) {
+        if (i % 5 == 0) {
+          ASSIGN_OR_RETURN(bool existed, txn.Delete(kA, "doc", id(i)));
+          if (!existed) return Error::Internal("deleted a document never written: " + id(i));
+        } else if (i % 3 == 0) {
+          RETURN_IF_ERROR(txn.Put(kA, "doc", id(i), "v2-" + id(i)));
+        }
+        if (i % 2 == 0) {
+          RETURN_IF_ERROR(txn.IndexRemove(kA, "name", "value" + std::to_string(i % 100), id(i)));
+        }
+      }
+      return OkStatus();
+    }));
+  }
+  EXPECT_FALSE(fs::exists(path + ".ingest"));  // removed when the bulk load closed
+
+  auto opened = OpenRocksdbStore({.path = path});
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  ASSERT_OK((*opened)->Read([&](Txn& txn) -> Status {
+    for (int i = 0; i < kDocs; ++i) {
+      ASSIGN_OR_RETURN(auto got, txn.Get(kA, "doc", id(i)));
+      if (i % 5 == 0) {
+        EXPECT_FALSE(got.has_value()) << id(i);
+      } else {
+        EXPECT_EQ(got.value_or("<absent>"), (i % 3 == 0 ? "v2-" : "v1-") + id(i));
+      }
+    }
+    ASSIGN_OR_RETURN(int64_t docs, txn.Count(kA, "doc", ""));
+    EXPECT_EQ(docs, kDocs - kDocs / 5);
+    // Odd i keep their rows: each odd value is held by 200 documents, each even one by none.
+    for (int v = 0; v < 100; ++v) {
+      ASSIGN_OR_RETURN(auto refs,
+                       txn.IndexLookup(kA, "name", "value" + std::to_string(v), "", 1000));
+      EXPECT_EQ(refs.size(), v % 2 == 1 ? 200u : 0u) << "value" << v;
+    }
+    return OkStatus();
+  }));
+}
+
 TEST(RocksdbStore, DescribeNamesTheDirectory) {
   TempDir dir;
   std::string path = (dir.path() / "db").string();
