@@ -64,9 +64,10 @@ bool CoarseLess(const SortItem& a, const SortItem& b) {
 }
 
 void SortItems(std::vector<SortItem>* items) {
+  // CoarseLess's fields, compared once each: this is every commit's sort.
   std::sort(items->begin(), items->end(), [](const SortItem& a, const SortItem& b) {
-    if (CoarseLess(a, b)) return true;
-    if (CoarseLess(b, a)) return false;
+    if (a.rank != b.rank) return a.rank < b.rank;
+    if (a.head != b.head) return a.head < b.head;
     return a.rest < b.rest;
   });
 }
