@@ -1,15 +1,53 @@
 // File: keys.cc
 #include "store/rocksdb/keys.h"
 
+#include <cstring>
+#include <initializer_list>
+
 namespace profiled::store::rocks::keys {
 
-void AppendEscaped(std::string* out, std::string_view part) {
-  for (char c : part) {
-    out->push_back(c);
-    if (c == '\0') out->push_back('\xff');
+namespace {
+
+// The size of esc(part): the part, one more byte per '\0' in it, and the terminator.
+size_t EscapedSize(std::string_view part) {
+  size_t size = part.size() + 2;
+  while (!part.empty()) {
+    const void* zero = std::memchr(part.data(), '\0', part.size());
+    if (zero == nullptr) break;
+    ++size;
+    part.remove_prefix(static_cast<size_t>(static_cast<const char*>(zero) - part.data()) + 1);
   }
-  out->push_back('\0');
-  out->push_back('\x01');
+  return size;
+}
+
+// table esc(part)... tail, in one allocation: a commit group builds a key or two per row it
+// writes, on the writer thread every other write waits for.
+std::string ComposeKey(char table, std::initializer_list<std::string_view> escaped,
+                       std::string_view tail) {
+  size_t size = 1 + tail.size();
+  for (std::string_view part : escaped) size += EscapedSize(part);
+  std::string key;
+  key.reserve(size);
+  key.push_back(table);
+  for (std::string_view part : escaped) AppendEscaped(&key, part);
+  key.append(tail);
+  return key;
+}
+
+}  // namespace
+
+void AppendEscaped(std::string* out, std::string_view part) {
+  while (!part.empty()) {
+    const void* zero = std::memchr(part.data(), '\0', part.size());
+    if (zero == nullptr) break;
+    const size_t through_zero =
+        static_cast<size_t>(static_cast<const char*>(zero) - part.data()) + 1;
+    out->append(part.data(), through_zero);
+    out->push_back('\xff');
+    part.remove_prefix(through_zero);
+  }
+  out->append(part);
+  out->append("\0\x01", 2);
 }
 
 bool ReadEscaped(std::string_view key, size_t* pos, std::string* out) {
@@ -32,43 +70,28 @@ bool ReadEscaped(std::string_view key, size_t* pos, std::string* out) {
 }
 
 std::string ScopePrefix(char table, Scope scope) {
-  std::string key;
-  key.reserve(1 + scope.account.size() + scope.domain.size() + 4);
-  key.push_back(table);
-  AppendEscaped(&key, scope.account);
-  AppendEscaped(&key, scope.domain);
-  return key;
+  return ComposeKey(table, {scope.account, scope.domain}, {});
 }
 
 std::string DocPrefix(Scope scope, std::string_view kind) {
-  std::string key = ScopePrefix(kDocTable, scope);
-  AppendEscaped(&key, kind);
-  return key;
+  return ComposeKey(kDocTable, {scope.account, scope.domain, kind}, {});
 }
 
 std::string DocKey(Scope scope, std::string_view kind, std::string_view id) {
-  std::string key = DocPrefix(scope, kind);
-  key.append(id);
-  return key;
+  return ComposeKey(kDocTable, {scope.account, scope.domain, kind}, id);
 }
 
 std::string IndexNamePrefix(Scope scope, std::string_view name) {
-  std::string key = ScopePrefix(kIndexTable, scope);
-  AppendEscaped(&key, name);
-  return key;
+  return ComposeKey(kIndexTable, {scope.account, scope.domain, name}, {});
 }
 
 std::string IndexValuePrefix(Scope scope, std::string_view name, std::string_view value) {
-  std::string key = IndexNamePrefix(scope, name);
-  AppendEscaped(&key, value);
-  return key;
+  return ComposeKey(kIndexTable, {scope.account, scope.domain, name, value}, {});
 }
 
 std::string IndexKey(Scope scope, std::string_view name, std::string_view value,
                      std::string_view ref) {
-  std::string key = IndexValuePrefix(scope, name, value);
-  key.append(ref);
-  return key;
+  return ComposeKey(kIndexTable, {scope.account, scope.domain, name, value}, ref);
 }
 
 std::string MetaKey(std::string_view name) {
