@@ -291,6 +291,55 @@ TEST(RocksdbStore, IndexLookupFindsEveryFileRowsOfItsValueOnly) {
   }));
 }
 
+// A group's index lookups read the database through one iterator (GroupWrites::ForEachIndexRow):
+// each lookup stays inside its value, sees the group's own writes over the stored rows, and the
+// next group reads what this one committed, not the iterator's older view.
+TEST(RocksdbStore, AGroupsLookupsShareOneReadAndTheNextGroupSeesItsCommit) {
+  TempDir dir;
+  auto opened = OpenRocksdbStore({.path = (dir.path() / "db").string()});
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  Store& store = **opened;
+  const auto strings = TrickyStrings();
+  ASSERT_OK(store.Write([&](Txn& txn) -> Status {
+    for (const std::string& value : strings) {
+      RETURN_IF_ERROR(txn.IndexAdd(kA, "name", value, "a"));
+      RETURN_IF_ERROR(txn.IndexAdd(kA, "name", value, "c"));
+    }
+    return OkStatus();
+  }));
+  ASSERT_OK(store.Write([&](Txn& txn) -> Status {
+    // Values in turn, each lookup after a lookup of another value and after the group's writes.
+    for (size_t i = 0; i < strings.size(); ++i) {
+      const std::string& value = strings[(i * 7) % strings.size()];
+      ASSIGN_OR_RETURN(auto before, txn.IndexLookup(kA, "name", value, "", 10));
+      EXPECT_EQ(before, (std::vector<std::string>{"a", "c"})) << i;
+      RETURN_IF_ERROR(txn.IndexAdd(kA, "name", value, "b"));
+      RETURN_IF_ERROR(txn.IndexRemove(kA, "name", value, "c"));
+      ASSIGN_OR_RETURN(auto after, txn.IndexLookup(kA, "name", value, "", 10));
+      EXPECT_EQ(after, (std::vector<std::string>{"a", "b"})) << i;
+      ASSIGN_OR_RETURN(auto paged, txn.IndexLookup(kA, "name", value, "a", 1));
+      EXPECT_EQ(paged, std::vector<std::string>{"b"}) << i;
+    }
+    ASSIGN_OR_RETURN(auto none, txn.IndexLookup(kA, "name", "no row has this value", "", 10));
+    EXPECT_TRUE(none.empty());
+    return OkStatus();
+  }));
+  // One Write after another: each its own group, each reading the commit of the one before.
+  for (int round = 0; round < 20; ++round) {
+    const std::string value = "v" + std::to_string(round % 4);
+    const std::string ref = "r" + std::to_string(round);
+    const std::string previous = "r" + std::to_string(round - 4);
+    ASSERT_OK(store.Write([&](Txn& txn) -> Status {
+      ASSIGN_OR_RETURN(auto refs, txn.IndexLookup(kA, "other", value, "", 10));
+      std::vector<std::string> want;
+      if (round >= 4) want.push_back(previous);
+      EXPECT_EQ(refs, want) << "round " << round;
+      if (round >= 4) RETURN_IF_ERROR(txn.IndexRemove(kA, "other", value, previous));
+      return txn.IndexAdd(kA, "other", value, ref);
+    }));
+  }
+}
+
 // A bulk load's large groups are cut into files written at once (rocksdb_store.cc, IngestGroup)
 // with the real thresholds: a group of 40,000 writes, then one that overwrites, deletes and
 // removes index rows of the first, read back after the close compaction by a normal open.

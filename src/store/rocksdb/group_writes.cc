@@ -212,17 +212,30 @@ Result<bool> GroupWrites::ForEachIndexRow(rocksdb::DB& db, const rocksdb::ReadOp
             [](const Entry* a, const Entry* b) { return a->key < b->key; });
 
   const std::optional<std::string> upper = keys::PrefixUpperBound(value_prefix);
-  rocksdb::ReadOptions bounded = options;
+  rocksdb::Iterator* it = nullptr;
+  std::unique_ptr<rocksdb::Iterator> own;
   rocksdb::Slice upper_slice;
-  if (upper) {
-    upper_slice = *upper;
-    bounded.iterate_upper_bound = &upper_slice;
+  if (options.snapshot == nullptr && options.prefix_same_as_start) {
+    // One iterator serves every lookup of the group: nothing commits while the group's
+    // functions run (the writer commits after them), so it reads what a new one would, and
+    // making one (a reference to every memtable and file, a child iterator each) was 5% of the
+    // writer thread under an upload job. Its prefix mode keeps each walk inside one value
+    // prefix, so it needs no upper bound.
+    if (!lookup_) lookup_.reset(db.NewIterator(options));
+    it = lookup_.get();
+  } else {
+    rocksdb::ReadOptions bounded = options;
+    if (upper) {
+      upper_slice = *upper;
+      bounded.iterate_upper_bound = &upper_slice;
+    }
+    own.reset(db.NewIterator(bounded));
+    it = own.get();
   }
-  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(bounded));
   it->Seek(rocksdb::Slice(lower.data(), lower.size()));
   size_t next = 0;
   while (true) {
-    const bool stored = it->Valid();
+    const bool stored = it->Valid() && (!upper || it->key().compare(*upper) < 0);
     if (!stored && next == mine.size()) break;
     std::string_view stored_key;
     if (stored) stored_key = std::string_view(it->key().data(), it->key().size());
@@ -325,6 +338,7 @@ std::vector<GroupWrites::SortedWrite> GroupWrites::WritesOf(const std::vector<Ke
 }
 
 void GroupWrites::Clear() {
+  lookup_.reset();
   batch_.Clear();
   ForgetDeferred();
   indexed_ = !deferred_;

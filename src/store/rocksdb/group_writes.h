@@ -20,6 +20,7 @@
 #include <rocksdb/utilities/write_batch_with_index.h>
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,10 @@ class GroupWrites {
   Result<bool> ForEachIndexRow(rocksdb::DB& db, const rocksdb::ReadOptions& options,
                                std::string_view value_prefix, std::string_view lower,
                                const RowVisitor& visit);
+  // Drops what the group's reads hold of the database (ForEachIndexRow's iterator, which pins
+  // the memtables and files it reads): called once the group's functions have run, before the
+  // commit changes the database.
+  void EndReads() { lookup_.reset(); }
 
   // One save point at a time (a transaction of the group): its writes can be dropped alone.
   Status SetSavePoint();
@@ -134,6 +139,8 @@ class GroupWrites {
   bool chained_ = false;
   std::vector<uint32_t> prefix_slots_;
   size_t prefixes_ = 0;  // distinct value prefixes in prefix_slots_
+  // ForEachIndexRow's database iterator, made at the group's first lookup (EndReads, Clear).
+  std::unique_ptr<rocksdb::Iterator> lookup_;
 };
 
 }  // namespace profiled::store::rocks

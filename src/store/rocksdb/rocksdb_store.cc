@@ -191,6 +191,7 @@ class RocksStore final : public Store, public BulkLoadable {
       Status fatal = RunOne(r);
       if (!fatal.ok()) return FailGroup(group, fatal);
     }
+    writes_.EndReads();
     if (writes_.Empty()) return;  // nothing written: nothing to commit
     Status committed = options_.bulk_load ? IngestGroup() : WriteGroup();
     if (!committed.ok()) return FailGroup(group, committed);
