@@ -67,7 +67,10 @@ class RocksStore final : public Store, public BulkLoadable {
         writes_(/*deferred=*/true),
         ingest_options_(db_->GetOptions()) {
     write_options_.sync = options_.sync;
+    // SstFileWriter compresses with the bottommost or else the last per-level compression: off
+    // for the group files, which take `compression` (LZ4) and are compacted again.
     ingest_options_.bottommost_compression = rocksdb::kDisableCompressionOption;
+    ingest_options_.compression_per_level.clear();
     if (options_.bulk_load) {
       // 16 KiB blocks, not the database's 4: a group's files live until the close compaction,
       // read only by a few point reads per group meanwhile, and larger blocks cost less to build
