@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <numeric>
 #include <random>
 #include <set>
 #include <string>
@@ -308,9 +309,13 @@ TEST(RocksdbStore, AGroupsLookupsShareOneReadAndTheNextGroupSeesItsCommit) {
     return OkStatus();
   }));
   ASSERT_OK(store.Write([&](Txn& txn) -> Status {
-    // Values in turn, each lookup after a lookup of another value and after the group's writes.
-    for (size_t i = 0; i < strings.size(); ++i) {
-      const std::string& value = strings[(i * 7) % strings.size()];
+    // Every value once, in a shuffled order: each lookup after lookups of other values and after
+    // the group's writes.
+    std::vector<size_t> order(strings.size());
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::shuffle(order.begin(), order.end(), std::mt19937(11));
+    for (size_t i : order) {
+      const std::string& value = strings[i];
       ASSIGN_OR_RETURN(auto before, txn.IndexLookup(kA, "name", value, "", 10));
       EXPECT_EQ(before, (std::vector<std::string>{"a", "c"})) << i;
       RETURN_IF_ERROR(txn.IndexAdd(kA, "name", value, "b"));
