@@ -338,7 +338,7 @@ std::vector<GroupWrites::SortedWrite> GroupWrites::WritesOf(const std::vector<Ke
 }
 
 void GroupWrites::Clear() {
-  lookup_.reset();
+  EndReads();
   batch_.Clear();
   ForgetDeferred();
   indexed_ = !deferred_;
