@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "service/attribute_index.h"
 #include "service/common.h"
 #include "service/operations.h"
 #include "service/profile_ops.h"
@@ -55,6 +56,7 @@ Result<json::object> ListProfileAttributeValues(const ServiceEnv& env, const Req
                              " is not a profile attribute; use a Profile member (FirstName), an "
                              "address field (Address.City) or Attributes.<key>");
   }
+  RETURN_IF_ERROR(EnsureAttributeRows(env, ctx, domain));
   json::array items;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     items.clear();

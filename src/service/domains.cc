@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <string>
 
+#include "service/attribute_index.h"
 #include "service/common.h"
 #include "service/domain_cache.h"
 #include "service/domain_stats.h"
@@ -66,6 +67,7 @@ Result<json::object> DomainStats(store::Txn& txn, const RequestContext& ctx,
 Result<json::object> DomainView(store::Txn& txn, const RequestContext& ctx,
                                 const json::object& stored) {
   json::object out = stored;
+  HideAttributeRowsState(out);
   ASSIGN_OR_RETURN(json::object tags,
                    LoadTags(txn, ctx, DomainArn(ctx, GetStringOr(stored, "DomainName", ""))));
   if (!tags.empty()) out["Tags"] = std::move(tags);
@@ -96,6 +98,7 @@ Result<json::object> CreateDomain(const ServiceEnv& env, const RequestContext& c
     ASSIGN_OR_RETURN(auto existing, txn.GetForUpdate(AccountScope(ctx), kDomainKind, name));
     if (existing) return Error::BadRequest("Domain " + name + " already exists");
     json::object domain;
+    StartWithoutAttributeRows(domain);  // until something reads them (attribute_index.h)
     domain["DomainName"] = name;
     ApplySettings(in, domain, /*is_update=*/false);
     double now = env.clock->NowEpochSeconds();

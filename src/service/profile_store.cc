@@ -75,24 +75,33 @@ unsigned FamiliesThatMayDiffer(const json::object& before, const json::object& a
   return families;
 }
 
+// `attribute_rows`: whether the domain keeps its attribute-value rows now (attribute_index.h);
+// when it does not, they are derived all the same (the derivation does not know the domain) and
+// left out here.
 Status EditRows(store::Txn& txn, store::Scope scope, std::string_view profile_id,
-                const IndexRows& removed, const IndexRows& added) {
+                const IndexRows& removed, const IndexRows& added, bool attribute_rows) {
+  auto kept = [&](const std::string& name) {
+    return attribute_rows || !name.starts_with(kAttributeIndexPrefix);
+  };
   for (const auto& [name, value] : removed) {
-    RETURN_IF_ERROR(txn.IndexRemove(scope, name, value, profile_id));
+    if (kept(name)) RETURN_IF_ERROR(txn.IndexRemove(scope, name, value, profile_id));
   }
   for (const auto& [name, value] : added) {
-    RETURN_IF_ERROR(txn.IndexAdd(scope, name, value, profile_id));
+    if (kept(name)) RETURN_IF_ERROR(txn.IndexAdd(scope, name, value, profile_id));
   }
   return OkStatus();
 }
 
-Status StoreNewRows(store::Txn& txn, store::Scope scope, const PreparedProfile& profile) {
-  RETURN_IF_ERROR(EditRows(txn, scope, profile.id, {}, profile.index_rows));
+Status StoreNewRows(store::Txn& txn, store::Scope scope, const PreparedProfile& profile,
+                    const DomainMatching& domain) {
+  RETURN_IF_ERROR(EditRows(txn, scope, profile.id, {}, profile.index_rows, domain.attribute_rows));
   return txn.Put(scope, kProfileKind, profile.id, profile.document);
 }
 
-Status StoreChangeRows(store::Txn& txn, store::Scope scope, const PreparedChange& change) {
-  RETURN_IF_ERROR(EditRows(txn, scope, change.id, change.removed_rows, change.added_rows));
+Status StoreChangeRows(store::Txn& txn, store::Scope scope, const PreparedChange& change,
+                       const DomainMatching& domain) {
+  RETURN_IF_ERROR(EditRows(txn, scope, change.id, change.removed_rows, change.added_rows,
+                           domain.attribute_rows));
   return txn.Put(scope, kProfileKind, change.id, change.document);
 }
 
@@ -104,15 +113,7 @@ Result<DomainMatching*> MatchingOf(store::Txn& txn, store::Scope scope, DomainMa
   return loaded;
 }
 
-// The match rows follow the write (profile_store.h).
-Status KeepMatchRows(store::Txn& txn, store::Scope scope, DomainMatching* given,
-                     const json::object* before, const json::object* after) {
-  DomainMatching loaded;
-  ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
-  return UpdateMatchRows(txn, scope, *matching, before, after);
-}
-
-// KeepMatchRows for a new profile held as its serialized document: parsed only when matching is
+// UpdateMatchRows for a new profile held as its serialized document: parsed only when matching is
 // enabled.
 Status KeepMatchRowsOfNewBody(store::Txn& txn, store::Scope scope, DomainMatching& matching,
                               const std::string& document) {
@@ -153,7 +154,7 @@ Status StoreNewProfile(store::Txn& txn, store::Scope scope, const PreparedProfil
   DomainMatching loaded;
   ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
   RETURN_IF_ERROR(KeepMatchRowsOfNewBody(txn, scope, *matching, profile.document));
-  return StoreNewRows(txn, scope, profile);
+  return StoreNewRows(txn, scope, profile, *matching);
 }
 
 Result<PreparedChange> PrepareProfileChange(const json::object& before, const json::object& after) {
@@ -172,15 +173,17 @@ Result<PreparedChange> PrepareProfileChange(const json::object& before, const js
 }
 
 Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* before,
-                   const json::object& after, DomainMatching* matching) {
-  RETURN_IF_ERROR(KeepMatchRows(txn, scope, matching, before, &after));
+                   const json::object& after, DomainMatching* given) {
+  DomainMatching loaded;
+  ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
+  RETURN_IF_ERROR(UpdateMatchRows(txn, scope, *matching, before, &after));
   if (before == nullptr) {
     ASSIGN_OR_RETURN(PreparedProfile prepared, PrepareNewProfile(after));
     RETURN_IF_ERROR(AddToDomainStats(txn, scope, prepared.id, {.profiles = 1}));
-    return StoreNewRows(txn, scope, prepared);
+    return StoreNewRows(txn, scope, prepared, *matching);
   }
   ASSIGN_OR_RETURN(PreparedChange change, PrepareProfileChange(*before, after));
-  return StoreChangeRows(txn, scope, change);
+  return StoreChangeRows(txn, scope, change, *matching);
 }
 
 namespace {
@@ -224,10 +227,12 @@ Result<std::vector<store::IndexedDocument>> ProfileDocumentsWithKey(
 }
 
 Status EraseProfile(store::Txn& txn, store::Scope scope, const json::object& before,
-                    DomainMatching* matching) {
-  RETURN_IF_ERROR(KeepMatchRows(txn, scope, matching, &before, nullptr));
+                    DomainMatching* given) {
+  DomainMatching loaded;
+  ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
+  RETURN_IF_ERROR(UpdateMatchRows(txn, scope, *matching, &before, nullptr));
   std::string id = GetStringOr(before, "ProfileId", "");
-  RETURN_IF_ERROR(EditRows(txn, scope, id, DerivedRows(before), {}));
+  RETURN_IF_ERROR(EditRows(txn, scope, id, DerivedRows(before), {}, matching->attribute_rows));
   RETURN_IF_ERROR(ReleaseAllKeys(txn, scope, id));
   // A profile stored before _profileId lost its row (search_keys.h) still has it.
   RETURN_IF_ERROR(txn.IndexRemove(scope, KeyIndexName(kProfileIdKey), id, id));

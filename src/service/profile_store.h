@@ -1,7 +1,8 @@
 // File: profile_store.h
 // Reading and writing one profile inside a store transaction. A profile is one document
 // (kProfileKind, id = ProfileId) plus its index rows: search keys (kKeyIndexPrefix + KeyName)
-// and attribute values (kAttributeIndexPrefix + AttributeName). Every write goes through
+// and attribute values (kAttributeIndexPrefix + AttributeName; only while the domain keeps them,
+// attribute_index.h, which the DomainMatching a write loads tells). Every write goes through
 // SaveProfile/StoreNewProfile/EraseProfile, which keep the rows equal to what the document
 // derives, in the caller's transaction, so search and ListProfileAttributeValues see a write at
 // once.

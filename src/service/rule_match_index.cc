@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/log.h"
+#include "service/attribute_index.h"
 #include "service/auto_merge.h"
 #include "service/common.h"
 #include "service/domain_cache.h"
@@ -244,6 +245,8 @@ std::optional<RuleMatchingConfig> EnabledConfig(const json::object* rbm) {
 
 Result<DomainMatching> MatchingOfDomain(const std::string& body) {
   DomainMatching matching;
+  ASSIGN_OR_RETURN(AttributeRows rows, AttributeRowsOfBody(body));
+  matching.attribute_rows = rows != AttributeRows::kNone;
   // The hot path of a domain without rule-based matching: no parse.
   if (body.find("\"RuleBasedMatching\"") == std::string::npos) return matching;
   ASSIGN_OR_RETURN(json::object doc, ParseStored(body));

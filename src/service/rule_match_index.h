@@ -33,10 +33,13 @@ namespace profiled::service {
 inline constexpr std::string_view kSharedKeyIndex = "rbmm";
 inline constexpr std::string_view kPendingMergeKind = "rbm_pending";
 
-// The domain's rule-based matching as a profile write sees it.
+// The domain's rule-based matching as a profile write sees it, and the other setting of its
+// domain document that every profile write obeys: whether it keeps the attribute-value rows
+// (attribute_index.h).
 struct DomainMatching {
   std::optional<RuleMatchingConfig> config;  // nullopt: not enabled
   bool merge_pending = false;                // a write made an automatic merge due
+  bool attribute_rows = true;
   bool enabled() const { return config.has_value(); }
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "service/attribute_index.h"
 #include "service/attribute_values.h"
 #include "service/common.h"
 #include "service/domain_stats.h"
@@ -286,6 +287,11 @@ Status SegmentEvaluator::ForEachMember(
     return visit(profile);
   };
   ASSIGN_OR_RETURN(std::optional<Probe> probe, Plan(query, 0));
+  if (probe) {
+    // Only a complete index may narrow the walk (attribute_index.h: the callers fill it first).
+    ASSIGN_OR_RETURN(bool complete, AttributeRowsComplete(txn_, ctx_, domain_));
+    if (!complete) probe.reset();
+  }
   std::optional<std::set<std::string>> ids;
   if (probe) {
     // The index is worth it while its entries hold few enough of the domain's profiles.

@@ -16,6 +16,7 @@
 #include "common/csv.h"
 #include "common/ids.h"
 #include "common/log.h"
+#include "service/attribute_index.h"
 #include "service/common.h"
 #include "service/destinations.h"
 #include "service/expiry.h"
@@ -45,6 +46,8 @@ Result<json::object> CreateSegmentEstimate(const ServiceEnv& env, const RequestC
   if (groups) {
     ASSIGN_OR_RETURN(query, segment::ParseSegmentGroups(*groups));
   }
+  // The walk narrows by the attribute index once it is complete (attribute_index.h).
+  RETURN_IF_ERROR(EnsureAttributeRows(env, ctx, domain));
   int64_t count = 0;
   SegmentEvaluator::WalkStats stats;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
@@ -267,15 +270,17 @@ Result<json::object> CreateSegmentSnapshot(const ServiceEnv& env, const RequestC
     return put(txn);
   }));
   std::string object_name = id + (format == "CSV" ? ".csv" : ".jsonl");
-  Status written = env.store->Read([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(auto sink,
-                     OpenSnapshotSink(*destination, object_name,
-                                      format == "CSV" ? "text/csv" : "application/x-ndjson", s3));
-    SegmentEvaluator ev(txn, ctx, domain, env.clock->NowEpochSeconds());
-    ASSIGN_OR_RETURN(const segment::Query* query, ev.Definition(name));
-    RETURN_IF_ERROR(WriteSnapshot(ev, txn, DomainScope(ctx, domain), *query, format, *sink));
-    return sink->Finish();
-  });
+  Status written = EnsureAttributeRows(env, ctx, domain);  // as CreateSegmentEstimate's
+  if (written.ok())
+    written = env.store->Read([&](store::Txn& txn) -> Status {
+      ASSIGN_OR_RETURN(auto sink,
+                       OpenSnapshotSink(*destination, object_name,
+                                        format == "CSV" ? "text/csv" : "application/x-ndjson", s3));
+      SegmentEvaluator ev(txn, ctx, domain, env.clock->NowEpochSeconds());
+      ASSIGN_OR_RETURN(const segment::Query* query, ev.Definition(name));
+      RETURN_IF_ERROR(WriteSnapshot(ev, txn, DomainScope(ctx, domain), *query, format, *sink));
+      return sink->Finish();
+    });
   if (written.ok()) {
     doc["Status"] = "COMPLETED";
   } else {

@@ -1,0 +1,127 @@
+#include "service/attribute_index.h"
+
+#include <string>
+#include <vector>
+
+#include "service/attribute_values.h"
+#include "service/common.h"
+#include "service/domain_cache.h"
+
+namespace profiled::service {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kStateMember = "_attributeRows";
+constexpr std::string_view kNone = "none";
+constexpr std::string_view kFilling = "filling";
+// Profiles per fill transaction: small enough that a chunk's locks and rows stay small.
+constexpr size_t kFillChunk = 256;
+
+// Moves the stored state from `from` to `to` ("" removes it); returns the state it found.
+Result<AttributeRows> MoveState(const ServiceEnv& env, const RequestContext& ctx,
+                                std::string_view domain, AttributeRows from, std::string_view to) {
+  AttributeRows found = AttributeRows::kComplete;
+  Status written = env.store->Write([&](store::Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(AccountScope(ctx), kDomainKind, domain));
+    found = AttributeRows::kComplete;
+    if (!body) return OkStatus();
+    ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
+    found = AttributeRowsOf(doc);
+    if (found != from) return OkStatus();
+    if (to.empty()) {
+      doc.erase(kStateMember);
+    } else {
+      doc[kStateMember] = to;
+    }
+    return txn.Put(AccountScope(ctx), kDomainKind, domain, Serialize(doc));
+  });
+  ForgetKeptDomains(env);
+  RETURN_IF_ERROR(written);
+  return found;
+}
+
+// Adds the attribute rows of the profiles after `*cursor` (at most kFillChunk) and moves the
+// cursor past them; *done when none are left.
+Status FillChunk(store::Txn& txn, store::Scope scope, std::string* cursor, bool* done) {
+  ASSIGN_OR_RETURN(auto listed, txn.Scan(scope, kProfileKind, "", *cursor, kFillChunk));
+  *done = listed.size() < kFillChunk;
+  for (const store::Document& doc : listed) {
+    ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileKind, doc.id));
+    if (!body) continue;  // deleted since the scan: its rows went with it
+    ASSIGN_OR_RETURN(json::object profile, ParseStored(*body));
+    for (const auto& [name, value] : DeriveAttributeValues(profile)) {
+      RETURN_IF_ERROR(
+          txn.IndexAdd(scope, std::string(kAttributeIndexPrefix).append(name), value, doc.id));
+    }
+  }
+  if (!listed.empty()) *cursor = listed.back().id;
+  return OkStatus();
+}
+
+}  // namespace
+
+AttributeRows AttributeRowsOf(const json::object& domain) {
+  auto state = GetString(domain, kStateMember);
+  if (!state) return AttributeRows::kComplete;
+  return *state == kNone ? AttributeRows::kNone : AttributeRows::kFilling;
+}
+
+Result<AttributeRows> AttributeRowsOfBody(std::string_view body) {
+  // Every profile write asks: a domain document without the member (the most of them) answers
+  // without a parse, and so does a new domain's, which starts with it (StartWithoutAttributeRows;
+  // nothing user-given can come before it).
+  if (body.find("\"_attributeRows\"") == std::string_view::npos) return AttributeRows::kComplete;
+  if (body.starts_with(R"({"_attributeRows":"none",)")) return AttributeRows::kNone;
+  ASSIGN_OR_RETURN(json::object doc, ParseStored(body));
+  return AttributeRowsOf(doc);
+}
+
+void StartWithoutAttributeRows(json::object& domain) {
+  json::object marked;
+  marked[kStateMember] = kNone;
+  for (auto& [key, value] : domain) marked[key] = std::move(value);
+  domain = std::move(marked);
+}
+
+void HideAttributeRowsState(json::object& domain) { domain.erase(kStateMember); }
+
+Status EnsureAttributeRows(const ServiceEnv& env, const RequestContext& ctx,
+                           std::string_view domain) {
+  AttributeRows state = AttributeRows::kComplete;
+  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(auto body, txn.Get(AccountScope(ctx), kDomainKind, domain));
+    if (!body) {
+      state = AttributeRows::kComplete;
+      return OkStatus();
+    }
+    ASSIGN_OR_RETURN(state, AttributeRowsOfBody(*body));
+    return OkStatus();
+  }));
+  if (state == AttributeRows::kComplete) return OkStatus();
+  if (state == AttributeRows::kNone) {
+    ASSIGN_OR_RETURN(state, MoveState(env, ctx, domain, AttributeRows::kNone, kFilling));
+    if (state == AttributeRows::kComplete) return OkStatus();  // filled meanwhile, or deleted
+  }
+  const store::Scope scope = DomainScope(ctx, domain);
+  std::string cursor;
+  for (bool done = false; !done;) {
+    std::string next;
+    RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+      next = cursor;  // a retried chunk starts where the first try did
+      return FillChunk(txn, scope, &next, &done);
+    }));
+    cursor = std::move(next);
+  }
+  ASSIGN_OR_RETURN(state, MoveState(env, ctx, domain, AttributeRows::kFilling, ""));
+  return OkStatus();
+}
+
+Result<bool> AttributeRowsComplete(store::Txn& txn, const RequestContext& ctx,
+                                   std::string_view domain) {
+  ASSIGN_OR_RETURN(auto body, txn.Get(AccountScope(ctx), kDomainKind, domain));
+  if (!body) return true;
+  ASSIGN_OR_RETURN(AttributeRows state, AttributeRowsOfBody(*body));
+  return state == AttributeRows::kComplete;
+}
+
+}  // namespace profiled::service
