@@ -1,8 +1,12 @@
 #include "service/attribute_index.h"
 
+#include <cstdint>
+#include <future>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "service/attribute_values.h"
 #include "service/common.h"
 #include "service/domain_cache.h"
@@ -58,6 +62,67 @@ Status FillChunk(store::Txn& txn, store::Scope scope, std::string* cursor, bool*
   return OkStatus();
 }
 
+// Fills the domain's rows: "none" -> "filling", every profile's rows, then complete.
+Status Fill(const ServiceEnv& env, const RequestContext& ctx, std::string_view domain,
+            AttributeRows state) {
+  if (state == AttributeRows::kNone) {
+    ASSIGN_OR_RETURN(state, MoveState(env, ctx, domain, AttributeRows::kNone, kFilling));
+    if (state == AttributeRows::kComplete) return OkStatus();  // filled meanwhile, or deleted
+  }
+  const store::Scope scope = DomainScope(ctx, domain);
+  std::string cursor;
+  for (bool done = false; !done;) {
+    std::string next;
+    RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
+      next = cursor;  // a retried chunk starts where the first try did
+      return FillChunk(txn, scope, &next, &done);
+    }));
+    cursor = std::move(next);
+  }
+  ASSIGN_OR_RETURN(state, MoveState(env, ctx, domain, AttributeRows::kFilling, ""));
+  return OkStatus();
+}
+
+// The fills this process runs, by store and domain: a second reader of a domain being filled
+// (a client that retried after its read timed out, say) waits for the fill instead of doing it
+// all again beside it. Readers in other processes (PostgreSQL) may fill at once: harmless.
+class FillsInProgress {
+ public:
+  Status Run(const ServiceEnv& env, const RequestContext& ctx, std::string_view domain,
+             AttributeRows state) {
+    std::string key = std::to_string(reinterpret_cast<uintptr_t>(env.store)) + "/" +
+                      ctx.account_id + "/" + std::string(domain);
+    std::promise<Status> mine;
+    std::shared_future<Status> running;
+    {
+      MutexLock lock(mu_);
+      auto it = fills_.find(key);
+      if (it != fills_.end()) {
+        running = it->second;
+      } else {
+        fills_.emplace(key, mine.get_future().share());
+      }
+    }
+    if (running.valid()) return running.get();
+    Status filled = Fill(env, ctx, domain, state);
+    {
+      MutexLock lock(mu_);
+      fills_.erase(key);
+    }
+    mine.set_value(filled);
+    return filled;
+  }
+
+ private:
+  Mutex mu_;
+  std::map<std::string, std::shared_future<Status>> fills_ GUARDED_BY(mu_);
+};
+
+FillsInProgress& Fills() {
+  static auto* fills = new FillsInProgress();  // never destroyed: no exit-time ordering
+  return *fills;
+}
+
 }  // namespace
 
 AttributeRows AttributeRowsOf(const json::object& domain) {
@@ -98,22 +163,7 @@ Status EnsureAttributeRows(const ServiceEnv& env, const RequestContext& ctx,
     return OkStatus();
   }));
   if (state == AttributeRows::kComplete) return OkStatus();
-  if (state == AttributeRows::kNone) {
-    ASSIGN_OR_RETURN(state, MoveState(env, ctx, domain, AttributeRows::kNone, kFilling));
-    if (state == AttributeRows::kComplete) return OkStatus();  // filled meanwhile, or deleted
-  }
-  const store::Scope scope = DomainScope(ctx, domain);
-  std::string cursor;
-  for (bool done = false; !done;) {
-    std::string next;
-    RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
-      next = cursor;  // a retried chunk starts where the first try did
-      return FillChunk(txn, scope, &next, &done);
-    }));
-    cursor = std::move(next);
-  }
-  ASSIGN_OR_RETURN(state, MoveState(env, ctx, domain, AttributeRows::kFilling, ""));
-  return OkStatus();
+  return Fills().Run(env, ctx, domain, state);
 }
 
 Result<bool> AttributeRowsComplete(store::Txn& txn, const RequestContext& ctx,
