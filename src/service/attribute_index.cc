@@ -44,21 +44,50 @@ Result<AttributeRows> MoveState(const ServiceEnv& env, const RequestContext& ctx
   return found;
 }
 
-// Adds the attribute rows of the profiles after `*cursor` (at most kFillChunk) and moves the
-// cursor past them; *done when none are left.
-Status FillChunk(store::Txn& txn, store::Scope scope, std::string* cursor, bool* done) {
-  ASSIGN_OR_RETURN(auto listed, txn.Scan(scope, kProfileKind, "", *cursor, kFillChunk));
-  *done = listed.size() < kFillChunk;
-  for (const store::Document& doc : listed) {
-    ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileKind, doc.id));
-    if (!body) continue;  // deleted since the scan: its rows went with it
-    ASSIGN_OR_RETURN(json::object profile, ParseStored(*body));
-    for (const auto& [name, value] : DeriveAttributeValues(profile)) {
+// The next profiles of a fill: each one's id, the body it was listed with, and the rows that body
+// derives.
+struct Listed {
+  std::string id, body;
+  std::vector<KeyRow> rows;
+};
+
+// Lists up to kFillChunk profiles after `cursor` and derives their rows, in a Read transaction:
+// neither the scan (which would turn a RocksDB write group's buffer into an indexed one: 45% of
+// the writer's time in a fill) nor the parsing runs on the writer.
+Result<std::vector<Listed>> ListChunk(const ServiceEnv& env, store::Scope scope,
+                                      const std::string& cursor) {
+  std::vector<Listed> chunk;
+  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
+    chunk.clear();
+    ASSIGN_OR_RETURN(auto docs, txn.Scan(scope, kProfileKind, "", cursor, kFillChunk));
+    for (store::Document& doc : docs) {
+      ASSIGN_OR_RETURN(json::object profile, ParseStored(doc.body));
+      chunk.push_back({std::move(doc.id), std::move(doc.body), DeriveAttributeValues(profile)});
+    }
+    return OkStatus();
+  }));
+  return chunk;
+}
+
+// Adds the chunk's rows, each profile read again with GetForUpdate: its rows come from its latest
+// version (derived again if it changed since the listing), which no write can change until this
+// commits. One deleted since is skipped (its rows went with it); one created since keeps its own.
+Status AddChunkRows(store::Txn& txn, store::Scope scope, const std::vector<Listed>& chunk) {
+  for (const Listed& listed : chunk) {
+    ASSIGN_OR_RETURN(auto body, txn.GetForUpdate(scope, kProfileKind, listed.id));
+    if (!body) continue;
+    const std::vector<KeyRow>* rows = &listed.rows;
+    std::vector<KeyRow> changed;
+    if (*body != listed.body) {
+      ASSIGN_OR_RETURN(json::object profile, ParseStored(*body));
+      changed = DeriveAttributeValues(profile);
+      rows = &changed;
+    }
+    for (const auto& [name, value] : *rows) {
       RETURN_IF_ERROR(
-          txn.IndexAdd(scope, std::string(kAttributeIndexPrefix).append(name), value, doc.id));
+          txn.IndexAdd(scope, std::string(kAttributeIndexPrefix).append(name), value, listed.id));
     }
   }
-  if (!listed.empty()) *cursor = listed.back().id;
   return OkStatus();
 }
 
@@ -72,12 +101,11 @@ Status Fill(const ServiceEnv& env, const RequestContext& ctx, std::string_view d
   const store::Scope scope = DomainScope(ctx, domain);
   std::string cursor;
   for (bool done = false; !done;) {
-    std::string next;
-    RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
-      next = cursor;  // a retried chunk starts where the first try did
-      return FillChunk(txn, scope, &next, &done);
-    }));
-    cursor = std::move(next);
+    ASSIGN_OR_RETURN(std::vector<Listed> chunk, ListChunk(env, scope, cursor));
+    done = chunk.size() < kFillChunk;
+    RETURN_IF_ERROR(env.store->Write(
+        [&](store::Txn& txn) -> Status { return AddChunkRows(txn, scope, chunk); }));
+    if (!chunk.empty()) cursor = chunk.back().id;
   }
   ASSIGN_OR_RETURN(state, MoveState(env, ctx, domain, AttributeRows::kFilling, ""));
   return OkStatus();
