@@ -84,8 +84,7 @@ Status AddChunkRows(store::Txn& txn, store::Scope scope, const std::vector<Liste
       rows = &changed;
     }
     for (const auto& [name, value] : *rows) {
-      RETURN_IF_ERROR(
-          txn.IndexAdd(scope, std::string(kAttributeIndexPrefix).append(name), value, listed.id));
+      RETURN_IF_ERROR(txn.IndexAdd(scope, AttributeIndexName(name), value, listed.id));
     }
   }
   return OkStatus();
@@ -146,6 +145,14 @@ class FillsInProgress {
   std::map<std::string, std::shared_future<Status>> fills_ GUARDED_BY(mu_);
 };
 
+// The state of the domain's document as `txn` reads it (a domain that does not exist: complete,
+// its callers check it themselves).
+Result<AttributeRows> StateIn(store::Txn& txn, const RequestContext& ctx, std::string_view domain) {
+  ASSIGN_OR_RETURN(auto body, txn.Get(AccountScope(ctx), kDomainKind, domain));
+  if (!body) return AttributeRows::kComplete;
+  return AttributeRowsOfBody(*body);
+}
+
 FillsInProgress& Fills() {
   static auto* fills = new FillsInProgress();  // never destroyed: no exit-time ordering
   return *fills;
@@ -161,10 +168,11 @@ AttributeRows AttributeRowsOf(const json::object& domain) {
 
 Result<AttributeRows> AttributeRowsOfBody(std::string_view body) {
   // Every profile write asks: a domain document without the member (the most of them) answers
-  // without a parse, and so does a new domain's, which starts with it (StartWithoutAttributeRows;
-  // nothing user-given can come before it).
-  if (body.find("\"_attributeRows\"") == std::string_view::npos) return AttributeRows::kComplete;
+  // without a parse, and so does one that starts with it (StartWithoutAttributeRows puts it first,
+  // MoveState's assignment keeps it there; nothing user-given can come before it).
   if (body.starts_with(R"({"_attributeRows":"none",)")) return AttributeRows::kNone;
+  if (body.starts_with(R"({"_attributeRows":"filling",)")) return AttributeRows::kFilling;
+  if (body.find("\"_attributeRows\"") == std::string_view::npos) return AttributeRows::kComplete;
   ASSIGN_OR_RETURN(json::object doc, ParseStored(body));
   return AttributeRowsOf(doc);
 }
@@ -182,12 +190,7 @@ Status EnsureAttributeRows(const ServiceEnv& env, const RequestContext& ctx,
                            std::string_view domain) {
   AttributeRows state = AttributeRows::kComplete;
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(auto body, txn.Get(AccountScope(ctx), kDomainKind, domain));
-    if (!body) {
-      state = AttributeRows::kComplete;
-      return OkStatus();
-    }
-    ASSIGN_OR_RETURN(state, AttributeRowsOfBody(*body));
+    ASSIGN_OR_RETURN(state, StateIn(txn, ctx, domain));
     return OkStatus();
   }));
   if (state == AttributeRows::kComplete) return OkStatus();
@@ -196,9 +199,7 @@ Status EnsureAttributeRows(const ServiceEnv& env, const RequestContext& ctx,
 
 Result<bool> AttributeRowsComplete(store::Txn& txn, const RequestContext& ctx,
                                    std::string_view domain) {
-  ASSIGN_OR_RETURN(auto body, txn.Get(AccountScope(ctx), kDomainKind, domain));
-  if (!body) return true;
-  ASSIGN_OR_RETURN(AttributeRows state, AttributeRowsOfBody(*body));
+  ASSIGN_OR_RETURN(AttributeRows state, StateIn(txn, ctx, domain));
   return state == AttributeRows::kComplete;
 }
 

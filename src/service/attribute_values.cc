@@ -61,7 +61,7 @@ Result<json::object> ListProfileAttributeValues(const ServiceEnv& env, const Req
   RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
     items.clear();
     RETURN_IF_ERROR(RequireDomain(txn, ctx, domain));
-    std::string index = std::string(kAttributeIndexPrefix) + attribute;
+    std::string index = AttributeIndexName(attribute);
     return ForEachIndexValue(txn, DomainScope(ctx, domain), index, "",
                              [&](const std::string& v) -> Status {
                                json::object item;

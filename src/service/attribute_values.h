@@ -19,6 +19,10 @@
 namespace profiled::service {
 
 inline constexpr std::string_view kAttributeIndexPrefix = "attr/";
+// The index of one attribute's values (as common.h's KeyIndexName is a search key's).
+inline std::string AttributeIndexName(std::string_view attribute) {
+  return std::string(kAttributeIndexPrefix).append(attribute);
+}
 
 // Every (attribute name, value) of the profile, sorted and without duplicates.
 std::vector<KeyRow> DeriveAttributeValues(const boost::json::object& profile);

@@ -75,9 +75,14 @@ unsigned FamiliesThatMayDiffer(const json::object& before, const json::object& a
   return families;
 }
 
+// The families a write in this domain keeps: all but the attribute-value rows while the domain
+// keeps none (attribute_index.h).
+unsigned FamiliesKept(bool attribute_rows) {
+  return attribute_rows ? kAllRows : kAllRows & ~unsigned{kAttributeRows};
+}
+
 // `attribute_rows`: whether the domain keeps its attribute-value rows now (attribute_index.h);
-// when it does not, they are derived all the same (the derivation does not know the domain) and
-// left out here.
+// a new profile's rows, prepared before its transaction read that, may hold them: left out here.
 Status EditRows(store::Txn& txn, store::Scope scope, std::string_view profile_id,
                 const IndexRows& removed, const IndexRows& added, bool attribute_rows) {
   auto kept = [&](const std::string& name) {
@@ -157,11 +162,12 @@ Status StoreNewProfile(store::Txn& txn, store::Scope scope, const PreparedProfil
   return StoreNewRows(txn, scope, profile, *matching);
 }
 
-Result<PreparedChange> PrepareProfileChange(const json::object& before, const json::object& after) {
+Result<PreparedChange> PrepareProfileChange(const json::object& before, const json::object& after,
+                                            bool attribute_rows) {
   PreparedChange change;
   change.id = GetStringOr(after, "ProfileId", "");
   if (change.id.empty()) return Error::Internal("profile document without ProfileId");
-  const unsigned families = FamiliesThatMayDiffer(before, after);
+  const unsigned families = FamiliesThatMayDiffer(before, after) & FamiliesKept(attribute_rows);
   IndexRows old_rows = DerivedRows(before, families), new_rows = DerivedRows(after, families);
   std::sort(old_rows.begin(), old_rows.end());
   std::sort(new_rows.begin(), new_rows.end());
@@ -182,7 +188,8 @@ Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* befo
     RETURN_IF_ERROR(AddToDomainStats(txn, scope, prepared.id, {.profiles = 1}));
     return StoreNewRows(txn, scope, prepared, *matching);
   }
-  ASSIGN_OR_RETURN(PreparedChange change, PrepareProfileChange(*before, after));
+  ASSIGN_OR_RETURN(PreparedChange change,
+                   PrepareProfileChange(*before, after, matching->attribute_rows));
   return StoreChangeRows(txn, scope, change, *matching);
 }
 
@@ -232,7 +239,9 @@ Status EraseProfile(store::Txn& txn, store::Scope scope, const json::object& bef
   ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
   RETURN_IF_ERROR(UpdateMatchRows(txn, scope, *matching, &before, nullptr));
   std::string id = GetStringOr(before, "ProfileId", "");
-  RETURN_IF_ERROR(EditRows(txn, scope, id, DerivedRows(before), {}, matching->attribute_rows));
+  RETURN_IF_ERROR(EditRows(txn, scope, id,
+                           DerivedRows(before, FamiliesKept(matching->attribute_rows)), {},
+                           matching->attribute_rows));
   RETURN_IF_ERROR(ReleaseAllKeys(txn, scope, id));
   // A profile stored before _profileId lost its row (search_keys.h) still has it.
   RETURN_IF_ERROR(txn.IndexRemove(scope, KeyIndexName(kProfileIdKey), id, id));

@@ -62,8 +62,11 @@ struct PreparedChange {
   std::string document;
   std::vector<std::pair<std::string, std::string>> removed_rows, added_rows;  // (index, value)
 };
+// `attribute_rows`: whether the domain keeps its attribute-value rows (DomainMatching): when it
+// does not, none is derived.
 Result<PreparedChange> PrepareProfileChange(const boost::json::object& before,
-                                            const boost::json::object& after);
+                                            const boost::json::object& after,
+                                            bool attribute_rows = true);
 
 // The ids of the profiles whose search key `key_name` holds `value` (search_keys.h), in id order
 // after `after`, at most `limit`: the key index's rows, or for _profileId, which has none, the

@@ -198,7 +198,7 @@ std::optional<SegmentEvaluator::Probe> DimensionProbe(const segment::Dimension& 
     bool usable = std::none_of(c.values.begin(), c.values.end(),
                                [](const std::string& v) { return v.empty(); });
     if (!usable) continue;
-    std::string index = std::string(kAttributeIndexPrefix) + a.path;
+    std::string index = AttributeIndexName(a.path);
     SegmentEvaluator::Probe p;
     if (c.op == segment::Op::kInclusive) {
       p.values[index].insert(c.values.begin(), c.values.end());
