@@ -423,6 +423,7 @@ Status RunFromStoredPosition(const ServiceEnv& env, const RunningJob& job, size_
 // Runs `job` until it ends or `stop()` says so; gives up after a few failed batches in a row.
 void RunJob(const ServiceEnv& env, const RunningJob& job, size_t max_rows,
             const std::function<bool()>& stop) {
+  const auto burst = env.store->BeginWriteBurst();
   UploadCursor cursor;
   int failures = 0;
   while (!stop()) {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -199,6 +200,12 @@ inline Status CallTxnFn(const TxnFn& fn, Txn& txn) {
   }
 }
 
+// Ends its write burst when destroyed (Store::BeginWriteBurst).
+class WriteBurst {
+ public:
+  virtual ~WriteBurst() = default;
+};
+
 // Opening a store migrates an older schema forward and refuses (kInternal) a database whose
 // schema version is newer than the binary's, so an old binary never writes rows it may misread.
 class Store {
@@ -223,6 +230,11 @@ class Store {
 
   // Counters and sizes for /metrics. Cheap enough to call on every scrape.
   virtual StoreStats Stats() const { return {}; }
+
+  // A long run of large write groups starts (an upload job): the store may size itself for it
+  // until the returned hold is destroyed (the embedded LSM store's memtables, docs/store.md).
+  // Holds may overlap; nullptr when the store has nothing to change. The store outlives it.
+  virtual std::unique_ptr<WriteBurst> BeginWriteBurst() { return nullptr; }
 };
 
 }  // namespace profiled::store

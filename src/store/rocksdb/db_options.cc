@@ -15,14 +15,30 @@ namespace {
 constexpr size_t kMiB = size_t{1} << 20;
 }  // namespace
 
+size_t WriteBufferBytes(const RocksdbOptions& options) {
+  return std::max<size_t>(1, options.write_buffer_mib) * kMiB;
+}
+
+BufferSizing NormalBufferSizing(size_t buffer_bytes) {
+  // Bounds recovery time and the WAL on disk: memtables holding the oldest WAL are flushed past it.
+  return {.buffer_bytes = buffer_bytes, .buffers = 3, .max_wal_bytes = 4 * buffer_bytes};
+}
+
+BufferSizing BurstBufferSizing(size_t buffer_bytes) {
+  // The size and number `profiled import`'s bulk load takes (MakeDbOptions).
+  const size_t burst = std::max<size_t>(buffer_bytes, 128 * kMiB);
+  return {.buffer_bytes = burst, .buffers = 4, .max_wal_bytes = 4 * burst};
+}
+
 rocksdb::Options MakeDbOptions(const RocksdbOptions& options) {
   rocksdb::Options db;
   db.create_if_missing = true;
   // Two cores: one flush and one compaction at a time, beside the writer and the request threads.
   db.max_background_jobs = 2;
   db.bytes_per_sync = 1 * kMiB;  // write SST files back in steps, not in one burst at close
-  db.write_buffer_size = std::max<size_t>(1, options.write_buffer_mib) * kMiB;
-  db.max_write_buffer_number = 3;
+  const BufferSizing buffers = NormalBufferSizing(WriteBufferBytes(options));
+  db.write_buffer_size = buffers.buffer_bytes;
+  db.max_write_buffer_number = buffers.buffers;
   db.level_compaction_dynamic_level_bytes = true;
   // LZ4 for L0 and the level that L0 is compacted into; ZSTD below it. With dynamic level sizes
   // a database whose last level holds less than max_bytes_for_level_base (256 MiB) compacts L0
@@ -44,8 +60,7 @@ rocksdb::Options MakeDbOptions(const RocksdbOptions& options) {
   db.stats_dump_period_sec = 0;
   db.stats_persist_period_sec = 0;
   db.keep_log_file_num = 2;
-  // Bounds recovery time and the WAL on disk: memtables holding the oldest WAL are flushed past it.
-  db.max_total_wal_size = 4 * db.write_buffer_size;
+  db.max_total_wal_size = buffers.max_wal_bytes;
 
   // Index rows' (scope, name, value) prefixes go into the filters of the memtable and of every
   // file (index_prefix.h); iterators read in total order unless they ask for one prefix

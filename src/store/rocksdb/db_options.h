@@ -4,10 +4,25 @@
 
 #include <rocksdb/options.h>
 
+#include <cstddef>
+#include <cstdint>
+
 #include "store/rocksdb/rocksdb_store.h"
 
 namespace profiled::store::rocks {
 
 rocksdb::Options MakeDbOptions(const RocksdbOptions& options);
+
+// The memtables: each of `buffer_bytes`, at most `buffers` of them, and the WAL size past which
+// the oldest is flushed.
+struct BufferSizing {
+  size_t buffer_bytes = 0;
+  int buffers = 0;
+  uint64_t max_wal_bytes = 0;
+};
+size_t WriteBufferBytes(const RocksdbOptions& options);  // the configured memtable size
+BufferSizing NormalBufferSizing(size_t buffer_bytes);
+// While an upload job runs (write_burst.h): at least 128 MiB each.
+BufferSizing BurstBufferSizing(size_t buffer_bytes);
 
 }  // namespace profiled::store::rocks

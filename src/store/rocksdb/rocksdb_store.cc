@@ -44,6 +44,7 @@
 #include "store/rocksdb/keys.h"
 #include "store/rocksdb/rocksdb_loader.h"
 #include "store/rocksdb/rocksdb_txn.h"
+#include "store/rocksdb/write_burst.h"
 #include "store/row_loader.h"
 #include "store/store_counters.h"
 
@@ -65,6 +66,7 @@ class RocksStore final : public Store, public BulkLoadable {
         env_(std::move(env)),
         db_(std::move(db)),
         writes_(/*deferred=*/true),
+        burst_sizing_(*db_, options_),
         ingest_options_(db_->GetOptions()) {
     write_options_.sync = options_.sync;
     // SstFileWriter compresses with the bottommost or else the last per-level compression: off
@@ -157,6 +159,12 @@ class RocksStore final : public Store, public BulkLoadable {
       for (const auto& f : wal_files) stats.wal_bytes += static_cast<int64_t>(f->SizeFileBytes());
     }
     return stats;
+  }
+
+  std::unique_ptr<WriteBurst> BeginWriteBurst() override {
+    // A bulk load is sized for one already; a secondary instance does not write.
+    if (options_.bulk_load || !options_.secondary_path.empty()) return nullptr;
+    return burst_sizing_.Begin();
   }
 
   std::unique_ptr<RowLoader> NewRowLoader() override {
@@ -332,6 +340,7 @@ class RocksStore final : public Store, public BulkLoadable {
   // Deferred: indexed only when a transaction needs more than point reads and index-row lookups.
   GroupWrites writes_;          // writer thread only
   rocksdb::WriteBatch sorted_;  // writer thread only: writes_ in key order, committed
+  WriteBurstSizing burst_sizing_;
   // A bulk load's group files: the database's options, LZ4 throughout (they are compacted again).
   rocksdb::Options ingest_options_;
   uint64_t ingested_ = 0;  // writer thread only
