@@ -37,6 +37,9 @@ class WriteBurstTest : public ::testing::Test {
   size_t BufferBytes() const { return db_->GetOptions().write_buffer_size; }
   int Buffers() const { return db_->GetOptions().max_write_buffer_number; }
   uint64_t MaxWalBytes() const { return db_->GetDBOptions().max_total_wal_size; }
+  int L0Trigger() const { return db_->GetOptions().level0_file_num_compaction_trigger; }
+  int L0Slowdown() const { return db_->GetOptions().level0_slowdown_writes_trigger; }
+  int L0Stop() const { return db_->GetOptions().level0_stop_writes_trigger; }
 
   uint64_t ActiveMemtableEntries() const {
     uint64_t entries = 0;
@@ -49,17 +52,23 @@ class WriteBurstTest : public ::testing::Test {
   std::unique_ptr<rocksdb::DB> db_;
 };
 
-TEST_F(WriteBurstTest, HoldsEnlargeTheMemtablesUntilTheLastIsReleased) {
+TEST_F(WriteBurstTest, HoldsResizeTheTreeUntilTheLastIsReleased) {
   WriteBurstSizing sizing(*db_, options_);
   EXPECT_EQ(BufferBytes(), 32 * kMiB);
   EXPECT_EQ(Buffers(), 3);
   EXPECT_EQ(MaxWalBytes(), 128 * kMiB);
+  EXPECT_EQ(L0Trigger(), 4);
+  EXPECT_EQ(L0Slowdown(), 20);
+  EXPECT_EQ(L0Stop(), 36);
 
   auto first = sizing.Begin();
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(BufferBytes(), 128 * kMiB);
   EXPECT_EQ(Buffers(), 4);
   EXPECT_EQ(MaxWalBytes(), 512 * kMiB);
+  EXPECT_EQ(L0Trigger(), 8);
+  EXPECT_EQ(L0Slowdown(), 24);
+  EXPECT_EQ(L0Stop(), 40);
 
   auto second = sizing.Begin();  // two jobs at once
   first.reset();
@@ -68,6 +77,9 @@ TEST_F(WriteBurstTest, HoldsEnlargeTheMemtablesUntilTheLastIsReleased) {
   EXPECT_EQ(BufferBytes(), 32 * kMiB);
   EXPECT_EQ(Buffers(), 3);
   EXPECT_EQ(MaxWalBytes(), 128 * kMiB);
+  EXPECT_EQ(L0Trigger(), 4);
+  EXPECT_EQ(L0Slowdown(), 20);
+  EXPECT_EQ(L0Stop(), 36);
 
   auto again = sizing.Begin();
   EXPECT_EQ(BufferBytes(), 128 * kMiB);

@@ -1,8 +1,6 @@
 #include "store/rocksdb/write_burst.h"
 
-#include <algorithm>
 #include <string>
-#include <unordered_map>
 
 #include "common/log.h"
 #include "store/rocksdb/db_options.h"
@@ -35,14 +33,18 @@ void WriteBurstSizing::End() {
 void WriteBurstSizing::Apply(bool burst) {
   const BufferSizing sizing =
       burst ? BurstBufferSizing(normal_buffer_bytes_) : NormalBufferSizing(normal_buffer_bytes_);
-  rocksdb::Status s = db_.SetOptions(db_.DefaultColumnFamily(),
-                                     {{"write_buffer_size", std::to_string(sizing.buffer_bytes)},
-                                      {"max_write_buffer_number", std::to_string(sizing.buffers)}});
+  rocksdb::Status s = db_.SetOptions(
+      db_.DefaultColumnFamily(),
+      {{"write_buffer_size", std::to_string(sizing.buffer_bytes)},
+       {"max_write_buffer_number", std::to_string(sizing.buffers)},
+       {"level0_file_num_compaction_trigger", std::to_string(sizing.l0_compaction_trigger)},
+       {"level0_slowdown_writes_trigger", std::to_string(sizing.l0_slowdown_trigger)},
+       {"level0_stop_writes_trigger", std::to_string(sizing.l0_stop_trigger)}});
   if (s.ok()) {
     s = db_.SetDBOptions({{"max_total_wal_size", std::to_string(sizing.max_wal_bytes)}});
   }
   if (!s.ok()) {
-    log::Warn("rocksdb: cannot resize the memtables for a write burst: " + s.ToString());
+    log::Warn("rocksdb: cannot resize for a write burst: " + s.ToString());
     return;
   }
   if (!burst) {
