@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 #include <vector>
 
 #include "common/ids.h"
@@ -114,6 +115,14 @@ Status RecordChangeEvents(store::Txn& txn, store::Scope scope, std::string_view 
   event["AssociatedProfileId"] = profile_id;
   if (is_object) event["ProfileObjectUniqueKey"] = unique_key;
   const std::string content = GetStringOr(record, "Content", "");
+  std::optional<json::object> created;  // a new profile's, when its record does not copy it
+  if (profile == nullptr && record.contains(kContentInProfileMember)) {
+    ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, profile_id));
+    if (body) {
+      ASSIGN_OR_RETURN(created, ParseStored(*body));
+      profile = &*created;
+    }
+  }
   if (!is_object && profile != nullptr && !EventTypeOf(action).starts_with("DELETED")) {
     event["Object"] = PublicProfile(*profile);  // key actions' Content is the key, not the profile
   } else if (!content.empty()) {

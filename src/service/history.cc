@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <cinttypes>
 #include <cstdio>
+#include <optional>
 #include <vector>
 
 #include "common/hex.h"
@@ -13,6 +14,7 @@
 #include "service/expiry.h"
 #include "service/history_record.h"
 #include "service/profile_ops.h"
+#include "service/profile_patch.h"
 #include "service/profile_store.h"
 #include "service/store_walk.h"
 
@@ -50,6 +52,7 @@ json::object ListView(const json::object& record) {
 json::object PublicRecord(json::object record) {
   record.erase(kRecordProfileMember);
   record.erase(kRecordPrevMember);
+  record.erase(kContentInProfileMember);
   return record;
 }
 
@@ -165,6 +168,10 @@ Result<json::object> GetProfileHistoryRecord(const ServiceEnv& env, const Reques
                              profile_id + " in domain " + domain);
     }
     ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+    if (record.contains(kContentInProfileMember)) {
+      ASSIGN_OR_RETURN(std::string content, CreatedContentFromProfile(txn, scope, profile_id));
+      record["Content"] = std::move(content);
+    }
     out = PublicRecord(std::move(record));
     return OkStatus();
   }));
@@ -225,6 +232,52 @@ Result<PreparedRecord> PrepareProfileHistory(const RequestContext& ctx, json::ob
                                                          .unique_key = "",
                                                          .content = std::move(content)},
                                                         now_seconds));
+}
+
+Result<PreparedRecord> PrepareCreatedRecord(const RequestContext& ctx, json::object& profile,
+                                            double now_seconds) {
+  json::object record = NewHistoryRecord(ctx, profile,
+                                         {.action_type = "CREATED",
+                                          .object_type_name = kProfileObjectTypeName,
+                                          .unique_key = "",
+                                          .content = ""},
+                                         now_seconds);
+  record.erase("Content");
+  record[kContentInProfileMember] = true;
+  profile[kCreatedContentPendingMember] = true;
+  return PrepareHistoryRecord(profile, std::move(record));
+}
+
+Status KeepCreatedContent(store::Txn& txn, store::Scope scope, const json::object& stored) {
+  if (!stored.contains(kCreatedContentPendingMember)) return OkStatus();
+  // Until the profile changes its newest record is the CREATED one: every record is appended
+  // with a change that SaveProfile or EraseProfile stores.
+  const std::string id = GetStringOr(stored, kHistoryHeadMember, "");
+  const std::string profile_id = GetStringOr(stored, "ProfileId", "");
+  ASSIGN_OR_RETURN(auto body, txn.Get(scope, kHistoryRecordKind, id));
+  if (!body) {
+    return Error::Internal("the CREATED record " + id + " of profile " + profile_id +
+                           " is missing");
+  }
+  ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+  if (!record.contains(kContentInProfileMember)) return OkStatus();  // kept earlier in this txn
+  record.erase(kContentInProfileMember);
+  record["Content"] = Serialize(PublicProfile(stored));
+  return txn.Put(scope, kHistoryRecordKind, id, Serialize(record));
+}
+
+Result<std::string> CreatedContentFromProfile(store::Txn& txn, store::Scope scope,
+                                              std::string_view profile_id) {
+  ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, profile_id));
+  std::optional<json::object> profile;
+  if (body) {
+    ASSIGN_OR_RETURN(profile, ParseStored(*body));
+  }
+  if (!profile || !profile->contains(kCreatedContentPendingMember)) {
+    return Error::Internal("the CREATED record of profile " + std::string(profile_id) +
+                           " lost its Content");
+  }
+  return Serialize(PublicProfile(*profile));
 }
 
 Status StorePreparedRecord(store::Txn& txn, store::Scope scope, const PreparedRecord& record,

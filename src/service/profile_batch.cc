@@ -50,9 +50,7 @@ Result<json::object> Changed(const ProfileBatchItem& item, const json::object& b
 Result<PreparedCreate> PrepareCreate(const RequestContext& ctx, json::object profile,
                                      double now_seconds, int64_t upload_expiry_days) {
   PreparedCreate create;
-  ASSIGN_OR_RETURN(create.created,
-                   PrepareProfileHistory(ctx, profile, "CREATED", Serialize(PublicProfile(profile)),
-                                         now_seconds));
+  ASSIGN_OR_RETURN(create.created, PrepareCreatedRecord(ctx, profile, now_seconds));
   if (upload_expiry_days > 0) {
     StampUploadedProfile(profile, upload_expiry_days, 0, nullptr, now_seconds);
   }
@@ -62,8 +60,9 @@ Result<PreparedCreate> PrepareCreate(const RequestContext& ctx, json::object pro
 
 Status StorePreparedCreate(store::Txn& txn, store::Scope scope, const PreparedCreate& create,
                            DomainMatching* matching, EventStreamsRead* streams) {
-  RETURN_IF_ERROR(StorePreparedRecord(txn, scope, create.created, nullptr, streams));
-  return StoreNewProfile(txn, scope, create.profile, matching);
+  // The profile first: the record's event-stream records read its Content from it.
+  RETURN_IF_ERROR(StoreNewProfile(txn, scope, create.profile, matching));
+  return StorePreparedRecord(txn, scope, create.created, nullptr, streams);
 }
 
 Status WriteProfileBatch(store::Txn& txn, store::Scope scope, const RequestContext& ctx,

@@ -9,6 +9,7 @@
 #include "service/domain_stats.h"
 #include "service/expiry.h"
 #include "service/held_keys.h"
+#include "service/history.h"
 #include "service/profile_patch.h"
 #include "service/rule_match_index.h"
 #include "service/search_keys.h"
@@ -178,8 +179,11 @@ Result<PreparedChange> PrepareProfileChange(const json::object& before, const js
   return change;
 }
 
-Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* before,
-                   const json::object& after, DomainMatching* given) {
+namespace {
+
+// SaveProfile once the CREATED record's Content is kept (history.h).
+Status StoreProfile(store::Txn& txn, store::Scope scope, const json::object* before,
+                    const json::object& after, DomainMatching* given) {
   DomainMatching loaded;
   ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
   RETURN_IF_ERROR(UpdateMatchRows(txn, scope, *matching, before, &after));
@@ -193,8 +197,6 @@ Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* befo
   return StoreChangeRows(txn, scope, change, *matching);
 }
 
-namespace {
-
 // What a _profileId lookup (which has no index rows) finds: the document of profile `id`, if
 // it is stored and the page after `after` of `limit` has room for it.
 Result<std::optional<std::string>> ProfileById(store::Txn& txn, store::Scope scope,
@@ -206,6 +208,19 @@ Result<std::optional<std::string>> ProfileById(store::Txn& txn, store::Scope sco
 }
 
 }  // namespace
+
+Status SaveProfile(store::Txn& txn, store::Scope scope, const json::object* before,
+                   const json::object& after, DomainMatching* given) {
+  if (before != nullptr && before->contains(kCreatedContentPendingMember)) {
+    RETURN_IF_ERROR(KeepCreatedContent(txn, scope, *before));
+    if (after.contains(kCreatedContentPendingMember)) {
+      json::object kept = after;
+      kept.erase(kCreatedContentPendingMember);
+      return StoreProfile(txn, scope, before, kept, given);
+    }
+  }
+  return StoreProfile(txn, scope, before, after, given);
+}
 
 Result<std::vector<std::string>> ProfilesWithKey(store::Txn& txn, store::Scope scope,
                                                  std::string_view key_name, std::string_view value,
@@ -235,6 +250,7 @@ Result<std::vector<store::IndexedDocument>> ProfileDocumentsWithKey(
 
 Status EraseProfile(store::Txn& txn, store::Scope scope, const json::object& before,
                     DomainMatching* given) {
+  RETURN_IF_ERROR(KeepCreatedContent(txn, scope, before));
   DomainMatching loaded;
   ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
   RETURN_IF_ERROR(UpdateMatchRows(txn, scope, *matching, &before, nullptr));

@@ -1,5 +1,7 @@
 // History through the registry: the chained layout (records keyed by their time-first Id, found
 // from the profile's head) and records of the v1 layout ("{ProfileId}/{Id}") read side by side.
+#include <optional>
+
 #include "service/common.h"
 #include "service/history.h"
 #include "service/service_fixture.h"
@@ -96,6 +98,87 @@ TEST_F(HistoryServiceTest, ManyRecordsPageInOrderAndSurviveDeleteAndMerge) {
   std::vector<std::string> of_main = ListIds(main);
   ASSERT_EQ(of_main.size(), 2u);
   EXPECT_EQ(GetRecord(main, of_main.back()).at("ActionType"), "MERGED");
+}
+
+// The CREATED record leaves its Content to the unchanged profile (history.h): what it answers is
+// the profile as created before and after every kind of change, and the record holds the copy
+// once the profile first changed.
+class CreatedContentTest : public HistoryServiceTest {
+ protected:
+  // The stored CREATED record of `profile` (its only record while unchanged, else the oldest).
+  json::object StoredCreated(const std::string& profile) {
+    std::string id = ListIds(profile, 100).front();
+    std::optional<std::string> body;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Txn& txn) -> Status {
+                      ASSIGN_OR_RETURN(body,
+                                       txn.Get(DomainScope(ctx_, "d"), kHistoryRecordKind, id));
+                      return OkStatus();
+                    })
+                    .ok());
+    if (!body) return {};
+    auto parsed = ParseStored(*body);
+    return parsed.ok() ? *parsed : json::object();
+  }
+
+  std::string CreatedContent(const std::string& profile) {
+    json::object record = GetRecord(profile, ListIds(profile, 100).front());
+    EXPECT_EQ(record.at("ActionType"), "CREATED");
+    EXPECT_FALSE(record.contains(kContentInProfileMember));
+    return std::string(record.at("Content").as_string());
+  }
+
+  const std::string as_created_ = R"({"ProfileId":"ID","FirstName":"Ann","LastName":"Lee"})";
+  std::string Expected(const std::string& id) {
+    std::string out = as_created_;
+    out.replace(out.find("ID"), 2, id);
+    return out;
+  }
+};
+
+TEST_F(CreatedContentTest, AnUnchangedProfileIsTheContentAndTheRecordHoldsNoCopy) {
+  std::string id = Create(R"("FirstName": "Ann", "LastName": "Lee")");
+  json::object stored = StoredCreated(id);
+  EXPECT_FALSE(stored.contains("Content"));
+  EXPECT_TRUE(stored.contains(kContentInProfileMember));
+  EXPECT_EQ(CreatedContent(id), Expected(id));
+  // Internal members never reach a client.
+  json::object profile =
+      Ok("SearchProfiles",
+         R"({"DomainName": "d", "KeyName": "_profileId", "Values": [")" + id + R"("]})");
+  EXPECT_FALSE(profile["Items"].as_array()[0].as_object().contains(kCreatedContentPendingMember));
+}
+
+TEST_F(CreatedContentTest, TheFirstUpdateWritesTheCopyAndLaterOnesLeaveIt) {
+  std::string id = Create(R"("FirstName": "Ann", "LastName": "Lee")");
+  Ok("UpdateProfile", R"({"DomainName": "d", "ProfileId": ")" + id + R"(", "LastName": "Kay"})");
+  json::object stored = StoredCreated(id);
+  EXPECT_FALSE(stored.contains(kContentInProfileMember));
+  EXPECT_EQ(GetStringOr(stored, "Content", ""), Expected(id));
+  Ok("UpdateProfile", R"({"DomainName": "d", "ProfileId": ")" + id + R"(", "FirstName": "Bo"})");
+  EXPECT_EQ(CreatedContent(id), Expected(id));
+  std::vector<std::string> ids = ListIds(id, 100);
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_EQ(GetStringOr(GetRecord(id, ids[1]), "Content", ""),
+            R"({"ProfileId":")" + id + R"(","FirstName":"Ann","LastName":"Kay"})");
+}
+
+TEST_F(CreatedContentTest, KeysObjectsDeletionAndMergeKeepTheProfileAsCreated) {
+  std::string keyed = Create(R"("FirstName": "Ann", "LastName": "Lee")");
+  Ok("AddProfileKey", R"({"DomainName": "d", "ProfileId": ")" + keyed +
+                          R"(", "KeyName": "_account", "Values": ["A-1"]})");
+  EXPECT_EQ(CreatedContent(keyed), Expected(keyed));
+
+  std::string deleted = Create(R"("FirstName": "Ann", "LastName": "Lee")");
+  Ok("DeleteProfile", R"({"DomainName": "d", "ProfileId": ")" + deleted + R"("})");
+  EXPECT_EQ(CreatedContent(deleted), Expected(deleted));
+
+  std::string main = Create(R"("FirstName": "Ann", "LastName": "Lee")");
+  std::string gone = Create(R"("FirstName": "Ann", "LastName": "Lee")");
+  Ok("MergeProfiles", R"({"DomainName": "d", "MainProfileId": ")" + main +
+                          R"(", "ProfileIdsToBeMerged": [")" + gone + R"("]})");
+  EXPECT_EQ(CreatedContent(main), Expected(main));
+  EXPECT_EQ(CreatedContent(gone), Expected(gone));
 }
 
 TEST_F(HistoryServiceTest, DeleteDomainTakesTheHistoryWithIt) {
