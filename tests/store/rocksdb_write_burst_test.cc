@@ -41,6 +41,24 @@ class WriteBurstTest : public ::testing::Test {
   int L0Slowdown() const { return db_->GetOptions().level0_slowdown_writes_trigger; }
   int L0Stop() const { return db_->GetOptions().level0_stop_writes_trigger; }
 
+  // The store's own settings for 32 MiB memtables (db_options.cc), and a burst's.
+  void ExpectConfiguredSizes() const {
+    EXPECT_EQ(BufferBytes(), 32 * kMiB);
+    EXPECT_EQ(Buffers(), 3);
+    EXPECT_EQ(MaxWalBytes(), 128 * kMiB);
+    EXPECT_EQ(L0Trigger(), 4);
+    EXPECT_EQ(L0Slowdown(), 20);
+    EXPECT_EQ(L0Stop(), 36);
+  }
+  void ExpectBurstSizes() const {
+    EXPECT_EQ(BufferBytes(), 128 * kMiB);
+    EXPECT_EQ(Buffers(), 4);
+    EXPECT_EQ(MaxWalBytes(), 512 * kMiB);
+    EXPECT_EQ(L0Trigger(), 8);
+    EXPECT_EQ(L0Slowdown(), 24);
+    EXPECT_EQ(L0Stop(), 40);
+  }
+
   uint64_t ActiveMemtableEntries() const {
     uint64_t entries = 0;
     EXPECT_TRUE(db_->GetIntProperty("rocksdb.num-entries-active-mem-table", &entries));
@@ -54,32 +72,17 @@ class WriteBurstTest : public ::testing::Test {
 
 TEST_F(WriteBurstTest, HoldsResizeTheTreeUntilTheLastIsReleased) {
   WriteBurstSizing sizing(*db_, options_);
-  EXPECT_EQ(BufferBytes(), 32 * kMiB);
-  EXPECT_EQ(Buffers(), 3);
-  EXPECT_EQ(MaxWalBytes(), 128 * kMiB);
-  EXPECT_EQ(L0Trigger(), 4);
-  EXPECT_EQ(L0Slowdown(), 20);
-  EXPECT_EQ(L0Stop(), 36);
+  ExpectConfiguredSizes();
 
   auto first = sizing.Begin();
   ASSERT_NE(first, nullptr);
-  EXPECT_EQ(BufferBytes(), 128 * kMiB);
-  EXPECT_EQ(Buffers(), 4);
-  EXPECT_EQ(MaxWalBytes(), 512 * kMiB);
-  EXPECT_EQ(L0Trigger(), 8);
-  EXPECT_EQ(L0Slowdown(), 24);
-  EXPECT_EQ(L0Stop(), 40);
+  ExpectBurstSizes();
 
   auto second = sizing.Begin();  // two jobs at once
   first.reset();
   EXPECT_EQ(BufferBytes(), 128 * kMiB) << "one job still runs";
   second.reset();
-  EXPECT_EQ(BufferBytes(), 32 * kMiB);
-  EXPECT_EQ(Buffers(), 3);
-  EXPECT_EQ(MaxWalBytes(), 128 * kMiB);
-  EXPECT_EQ(L0Trigger(), 4);
-  EXPECT_EQ(L0Slowdown(), 20);
-  EXPECT_EQ(L0Stop(), 36);
+  ExpectConfiguredSizes();
 
   auto again = sizing.Begin();
   EXPECT_EQ(BufferBytes(), 128 * kMiB);
