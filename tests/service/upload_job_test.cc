@@ -132,6 +132,40 @@ TEST_F(UploadJobTest, IngestsRowsCreatesThenUpdatesByUniqueKeyAndCountsBadRows) 
   EXPECT_EQ(Ok("GetDomain", R"({"DomainName": "d"})").at("Stats").at("ProfileCount"), 2);
 }
 
+// The runner reads a batch's unique keys while the batch before it is written
+// (upload_ingest.cc, ReadUniqueKeys): a key that batch creates must still be found, so that a
+// row repeating it one, two or three batches later updates the profile instead of making another.
+TEST_F(UploadJobTest, RowsRepeatingAKeyOfTheBatchesBeforeUpdateTheirProfile) {
+  std::string existing = Create(R"("EmailAddress": "old@x.com", "FirstName": "Old")");
+  std::string job = NewJob();
+  std::string csv =
+      "email,first,city,tier\n"
+      "a@x.com,A1,,\n"
+      "b@x.com,B1,,\n"  // batch 1
+      "a@x.com,A2,,\n"
+      "c@x.com,C1,,\n"  // batch 2: a@x.com from the batch written meanwhile
+      "b@x.com,B2,,\n"
+      "old@x.com,Old2,,\n"  // batch 3
+      "a@x.com,A3,,\n"
+      "c@x.com,C2,,\n"  // batch 4
+      "c@x.com,C3,,\n";
+  ASSERT_TRUE(Put(job, csv).ok());
+  Ok("StartUploadJob", R"({"DomainName": "d", "JobId": ")" + job + "\"}");
+  ASSERT_TRUE(RunUploadJobsToEnd(env_, 2).ok());
+  json::object done = Job(job);
+  EXPECT_EQ(done.at("Status"), "SUCCEEDED") << json::serialize(done);
+  EXPECT_EQ(Summary(done, "CreatedRecords"), 3);
+  EXPECT_EQ(Summary(done, "UpdatedRecords"), 6);
+  for (auto [email, first] : {std::pair{"a@x.com", "A3"}, std::pair{"b@x.com", "B2"},
+                              std::pair{"c@x.com", "C3"}, std::pair{"old@x.com", "Old2"}}) {
+    auto found = Search("_email", email);
+    ASSERT_EQ(found.size(), 1u) << email;
+    EXPECT_EQ(Profile(*found.begin()).at("FirstName"), first) << email;
+  }
+  EXPECT_EQ(*Search("_email", "old@x.com").begin(), existing);
+  EXPECT_EQ(Ok("GetDomain", R"({"DomainName": "d"})").at("Stats").at("ProfileCount"), 4);
+}
+
 // Uploaded rows keep the rule-based match rows as CreateProfile/UpdateProfile do (the profile
 // store's writes keep them, whoever calls).
 TEST_F(UploadJobTest, UploadedRowsCreateAndDissolveRuleBasedMatches) {
