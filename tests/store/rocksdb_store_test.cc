@@ -14,11 +14,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <numeric>
 #include <random>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -441,6 +445,55 @@ TEST(RocksdbStore, WriteFunctionsRunOnAWriterOfRaisedPriority) {
   TempDir dir;
   auto store = std::move(OpenRocksdbStore({.path = (dir.path() / "db").string()})).value();
   ExpectWriteFunctionsRunAtWriterNice(*store);
+}
+
+// The flush and compaction threads lower themselves to nice 19 when they next take work
+// (db_options.h, LowerBackgroundPriority): a flush, forced here by filling 1 MiB memtables.
+// Lowering needs no privilege, so this holds wherever the tests run.
+TEST(RocksdbStore, FlushesAndCompactionsRunAtTheLowestPriority) {
+  TempDir dir;
+  auto store =
+      std::move(OpenRocksdbStore({.path = (dir.path() / "db").string(), .write_buffer_mib = 1}))
+          .value();
+  // Each thread's name (comm) and nice value, from /proc/self/task/<tid>/stat.
+  auto background_nices = [] {
+    std::vector<std::pair<std::string, int>> found;
+    for (const auto& task : fs::directory_iterator("/proc/self/task")) {
+      std::ifstream in(task.path() / "stat");
+      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const size_t open = stat.find('('), close = stat.rfind(')');
+      if (open == std::string::npos || close == std::string::npos) continue;
+      const std::string comm = stat.substr(open + 1, close - open - 1);
+      if (!comm.starts_with("rocksdb:")) continue;
+      std::istringstream rest(stat.substr(close + 2));
+      std::string field;
+      // Fields 3.. of proc(5): nice is field 19, the 17th after the name.
+      for (int i = 3; i <= 19 && rest >> field; ++i) {
+      }
+      found.emplace_back(comm, std::stoi(field));
+    }
+    return found;
+  };
+  const std::string value(4096, 'v');
+  bool lowered = false;
+  for (int round = 0; round < 200 && !lowered; ++round) {
+    ASSERT_OK(store->Write([&](Txn& txn) -> Status {
+      for (int i = 0; i < 64; ++i) {
+        RETURN_IF_ERROR(txn.Put(kA, "doc", std::to_string(round) + "-" + std::to_string(i), value));
+      }
+      return OkStatus();
+    }));
+    for (const auto& [comm, nice] : background_nices()) {
+      if (comm.starts_with("rocksdb:high") && nice == 19) lowered = true;
+    }
+    if (round > 100) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(lowered) << "no flush thread at nice 19 after ~50 MiB of writes";
+  for (const auto& [comm, nice] : background_nices()) {
+    // A thread that has not taken work since the store opened may not have lowered itself yet;
+    // none is ever above normal.
+    EXPECT_GE(nice, 0) << comm;
+  }
 }
 
 TEST(RocksdbStore, NestedWriteFromInsideAWriteIsAnErrorNotADeadlock) {

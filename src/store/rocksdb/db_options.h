@@ -2,6 +2,7 @@
 // RocksDB's tuning for this store, in one place (the reasons are in docs/store.md).
 #pragma once
 
+#include <rocksdb/env.h>
 #include <rocksdb/options.h>
 
 #include <cstddef>
@@ -12,6 +13,10 @@
 namespace profiled::store::rocks {
 
 rocksdb::Options MakeDbOptions(const RocksdbOptions& options);
+
+// Runs `env`'s flush and compaction threads at the lowest priority (nice 19) from now on, for
+// every database that uses it.
+void LowerBackgroundPriority(rocksdb::Env& env);
 
 // The memtables (each of `buffer_bytes`, at most `buffers` of them), the WAL size past which the
 // oldest is flushed, and the L0 file counts that start a compaction into the base level, slow

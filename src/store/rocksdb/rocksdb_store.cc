@@ -389,6 +389,7 @@ Result<std::unique_ptr<Store>> OpenRocksdbStore(const RocksdbOptions& options) {
     env.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
     db_options.env = env.get();
   }
+  LowerBackgroundPriority(*db_options.env);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   const bool secondary = !options.secondary_path.empty();
