@@ -132,9 +132,10 @@ TEST_F(UploadJobTest, IngestsRowsCreatesThenUpdatesByUniqueKeyAndCountsBadRows) 
   EXPECT_EQ(Ok("GetDomain", R"({"DomainName": "d"})").at("Stats").at("ProfileCount"), 2);
 }
 
-// The runner reads a batch's unique keys while the batch before it is written
-// (upload_ingest.cc, ReadUniqueKeys): a key that batch creates must still be found, so that a
-// row repeating it one, two or three batches later updates the profile instead of making another.
+// The runner prepares a batch while the batch before it is written (upload_ingest.cc,
+// RunFromStoredPosition): a key that batch creates must still be found when the row repeating it
+// is written, one, two or three batches later, so that it updates the profile instead of making
+// another.
 TEST_F(UploadJobTest, RowsRepeatingAKeyOfTheBatchesBeforeUpdateTheirProfile) {
   std::string existing = Create(R"("EmailAddress": "old@x.com", "FirstName": "Old")");
   std::string job = NewJob();

@@ -468,9 +468,9 @@ TEST(RocksdbStore, FlushesAndCompactionsRunAtTheLowestPriority) {
       std::istringstream rest(stat.substr(close + 2));
       std::string field;
       // Fields 3.. of proc(5): nice is field 19, the 17th after the name.
-      for (int i = 3; i <= 19 && rest >> field; ++i) {
-      }
-      found.emplace_back(comm, std::stoi(field));
+      int read = 0;
+      while (read < 17 && rest >> field) ++read;
+      if (read == 17) found.emplace_back(comm, std::stoi(field));
     }
     return found;
   };

@@ -48,8 +48,9 @@ void LowerBackgroundPriority(rocksdb::Env& env) {
   // takes a core from them while it runs: at nice 19 it runs in the time they leave. Interleaved
   // A/B at 64 connections (bench/ab.py, 4 rounds, 2026-12-04): CreateProfile 1.15x (4 of 4
   // rounds faster), UpdateProfile 1.16x (4/4), PutProfileObject 1.08x (3/4), p99 9.38 -> 8.56,
-  // 8.24 -> 7.38 and 13.01 -> 11.14 ms; a 4M-row upload job, which saturates both cores, 57,632 /
-  // 56,201 -> 58,820 / ... rows/s. A backlog cannot grow without bound: the L0 slowdown and stop
+  // 8.24 -> 7.38 and 13.01 -> 11.14 ms. Upload jobs, which saturate both cores, within the
+  // box's noise: 4M rows 57,632 / 56,201 -> 58,820 / 48,998 rows/s, the 1 GB file 39,197 ->
+  // 42,411 in one sitting. A backlog cannot grow without bound: the L0 slowdown and stop
   // triggers hold the writer back, and a writer held back leaves the CPU to the compaction.
   // (Session 19's 3-round A/B of the compaction thread alone was within noise: 0.98-1.05x.)
   // An Env that cannot (NotSupported) leaves its threads as they are.
