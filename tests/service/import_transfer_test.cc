@@ -324,6 +324,33 @@ TEST_F(ImportTransferTest, ACsvExportImportsBackToTheSameProfiles) {
   EXPECT_EQ(Export(false, true), Export(false, true, "d2"));
 }
 
+// A new profile's CREATED record takes its Content from the unchanged profile, which carries a
+// marker saying so (history.h): an export leaves the marker out, and the profile imported from
+// it gets a CREATED record of its own whose Content is the profile as exported.
+TEST_F(ImportTransferTest, ANewProfileExportsWithoutItsMarkersAndImportsWithItsCreatedRecord) {
+  Create(R"("FirstName": "Ana", "EmailAddress": "ana@x.com", "Attributes": {"tier": "gold"})");
+  const std::string exported = Export(false, false);
+  json::object line = json::parse(exported.substr(0, exported.find('\n'))).as_object();
+  for (const auto& member : line) {
+    EXPECT_FALSE(member.key().starts_with("_")) << exported;
+  }
+  Ok("CreateDomain", R"({"DomainName": "d2", "DefaultExpirationDays": 30})");
+  std::istringstream in(exported);
+  NdjsonSource source(in);
+  ASSERT_TRUE(ImportProfiles(*store_, fixed_clock_, ProfileOptions(10, "d2"), source).ok());
+  const std::string id(line.at("ProfileId").as_string());
+  json::object records = Ok("ListProfileHistoryRecords",
+                            R"({"DomainName": "d2", "ProfileId": ")" + id + R"("})");
+  ASSERT_EQ(records.at("ProfileHistoryRecords").as_array().size(), 1u) << records;
+  const json::object& created = records.at("ProfileHistoryRecords").at(0).as_object();
+  EXPECT_EQ(created.at("ActionType"), "CREATED");
+  json::object record = Ok("GetProfileHistoryRecord", R"({"DomainName": "d2", "ProfileId": ")" +
+                                                          id + R"(", "Id": ")" +
+                                                          std::string(created.at("Id").as_string()) +
+                                                          R"("})");
+  EXPECT_EQ(json::parse(record.at("Content").as_string()), json::value(line));
+}
+
 TEST_F(ImportTransferTest, CountsForProgressAreTheDomainsAndTheTypes) {
   Create(R"("FirstName": "A")");
   Create(R"("FirstName": "B")");
