@@ -339,15 +339,14 @@ TEST_F(ImportTransferTest, ANewProfileExportsWithoutItsMarkersAndImportsWithItsC
   NdjsonSource source(in);
   ASSERT_TRUE(ImportProfiles(*store_, fixed_clock_, ProfileOptions(10, "d2"), source).ok());
   const std::string id(line.at("ProfileId").as_string());
-  json::object records = Ok("ListProfileHistoryRecords",
-                            R"({"DomainName": "d2", "ProfileId": ")" + id + R"("})");
+  json::object records =
+      Ok("ListProfileHistoryRecords", R"({"DomainName": "d2", "ProfileId": ")" + id + R"("})");
   ASSERT_EQ(records.at("ProfileHistoryRecords").as_array().size(), 1u) << records;
   const json::object& created = records.at("ProfileHistoryRecords").at(0).as_object();
   EXPECT_EQ(created.at("ActionType"), "CREATED");
-  json::object record = Ok("GetProfileHistoryRecord", R"({"DomainName": "d2", "ProfileId": ")" +
-                                                          id + R"(", "Id": ")" +
-                                                          std::string(created.at("Id").as_string()) +
-                                                          R"("})");
+  json::object record = Ok("GetProfileHistoryRecord",
+                           R"({"DomainName": "d2", "ProfileId": ")" + id + R"(", "Id": ")" +
+                               std::string(created.at("Id").as_string()) + R"("})");
   EXPECT_EQ(json::parse(record.at("Content").as_string()), json::value(line));
 }
 
