@@ -9,20 +9,20 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <numeric>
 #include <random>
 #include <set>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -455,22 +455,17 @@ TEST(RocksdbStore, FlushesAndCompactionsRunAtTheLowestPriority) {
   auto store =
       std::move(OpenRocksdbStore({.path = (dir.path() / "db").string(), .write_buffer_mib = 1}))
           .value();
-  // Each thread's name (comm) and nice value, from /proc/self/task/<tid>/stat.
+  // Each RocksDB thread's name and nice value (/proc/self/task/<tid>/comm, getpriority).
   auto background_nices = [] {
     std::vector<std::pair<std::string, int>> found;
     for (const auto& task : fs::directory_iterator("/proc/self/task")) {
-      std::ifstream in(task.path() / "stat");
-      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-      const size_t open = stat.find('('), close = stat.rfind(')');
-      if (open == std::string::npos || close == std::string::npos) continue;
-      const std::string comm = stat.substr(open + 1, close - open - 1);
+      std::string comm;
+      std::getline(std::ifstream(task.path() / "comm"), comm);
       if (!comm.starts_with("rocksdb:")) continue;
-      std::istringstream rest(stat.substr(close + 2));
-      std::string field;
-      // Fields 3.. of proc(5): nice is field 19, the 17th after the name.
-      int read = 0;
-      while (read < 17 && rest >> field) ++read;
-      if (read == 17) found.emplace_back(comm, std::stoi(field));
+      errno = 0;
+      const int nice =
+          getpriority(PRIO_PROCESS, static_cast<id_t>(std::stoi(task.path().filename())));
+      if (errno == 0) found.emplace_back(comm, nice);
     }
     return found;
   };

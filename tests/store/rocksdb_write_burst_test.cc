@@ -35,29 +35,31 @@ class WriteBurstTest : public ::testing::Test {
   }
 
   size_t BufferBytes() const { return db_->GetOptions().write_buffer_size; }
-  int Buffers() const { return db_->GetOptions().max_write_buffer_number; }
   uint64_t MaxWalBytes() const { return db_->GetDBOptions().max_total_wal_size; }
-  int L0Trigger() const { return db_->GetOptions().level0_file_num_compaction_trigger; }
-  int L0Slowdown() const { return db_->GetOptions().level0_slowdown_writes_trigger; }
-  int L0Stop() const { return db_->GetOptions().level0_stop_writes_trigger; }
 
-  // The store's own settings for 32 MiB memtables (db_options.cc), and a burst's.
-  void ExpectConfiguredSizes() const {
-    EXPECT_EQ(BufferBytes(), 32 * kMiB);
-    EXPECT_EQ(Buffers(), 3);
-    EXPECT_EQ(MaxWalBytes(), 128 * kMiB);
-    EXPECT_EQ(L0Trigger(), 4);
-    EXPECT_EQ(L0Slowdown(), 20);
-    EXPECT_EQ(L0Stop(), 36);
+  // What the open database is sized at now, against `want`'s every field.
+  void ExpectSizes(const BufferSizing& want) const {
+    const rocksdb::Options now = db_->GetOptions();
+    EXPECT_EQ(now.write_buffer_size, want.buffer_bytes);
+    EXPECT_EQ(now.max_write_buffer_number, want.buffers);
+    EXPECT_EQ(MaxWalBytes(), want.max_wal_bytes);
+    EXPECT_EQ(now.level0_file_num_compaction_trigger, want.l0_compaction_trigger);
+    EXPECT_EQ(now.level0_slowdown_writes_trigger, want.l0_slowdown_trigger);
+    EXPECT_EQ(now.level0_stop_writes_trigger, want.l0_stop_trigger);
   }
-  void ExpectBurstSizes() const {
-    EXPECT_EQ(BufferBytes(), 128 * kMiB);
-    EXPECT_EQ(Buffers(), 4);
-    EXPECT_EQ(MaxWalBytes(), 512 * kMiB);
-    EXPECT_EQ(L0Trigger(), 8);
-    EXPECT_EQ(L0Slowdown(), 24);
-    EXPECT_EQ(L0Stop(), 40);
-  }
+  // The store's own settings for 32 MiB memtables (db_options.cc), and a burst's, as literals.
+  static constexpr BufferSizing kConfigured{.buffer_bytes = 32 * kMiB,
+                                            .buffers = 3,
+                                            .max_wal_bytes = 128 * kMiB,
+                                            .l0_compaction_trigger = 4,
+                                            .l0_slowdown_trigger = 20,
+                                            .l0_stop_trigger = 36};
+  static constexpr BufferSizing kBurst{.buffer_bytes = 128 * kMiB,
+                                       .buffers = 4,
+                                       .max_wal_bytes = 512 * kMiB,
+                                       .l0_compaction_trigger = 8,
+                                       .l0_slowdown_trigger = 24,
+                                       .l0_stop_trigger = 40};
 
   uint64_t ActiveMemtableEntries() const {
     uint64_t entries = 0;
@@ -72,17 +74,17 @@ class WriteBurstTest : public ::testing::Test {
 
 TEST_F(WriteBurstTest, HoldsResizeTheTreeUntilTheLastIsReleased) {
   WriteBurstSizing sizing(*db_, options_);
-  ExpectConfiguredSizes();
+  ExpectSizes(kConfigured);
 
   auto first = sizing.Begin();
   ASSERT_NE(first, nullptr);
-  ExpectBurstSizes();
+  ExpectSizes(kBurst);
 
   auto second = sizing.Begin();  // two jobs at once
   first.reset();
   EXPECT_EQ(BufferBytes(), 128 * kMiB) << "one job still runs";
   second.reset();
-  ExpectConfiguredSizes();
+  ExpectSizes(kConfigured);
 
   auto again = sizing.Begin();
   EXPECT_EQ(BufferBytes(), 128 * kMiB);
