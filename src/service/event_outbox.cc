@@ -69,7 +69,8 @@ std::string IsoTimestamp(int64_t epoch_ms, bool millis) {
 }
 
 Status RecordChangeEvents(store::Txn& txn, store::Scope scope, std::string_view record_body,
-                          const json::object* profile, EventStreamsRead* read) {
+                          const json::object* profile, EventStreamsRead* read,
+                          std::string_view ingested_text) {
   // The whole cost for a domain without event streams: this read of an absent key.
   EventStreamsRead read_now;
   if (read == nullptr) read = &read_now;
@@ -114,7 +115,9 @@ Status RecordChangeEvents(store::Txn& txn, store::Scope scope, std::string_view 
   event["ObjectTypeName"] = type_name;
   event["AssociatedProfileId"] = profile_id;
   if (is_object) event["ProfileObjectUniqueKey"] = unique_key;
-  const std::string content = GetStringOr(record, "Content", "");
+  const std::string content = record.contains(kContentInObjectMember)
+                                  ? std::string(ingested_text)
+                                  : GetStringOr(record, "Content", "");
   std::optional<json::object> created;  // a new profile's, when its record does not copy it
   if (profile == nullptr && record.contains(kContentInProfileMember)) {
     ASSIGN_OR_RETURN(auto body, txn.Get(scope, kProfileKind, profile_id));

@@ -57,8 +57,10 @@ struct EventStreamsRead {
 // Writes the outbox records of the domain's streams (none: returns after one read, or none when
 // `read` holds it already).
 // REQUIRES: a Write transaction.
+// `ingested_text`: the Content of an INGESTED record that leaves it to its object (history.h).
 Status RecordChangeEvents(store::Txn& txn, store::Scope scope, std::string_view record_body,
-                          const boost::json::object* profile, EventStreamsRead* read = nullptr);
+                          const boost::json::object* profile, EventStreamsRead* read = nullptr,
+                          std::string_view ingested_text = {});
 
 // Keeps kEventStreamsKind and the registry in step with the domain's streams: called in the
 // transaction that creates (uri set) or deletes (uri empty) stream `name`. Deleting the last

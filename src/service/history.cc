@@ -13,6 +13,7 @@
 #include "service/event_outbox.h"
 #include "service/expiry.h"
 #include "service/history_record.h"
+#include "service/profile_object.h"
 #include "service/profile_ops.h"
 #include "service/profile_patch.h"
 #include "service/profile_store.h"
@@ -53,6 +54,7 @@ json::object PublicRecord(json::object record) {
   record.erase(kRecordProfileMember);
   record.erase(kRecordPrevMember);
   record.erase(kContentInProfileMember);
+  record.erase(kContentInObjectMember);
   return record;
 }
 
@@ -171,6 +173,9 @@ Result<json::object> GetProfileHistoryRecord(const ServiceEnv& env, const Reques
     if (record.contains(kContentInProfileMember)) {
       ASSIGN_OR_RETURN(std::string content, CreatedContentFromProfile(txn, scope, profile_id));
       record["Content"] = std::move(content);
+    } else if (record.contains(kContentInObjectMember)) {
+      ASSIGN_OR_RETURN(std::string content, IngestedContentFromObject(txn, scope, id, record));
+      record["Content"] = std::move(content);
     }
     out = PublicRecord(std::move(record));
     return OkStatus();
@@ -248,6 +253,59 @@ Result<PreparedRecord> PrepareCreatedRecord(const RequestContext& ctx, json::obj
   return PrepareHistoryRecord(profile, std::move(record));
 }
 
+Result<PreparedRecord> PrepareIngestedRecord(const RequestContext& ctx, json::object& profile,
+                                             std::string_view type_name, std::string_view unique,
+                                             std::string_view text, double now_seconds) {
+  json::object record = NewHistoryRecord(ctx, profile,
+                                         {.action_type = "INGESTED",
+                                          .object_type_name = type_name,
+                                          .unique_key = unique,
+                                          .content = ""},
+                                         now_seconds);
+  record.erase("Content");
+  record[kContentInObjectMember] = true;
+  ASSIGN_OR_RETURN(PreparedRecord prepared, PrepareHistoryRecord(profile, std::move(record)));
+  prepared.ingested_text = text;
+  return prepared;
+}
+
+Status KeepIngestedContent(store::Txn& txn, store::Scope scope, const json::object& object) {
+  auto id = GetString(object, kIngestedRecordMember);
+  if (!id) return OkStatus();
+  ASSIGN_OR_RETURN(auto body, txn.Get(scope, kHistoryRecordKind, *id));
+  if (!body) {
+    return Error::Internal("the INGESTED record " + std::string(*id) + " of object " +
+                           GetStringOr(object, "ProfileObjectUniqueKey", "") + " is missing");
+  }
+  ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+  if (!record.contains(kContentInObjectMember)) return OkStatus();  // kept earlier in this txn
+  record.erase(kContentInObjectMember);
+  record["Content"] = GetStringOr(object, "Object", "");
+  return txn.Put(scope, kHistoryRecordKind, *id, Serialize(record));
+}
+
+Result<std::string> IngestedContentFromObject(store::Txn& txn, store::Scope scope,
+                                              std::string_view record_id,
+                                              const json::object& record) {
+  const std::string doc_id = ObjectDocId(GetStringOr(record, "ObjectTypeName", ""),
+                                         GetStringOr(record, "ProfileObjectUniqueKey", ""));
+  ASSIGN_OR_RETURN(auto body, txn.Get(scope, kObjectKind, doc_id));
+  if (body) {
+    ASSIGN_OR_RETURN(json::object object, ParseStored(*body));
+    if (GetStringOr(object, kIngestedRecordMember, "") == record_id) {
+      return GetStringOr(object, "Object", "");
+    }
+  }
+  // The object was replaced or erased after `record` was read (a store whose reads are not one
+  // snapshot): the replacement wrote the Content into the record first.
+  ASSIGN_OR_RETURN(auto again, txn.Get(scope, kHistoryRecordKind, record_id));
+  if (again) {
+    ASSIGN_OR_RETURN(json::object kept, ParseStored(*again));
+    if (auto content = GetString(kept, "Content")) return std::string(*content);
+  }
+  return Error::Internal("the INGESTED record " + std::string(record_id) + " lost its Content");
+}
+
 Status KeepCreatedContent(store::Txn& txn, store::Scope scope, const json::object& stored) {
   if (!stored.contains(kCreatedContentPendingMember)) return OkStatus();
   // Until the profile changes its newest record is the CREATED one: every record is appended
@@ -283,7 +341,8 @@ Result<std::string> CreatedContentFromProfile(store::Txn& txn, store::Scope scop
 Status StorePreparedRecord(store::Txn& txn, store::Scope scope, const PreparedRecord& record,
                            const json::object* profile, EventStreamsRead* streams) {
   RETURN_IF_ERROR(txn.Put(scope, kHistoryRecordKind, record.id, record.body));
-  RETURN_IF_ERROR(RecordChangeEvents(txn, scope, record.body, profile, streams));
+  RETURN_IF_ERROR(
+      RecordChangeEvents(txn, scope, record.body, profile, streams, record.ingested_text));
   if (record.deletion) {
     // The profile document goes; its history stays reachable from this tombstone.
     json::object tombstone;

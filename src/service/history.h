@@ -28,6 +28,12 @@
 // pending). Before the profile first changes or goes, SaveProfile and EraseProfile write the
 // Content into the record (KeepCreatedContent); readers of a marked record take it from the
 // profile (CreatedContentFromProfile). The copy was a fifth of an upload row's bytes.
+//
+// An object's INGESTED record does not copy the object's text either (PrepareIngestedRecord): the
+// record holds a marker ("_cio", Content in object) and the object the record's Id ("_hrec").
+// Before a stored object is replaced or erased, KeepIngestedContent writes the object's text into
+// the record it names; readers of a marked record take the text from the object
+// (IngestedContentFromObject). The copy was a quarter of a PutProfileObject's bytes.
 #pragma once
 
 #include <boost/json/object.hpp>
@@ -50,6 +56,8 @@ inline constexpr std::string_view kRecordProfileMember = "_pid";
 inline constexpr std::string_view kRecordPrevMember = "_prev";
 inline constexpr std::string_view kContentInProfileMember = "_cip";       // on a CREATED record
 inline constexpr std::string_view kCreatedContentPendingMember = "_hcp";  // on its profile
+inline constexpr std::string_view kContentInObjectMember = "_cio";        // on an INGESTED record
+inline constexpr std::string_view kIngestedRecordMember = "_hrec";        // on its object
 inline constexpr std::string_view kHistoryRecordKind = "hrec";            // id = record Id
 inline constexpr std::string_view kHistoryHeadKind =
     "hhead";  // id = ProfileId of a deleted profile
@@ -67,6 +75,9 @@ struct PreparedRecord {
   std::string id;
   std::string body;
   bool deletion = false;  // DELETED_*: storing it also leaves the tombstone
+  // An INGESTED record's Content, which the stored record leaves to its object: what its events
+  // carry. Refers to the caller's text, which must outlive the PreparedRecord.
+  std::string_view ingested_text;
 };
 
 // Chains `record` (its "Id" made by NextHistoryId for `profile`) after the profile's newest
@@ -82,6 +93,25 @@ Result<PreparedRecord> PrepareProfileHistory(const RequestContext& ctx,
 // profile, prepared as PrepareProfileHistory's.
 Result<PreparedRecord> PrepareCreatedRecord(const RequestContext& ctx, boost::json::object& profile,
                                             double now_seconds);
+
+// The INGESTED record of an object of type `type_name` with UNIQUE key `unique` and text `text`
+// put for `profile`, its Content left in the object (above): store the object with the record's
+// Id as kIngestedRecordMember. Prepared as PrepareProfileHistory's.
+Result<PreparedRecord> PrepareIngestedRecord(const RequestContext& ctx,
+                                             boost::json::object& profile,
+                                             std::string_view type_name, std::string_view unique,
+                                             std::string_view text, double now_seconds);
+
+// If the stored object `object`, about to be replaced or erased, still holds its INGESTED
+// record's Content, writes that Content into the record. REQUIRES: a Write transaction.
+Status KeepIngestedContent(store::Txn& txn, store::Scope scope, const boost::json::object& object);
+
+// The Content of the INGESTED record `record` (stored as `record_id`) marked
+// kContentInObjectMember: its object's text, read in `txn`. Internal error if neither the object
+// nor the record holds it.
+Result<std::string> IngestedContentFromObject(store::Txn& txn, store::Scope scope,
+                                              std::string_view record_id,
+                                              const boost::json::object& record);
 
 // If the stored profile `stored`, about to change or be erased, still holds its CREATED
 // record's Content, writes that Content into the record. The changed profile must then be stored

@@ -236,12 +236,17 @@ Result<Resolution> ResolveObjectProfile(store::Txn& txn, store::Scope scope, con
   return resolution;
 }
 
+// Where IngestIntoProfile put the object: its profile, and its INGESTED record.
+struct Ingested {
+  std::string profile_id;
+  std::string record_id;
+};
+
 // Creates the profile (kCreate) or loads the resolved one for update, writes the object's mapped
-// fields and search keys into it, appends its history records and saves it. Returns its id.
-Result<std::string> IngestIntoProfile(store::Txn& txn, store::Scope scope,
-                                      const RequestContext& ctx, const Resolution& resolution,
-                                      const Ingestion& in, double now, DomainMatching& matching,
-                                      DomainStatsDelta& stats) {
+// fields and search keys into it, appends its history records and saves it.
+Result<Ingested> IngestIntoProfile(store::Txn& txn, store::Scope scope, const RequestContext& ctx,
+                                   const Resolution& resolution, const Ingestion& in, double now,
+                                   DomainMatching& matching, DomainStatsDelta& stats) {
   bool created = resolution.kind == ResolutionKind::kCreate;
   json::object profile;
   std::optional<json::object> before;
@@ -267,30 +272,33 @@ Result<std::string> IngestIntoProfile(store::Txn& txn, store::Scope scope,
       RETURN_IF_ERROR(HoldKey(txn, scope, profile_id, k.def.name, k.value));  // held_keys.h
     }
   }
-  auto append = [&](HistoryRecordFields fields) {
-    return StoreHistoryRecord(txn, scope, profile,
-                              NewHistoryRecord(ctx, profile, std::move(fields), now));
-  };
   if (created) {
-    RETURN_IF_ERROR(append({"CREATED", kProfileObjectTypeName, "", ""}));
+    RETURN_IF_ERROR(StoreHistoryRecord(
+        txn, scope, profile,
+        NewHistoryRecord(ctx, profile, {"CREATED", kProfileObjectTypeName, "", ""}, now)));
   }
-  RETURN_IF_ERROR(append({"INGESTED", in.type_name, in.unique, in.text}));
+  ASSIGN_OR_RETURN(PreparedRecord ingested,
+                   PrepareIngestedRecord(ctx, profile, in.type_name, in.unique, in.text, now));
+  RETURN_IF_ERROR(StorePreparedRecord(txn, scope, ingested, &profile));
   StampIngestedProfile(profile, in.type, now);
   RETURN_IF_ERROR(SaveProfile(txn, scope, before ? &*before : nullptr, profile, &matching));
-  return profile_id;
+  return Ingested{profile_id, ingested.id};
 }
 
 // Stores the object record, replacing any with the same UNIQUE value: its document, index rows
 // and share of the domain's statistics (with `stats`, the profile's share IngestIntoProfile
 // counted).
 Status StoreObject(store::Txn& txn, store::Scope scope, const Ingestion& in,
-                   std::string_view profile_id, double now, DomainStatsDelta stats) {
+                   const Ingested& ingested, double now, DomainStatsDelta stats) {
+  const std::string& profile_id = ingested.profile_id;
   const json::object* existing = in.existing ? &*in.existing : nullptr;
   json::object record =
       NewObjectRecord(in.type_name, in.unique, profile_id, in.text, in.keys, existing, now);
+  record[kIngestedRecordMember] = ingested.record_id;  // history.h: the record's Content
   StampObjectExpiry(record, in.type);
   int64_t old_size = 0;
   if (existing) {
+    RETURN_IF_ERROR(KeepIngestedContent(txn, scope, *existing));
     RETURN_IF_ERROR(EditObjectRows(txn, scope, *existing, RowEdit::kRemove));
     old_size = GetInt(*existing, "Size").value_or(0);
   }
@@ -325,10 +333,10 @@ Result<std::string> PutProfileObjectInTxn(store::Txn& txn, const RequestContext&
     return Error::BadRequest(RejectionMessage(resolution, in.type_name));
   }
   DomainStatsDelta stats;
-  ASSIGN_OR_RETURN(std::string profile_id,
+  ASSIGN_OR_RETURN(Ingested ingested,
                    IngestIntoProfile(txn, scope, ctx, resolution, in, now, matching, stats));
-  RETURN_IF_ERROR(StoreObject(txn, scope, in, profile_id, now, stats));
-  RETURN_IF_ERROR(EnforceMaxCount(txn, scope, ctx, in.type, profile_id, now));
+  RETURN_IF_ERROR(StoreObject(txn, scope, in, ingested, now, stats));
+  RETURN_IF_ERROR(EnforceMaxCount(txn, scope, ctx, in.type, ingested.profile_id, now));
   return in.unique;
 }
 
@@ -470,6 +478,7 @@ Status EraseObjectCounted(store::Txn& txn, store::Scope scope, const json::objec
                           ProfileObjectCounts& counts) {
   std::string id = ObjectDocId(GetStringOr(record, "ObjectTypeName", ""),
                                GetStringOr(record, "ProfileObjectUniqueKey", ""));
+  RETURN_IF_ERROR(KeepIngestedContent(txn, scope, record));
   RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
   ASSIGN_OR_RETURN(bool deleted, txn.Delete(scope, kObjectKind, id));
   (void)deleted;
@@ -497,6 +506,7 @@ Status DeleteObjectsOfType(store::Txn& txn, const RequestContext& ctx, std::stri
   RETURN_IF_ERROR(ForEachDocument(
       txn, scope, kObjectKind, prefix, "", [&](const store::Document& doc) -> Status {
         ASSIGN_OR_RETURN(json::object record, ParseStored(doc.body));
+        RETURN_IF_ERROR(KeepIngestedContent(txn, scope, record));
         RETURN_IF_ERROR(EditObjectRows(txn, scope, record, RowEdit::kRemove));
         counts.Add(GetStringOr(record, "ProfileId", ""), -1);
         return AddToDomainStats(txn, scope, doc.id, {0, -1, -GetInt(record, "Size").value_or(0)});

@@ -18,23 +18,12 @@ namespace {
 namespace json = boost::json;
 using fixture::ServiceTest;
 
-constexpr std::string_view kOrderType = R"({"DomainName": "d", "ObjectTypeName": "Order",
-  "Description": "orders", "AllowProfileCreation": true,
-  "Fields": {
-    "OrderId": {"Source": "_source.OrderId"},
-    "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}
-  },
-  "Keys": {
-    "OrderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["OrderId"]}],
-    "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]
-  }})";
-
 class HeldKeysTest : public ServiceTest {
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(OpenStore());
     Ok("CreateDomain", R"({"DomainName": "d"})");
-    Ok("PutProfileObjectType", kOrderType);
+    Ok("PutProfileObjectType", fixture::kEmailOrderType);
   }
 
   void PutOrder(std::string_view order_id, std::string_view email) {

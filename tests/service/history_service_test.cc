@@ -107,18 +107,7 @@ class CreatedContentTest : public HistoryServiceTest {
  protected:
   // The stored CREATED record of `profile` (its only record while unchanged, else the oldest).
   json::object StoredCreated(const std::string& profile) {
-    std::string id = ListIds(profile, 100).front();
-    std::optional<std::string> body;
-    EXPECT_TRUE(store_
-                    ->Read([&](store::Txn& txn) -> Status {
-                      ASSIGN_OR_RETURN(body,
-                                       txn.Get(DomainScope(ctx_, "d"), kHistoryRecordKind, id));
-                      return OkStatus();
-                    })
-                    .ok());
-    if (!body) return {};
-    auto parsed = ParseStored(*body);
-    return parsed.ok() ? *parsed : json::object();
+    return StoredDoc(kHistoryRecordKind, ListIds(profile, 100).front());
   }
 
   std::string CreatedContent(const std::string& profile) {

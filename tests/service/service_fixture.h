@@ -21,10 +21,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 
+#include "service/common.h"
 #include "service/domain_cache.h"
 #include "service/registry.h"
 #include "service/store_walk.h"
@@ -41,6 +43,19 @@ namespace profiled::service::fixture {
 namespace json = boost::json;
 
 inline json::object Obj(std::string_view text) { return json::parse(text).as_object(); }
+
+// An object type for domain "d": orders with a UNIQUE OrderId, and an email that finds (or
+// creates) their profile and is its EmailAddress.
+inline constexpr std::string_view kEmailOrderType = R"({"DomainName": "d",
+  "ObjectTypeName": "Order", "Description": "orders", "AllowProfileCreation": true,
+  "Fields": {
+    "OrderId": {"Source": "_source.OrderId"},
+    "email": {"Source": "_source.email", "Target": "_profile.EmailAddress"}
+  },
+  "Keys": {
+    "OrderId": [{"StandardIdentifiers": ["UNIQUE"], "FieldNames": ["OrderId"]}],
+    "_email": [{"StandardIdentifiers": ["PROFILE"], "FieldNames": ["email"]}]
+  }})";
 
 // Whether this run is the PostgreSQL one (PROFILED_TEST_STORE=postgres).
 inline bool OnPostgres() {
@@ -186,6 +201,21 @@ class ServiceTest : public ::testing::Test {
       ids.insert(std::string(item.at("ProfileId").as_string()));
     }
     return ids;
+  }
+
+  // The document `id` of `kind` in domain "d" as stored, parsed; an empty object when absent.
+  json::object StoredDoc(std::string_view kind, std::string_view id) {
+    std::optional<std::string> body;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Txn& txn) -> Status {
+                      ASSIGN_OR_RETURN(body, txn.Get(kDomainD, kind, id));
+                      return OkStatus();
+                    })
+                    .ok());
+    if (!body) return {};
+    auto parsed = ParseStored(*body);
+    EXPECT_TRUE(parsed.ok()) << kind << "/" << id;
+    return parsed.ok() ? *parsed : json::object();
   }
 
   // The values of domain "d"'s index `name`, in order ("{value}" of each distinct value).
