@@ -45,7 +45,7 @@ class Fiber {
 
  private:
   struct Context;
-  static void Entry();
+  void Run();  // the body, on the fiber's stack
   void SwitchIn();
   void SwitchOut(bool for_good);
 
