@@ -56,10 +56,10 @@ class Fiber {
   void* stack_;  // kStackBytes usable, above a guard page
   bool started_ = false;
   bool done_ = false;
-  // For AddressSanitizer, which must be told about every stack switch.
-  void* asan_fake_stack_ = nullptr;
-  const void* caller_stack_bottom_ = nullptr;
-  size_t caller_stack_size_ = 0;
+  // For AddressSanitizer, which must be told about every stack switch (unused without it).
+  [[maybe_unused]] void* asan_fake_stack_ = nullptr;
+  [[maybe_unused]] const void* caller_stack_bottom_ = nullptr;
+  [[maybe_unused]] size_t caller_stack_size_ = 0;
 };
 
 }  // namespace profiled
