@@ -11,6 +11,8 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 #include <functional>
+#include <mutex>
+#include <optional>
 
 namespace profiled::aws {
 namespace asio = boost::asio;
@@ -18,8 +20,21 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
+// Made at the first https request, not with the client: loading the system's CA bundle
+// (set_default_verify_paths parses every certificate in it) was a fifth of the server's start-up
+// CPU, paid by every start, though most servers never call an https endpoint.
 struct HttpClient::Tls {
-  asio::ssl::context context{asio::ssl::context::tls_client};
+  std::once_flag made;
+  std::optional<asio::ssl::context> context;
+
+  asio::ssl::context& Context() {
+    std::call_once(made, [this] {
+      context.emplace(asio::ssl::context::tls_client);
+      context->set_default_verify_paths();
+      context->set_verify_mode(asio::ssl::verify_peer);
+    });
+    return *context;
+  }
 };
 
 namespace {
@@ -145,10 +160,7 @@ Result<Endpoint> ParseEndpoint(std::string_view url) {
 }
 
 HttpClient::HttpClient(HttpClientOptions options)
-    : options_(options), tls_(std::make_unique<Tls>()) {
-  tls_->context.set_default_verify_paths();
-  tls_->context.set_verify_mode(asio::ssl::verify_peer);
-}
+    : options_(options), tls_(std::make_unique<Tls>()) {}
 
 HttpClient::~HttpClient() = default;
 
@@ -160,7 +172,7 @@ Result<HttpResponse> HttpClient::Send(const Endpoint& endpoint, const HttpReques
       return Exchange(ioc, stream, stream, endpoint, request, options_,
                       [](std::function<void(beast::error_code)> next) { next({}); });
     }
-    beast::ssl_stream<beast::tcp_stream> stream(ioc, tls_->context);
+    beast::ssl_stream<beast::tcp_stream> stream(ioc, tls_->Context());
     if (!SSL_set_tlsext_host_name(stream.native_handle(), endpoint.host.c_str())) {
       return Unreachable(endpoint, "cannot set the TLS server name");
     }

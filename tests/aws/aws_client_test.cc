@@ -4,6 +4,7 @@
 // S3rver and kinesalite are tested in tests/integration/test_aws_clients.py.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <map>
@@ -257,6 +258,28 @@ TEST(HttpClient, SlowServerTimesOut) {
   EXPECT_EQ(response.error().code(), ErrorCode::kUnavailable);
   EXPECT_NE(response.error().message().find("no response within 300 ms"), std::string::npos)
       << response.error().message();
+}
+
+// The TLS context is made at the first https request (http_client.cc), once for requests from
+// several threads at once; a server that does not speak TLS fails the handshake as Unavailable.
+TEST(HttpClient, HttpsToAPlainServerIsUnavailableFromEveryThread) {
+  Recorder plain([](const HttpRequest&) { return Answer(200, "plain"); });
+  const std::string url = "https" + plain.Url().substr(4);  // http://... -> https://...
+  HttpClient client(HttpClientOptions{2000ms});
+  std::atomic<int> unavailable{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      HttpRequest request{"GET", "/", {{"Host", "x"}}, "", "", ""};
+      auto response = client.Send(*ParseEndpoint(url), request);
+      if (!response.ok() && response.error().code() == ErrorCode::kUnavailable &&
+          response.error().message().find(url.substr(8)) != std::string::npos) {
+        ++unavailable;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(unavailable.load(), 4);
 }
 
 TEST(S3Client, PutObjectIsASignedPathStylePut) {
