@@ -4,6 +4,7 @@
 #include <boost/json/array.hpp>
 #include <cinttypes>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -183,6 +184,44 @@ Result<json::object> GetProfileHistoryRecord(const ServiceEnv& env, const Reques
   return out;
 }
 
+// A record whose Content another document holds for now (history.h): NewHistoryRecord's, without
+// its empty Content, marked by `marker`.
+json::object RecordLeavingContent(const RequestContext& ctx, json::object& profile,
+                                  HistoryRecordFields fields, std::string_view marker,
+                                  double now_seconds) {
+  json::object record = NewHistoryRecord(ctx, profile, std::move(fields), now_seconds);
+  record.erase("Content");
+  record[marker] = true;
+  return record;
+}
+
+// A record that left its Content to another document, and that document, for KeepContent.
+struct LeftContent {
+  std::string_view record_id;
+  std::string_view marker;     // kContentInProfileMember or kContentInObjectMember
+  std::string_view action;     // "CREATED", "INGESTED" (for the error)
+  std::string_view holder;     // "profile", "object" (for the error)
+  std::string_view holder_id;  // (for the error)
+};
+
+// Writes `content()` into the record as its Content, unless an earlier step of this transaction
+// did (the marker is then gone).
+Status KeepContent(store::Txn& txn, store::Scope scope, const LeftContent& left,
+                   const std::function<std::string()>& content) {
+  const std::string id(left.record_id);
+  ASSIGN_OR_RETURN(auto body, txn.Get(scope, kHistoryRecordKind, id));
+  if (!body) {
+    return Error::Internal("the " + std::string(left.action) + " record " + id + " of " +
+                           std::string(left.holder) + " " + std::string(left.holder_id) +
+                           " is missing");
+  }
+  ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
+  if (!record.contains(left.marker)) return OkStatus();  // kept earlier in this txn
+  record.erase(left.marker);
+  record["Content"] = content();
+  return txn.Put(scope, kHistoryRecordKind, id, Serialize(record));
+}
+
 }  // namespace
 
 std::string NextHistoryId(json::object& profile, int64_t now_ms) {
@@ -241,14 +280,12 @@ Result<PreparedRecord> PrepareProfileHistory(const RequestContext& ctx, json::ob
 
 Result<PreparedRecord> PrepareCreatedRecord(const RequestContext& ctx, json::object& profile,
                                             double now_seconds) {
-  json::object record = NewHistoryRecord(ctx, profile,
-                                         {.action_type = "CREATED",
-                                          .object_type_name = kProfileObjectTypeName,
-                                          .unique_key = "",
-                                          .content = ""},
-                                         now_seconds);
-  record.erase("Content");
-  record[kContentInProfileMember] = true;
+  json::object record = RecordLeavingContent(ctx, profile,
+                                             {.action_type = "CREATED",
+                                              .object_type_name = kProfileObjectTypeName,
+                                              .unique_key = "",
+                                              .content = ""},
+                                             kContentInProfileMember, now_seconds);
   profile[kCreatedContentPendingMember] = true;
   return PrepareHistoryRecord(profile, std::move(record));
 }
@@ -256,14 +293,12 @@ Result<PreparedRecord> PrepareCreatedRecord(const RequestContext& ctx, json::obj
 Result<PreparedRecord> PrepareIngestedRecord(const RequestContext& ctx, json::object& profile,
                                              std::string_view type_name, std::string_view unique,
                                              std::string_view text, double now_seconds) {
-  json::object record = NewHistoryRecord(ctx, profile,
-                                         {.action_type = "INGESTED",
-                                          .object_type_name = type_name,
-                                          .unique_key = unique,
-                                          .content = ""},
-                                         now_seconds);
-  record.erase("Content");
-  record[kContentInObjectMember] = true;
+  json::object record = RecordLeavingContent(ctx, profile,
+                                             {.action_type = "INGESTED",
+                                              .object_type_name = type_name,
+                                              .unique_key = unique,
+                                              .content = ""},
+                                             kContentInObjectMember, now_seconds);
   ASSIGN_OR_RETURN(PreparedRecord prepared, PrepareHistoryRecord(profile, std::move(record)));
   prepared.ingested_text = text;
   return prepared;
@@ -272,16 +307,10 @@ Result<PreparedRecord> PrepareIngestedRecord(const RequestContext& ctx, json::ob
 Status KeepIngestedContent(store::Txn& txn, store::Scope scope, const json::object& object) {
   auto id = GetString(object, kIngestedRecordMember);
   if (!id) return OkStatus();
-  ASSIGN_OR_RETURN(auto body, txn.Get(scope, kHistoryRecordKind, *id));
-  if (!body) {
-    return Error::Internal("the INGESTED record " + std::string(*id) + " of object " +
-                           GetStringOr(object, "ProfileObjectUniqueKey", "") + " is missing");
-  }
-  ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
-  if (!record.contains(kContentInObjectMember)) return OkStatus();  // kept earlier in this txn
-  record.erase(kContentInObjectMember);
-  record["Content"] = GetStringOr(object, "Object", "");
-  return txn.Put(scope, kHistoryRecordKind, *id, Serialize(record));
+  return KeepContent(txn, scope,
+                     {*id, kContentInObjectMember, "INGESTED", "object",
+                      GetStringOr(object, "ProfileObjectUniqueKey", "")},
+                     [&] { return GetStringOr(object, "Object", ""); });
 }
 
 Result<std::string> IngestedContentFromObject(store::Txn& txn, store::Scope scope,
@@ -310,18 +339,10 @@ Status KeepCreatedContent(store::Txn& txn, store::Scope scope, const json::objec
   if (!stored.contains(kCreatedContentPendingMember)) return OkStatus();
   // Until the profile changes its newest record is the CREATED one: every record is appended
   // with a change that SaveProfile or EraseProfile stores.
-  const std::string id = GetStringOr(stored, kHistoryHeadMember, "");
-  const std::string profile_id = GetStringOr(stored, "ProfileId", "");
-  ASSIGN_OR_RETURN(auto body, txn.Get(scope, kHistoryRecordKind, id));
-  if (!body) {
-    return Error::Internal("the CREATED record " + id + " of profile " + profile_id +
-                           " is missing");
-  }
-  ASSIGN_OR_RETURN(json::object record, ParseStored(*body));
-  if (!record.contains(kContentInProfileMember)) return OkStatus();  // kept earlier in this txn
-  record.erase(kContentInProfileMember);
-  record["Content"] = Serialize(PublicProfile(stored));
-  return txn.Put(scope, kHistoryRecordKind, id, Serialize(record));
+  return KeepContent(txn, scope,
+                     {GetStringOr(stored, kHistoryHeadMember, ""), kContentInProfileMember,
+                      "CREATED", "profile", GetStringOr(stored, "ProfileId", "")},
+                     [&] { return Serialize(PublicProfile(stored)); });
 }
 
 Result<std::string> CreatedContentFromProfile(store::Txn& txn, store::Scope scope,

@@ -1,7 +1,5 @@
 // History through the registry: the chained layout (records keyed by their time-first Id, found
 // from the profile's head) and records of the v1 layout ("{ProfileId}/{Id}") read side by side.
-#include <optional>
-
 #include "service/common.h"
 #include "service/history.h"
 #include "service/service_fixture.h"

@@ -139,16 +139,7 @@ TEST_F(ResourceCrudTest, PrepareSeesThePreviousDocument) {
   ASSERT_TRUE(Call("UpdateWidget", R"({"DomainName": "d", "WidgetName": "w"})").ok());
   ASSERT_TRUE(Call("UpdateWidget", R"({"DomainName": "d", "WidgetName": "w"})").ok());
   EXPECT_EQ(prepared_, 3);
-  int64_t revision = 0;
-  ASSERT_TRUE(store_
-                  ->Read([&](store::Txn& txn) -> Status {
-                    ASSIGN_OR_RETURN(auto body, txn.Get(DomainScope(ctx_, "d"), "widget", "w"));
-                    ASSIGN_OR_RETURN(json::object doc, ParseStored(*body));
-                    revision = GetInt(doc, "Revision").value_or(0);
-                    return OkStatus();
-                  })
-                  .ok());
-  EXPECT_EQ(revision, 3);
+  EXPECT_EQ(GetInt(StoredDoc("widget", "w"), "Revision").value_or(0), 3);
 }
 
 TEST_F(ResourceCrudTest, SubResourceExistsByCollection) {
