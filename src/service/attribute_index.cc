@@ -197,6 +197,23 @@ Status EnsureAttributeRows(const ServiceEnv& env, const RequestContext& ctx,
   return Fills().Run(env, ctx, domain, state);
 }
 
+bool AttributeRowsLikelyKept(const ServiceEnv& env, const RequestContext& ctx,
+                             std::string_view domain) {
+  auto kept = KeptDomain(env, ctx, domain);
+  if (!kept.ok() || !*kept) return true;
+  return AttributeRowsOf(**kept) != AttributeRows::kNone;
+}
+
+bool AttributeRowsLikelyKept(store::Store& store, const RequestContext& ctx,
+                             std::string_view domain) {
+  AttributeRows state = AttributeRows::kComplete;
+  Status read = store.Read([&](store::Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(state, StateIn(txn, ctx, domain));
+    return OkStatus();
+  });
+  return !read.ok() || state != AttributeRows::kNone;
+}
+
 Result<bool> AttributeRowsComplete(store::Txn& txn, const RequestContext& ctx,
                                    std::string_view domain) {
   ASSIGN_OR_RETURN(AttributeRows state, StateIn(txn, ctx, domain));

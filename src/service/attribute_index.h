@@ -44,6 +44,16 @@ void HideAttributeRowsState(boost::json::object& domain);
 Status EnsureAttributeRows(const ServiceEnv& env, const RequestContext& ctx,
                            std::string_view domain);
 
+// Whether a profile prepared before its transaction should carry its attribute-value rows
+// (PrepareNewProfile's hint): false only when the domain was last seen keeping none. From the
+// kept domain document when `env` keeps them; true otherwise (derived, and dropped in the
+// transaction if the domain keeps none), so that a single write reads nothing more.
+bool AttributeRowsLikelyKept(const ServiceEnv& env, const RequestContext& ctx,
+                             std::string_view domain);
+// The same read from `store` in a Read of its own: for a bulk load, once per batch.
+bool AttributeRowsLikelyKept(store::Store& store, const RequestContext& ctx,
+                             std::string_view domain);
+
 // Whether the domain's attribute rows are complete, as `txn` reads its document.
 Result<bool> AttributeRowsComplete(store::Txn& txn, const RequestContext& ctx,
                                    std::string_view domain);

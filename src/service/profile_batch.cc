@@ -48,13 +48,14 @@ Result<json::object> Changed(const ProfileBatchItem& item, const json::object& b
 }  // namespace
 
 Result<PreparedCreate> PrepareCreate(const RequestContext& ctx, json::object profile,
-                                     double now_seconds, int64_t upload_expiry_days) {
+                                     double now_seconds, int64_t upload_expiry_days,
+                                     bool attribute_rows) {
   PreparedCreate create;
   ASSIGN_OR_RETURN(create.created, PrepareCreatedRecord(ctx, profile, now_seconds));
   if (upload_expiry_days > 0) {
     StampUploadedProfile(profile, upload_expiry_days, 0, nullptr, now_seconds);
   }
-  ASSIGN_OR_RETURN(create.profile, PrepareNewProfile(profile));
+  ASSIGN_OR_RETURN(create.profile, PrepareNewProfile(profile, attribute_rows));
   return create;
 }
 

@@ -30,9 +30,10 @@ struct PreparedCreate {
 
 // `profile`: the new stored document (NewProfileFromCreate's), with its ProfileId.
 // `upload_expiry_days` > 0: an upload job's DataExpiry, stamped after the history record
-// (expiry.h, StampUploadedProfile).
+// (expiry.h, StampUploadedProfile). `attribute_rows`: PrepareNewProfile's hint.
 Result<PreparedCreate> PrepareCreate(const RequestContext& ctx, boost::json::object profile,
-                                     double now_seconds, int64_t upload_expiry_days = 0);
+                                     double now_seconds, int64_t upload_expiry_days = 0,
+                                     bool attribute_rows = true);
 
 // Stores a prepared new profile (its history record and event-stream records, document, index
 // and match rows), not counting it in the domain's stats (the caller does). REQUIRES: a Write

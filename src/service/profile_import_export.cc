@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/ids.h"
+#include "service/attribute_index.h"
 #include "service/common.h"
 #include "service/export_records.h"
 #include "service/import_ndjson.h"
@@ -78,11 +79,11 @@ Result<bool> StartsEmpty(store::Store& store, const ImportOptions& options) {
 // existing ProfileId is replaced as UpdateProfile with every member given would.
 // `new_id`: no stored profile can have the ProfileId (NewProfileId's, or see SeenIds).
 Result<ImportItem> PrepareItem(const RequestContext& ctx, json::object profile, double now,
-                               bool new_id) {
+                               bool new_id, bool attribute_rows) {
   ImportItem item;
   item.match = new_id ? ProfileBatchItem::Match::kNone : ProfileBatchItem::Match::kProfileId;
   item.change = ProfileBatchItem::Change::kReplace;
-  ASSIGN_OR_RETURN(item.create, PrepareCreate(ctx, std::move(profile), now));
+  ASSIGN_OR_RETURN(item.create, PrepareCreate(ctx, std::move(profile), now, 0, attribute_rows));
   return item;
 }
 
@@ -156,6 +157,8 @@ Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
   BatchWriter writer(store, clock, options, stats);
   std::vector<ImportItem> batch;
   batch.reserve(options.batch);
+  // PrepareCreate's hint, read again for every batch.
+  bool attribute_rows = AttributeRowsLikelyKept(store, ctx, options.domain);
   for (;;) {
     auto next = source.Next();
     if (!next.ok()) {
@@ -182,13 +185,14 @@ Result<ImportStats> ImportProfiles(store::Store& store, const Clock& clock,
       RETURN_IF_ERROR(writer.Wait());
       return Error::BadRequest(source.Where() + ": " + profile.error().message());
     }
-    ASSIGN_OR_RETURN(ImportItem item,
-                     PrepareItem(ctx, std::move(*profile), clock.NowEpochSeconds(), new_id));
+    ASSIGN_OR_RETURN(ImportItem item, PrepareItem(ctx, std::move(*profile), clock.NowEpochSeconds(),
+                                                  new_id, attribute_rows));
     batch.push_back(std::move(item));
     if (batch.size() >= options.batch) {
       RETURN_IF_ERROR(writer.Submit(std::move(batch), source.position()));
       batch = {};
       batch.reserve(options.batch);
+      attribute_rows = AttributeRowsLikelyKept(store, ctx, options.domain);
     }
   }
   if (!batch.empty()) RETURN_IF_ERROR(writer.Submit(std::move(batch), source.position()));

@@ -100,7 +100,16 @@ Status EditRows(store::Txn& txn, store::Scope scope, std::string_view profile_id
 
 Status StoreNewRows(store::Txn& txn, store::Scope scope, const PreparedProfile& profile,
                     const DomainMatching& domain) {
-  RETURN_IF_ERROR(EditRows(txn, scope, profile.id, {}, profile.index_rows, domain.attribute_rows));
+  if (domain.attribute_rows && !profile.with_attribute_rows) {
+    // Prepared while the domain kept none, and it has started keeping them since.
+    ASSIGN_OR_RETURN(json::object document, ParseStored(profile.document));
+    IndexRows rows = profile.index_rows;
+    for (auto& row : DerivedRows(document, kAttributeRows)) rows.push_back(std::move(row));
+    RETURN_IF_ERROR(EditRows(txn, scope, profile.id, {}, rows, /*attribute_rows=*/true));
+  } else {
+    RETURN_IF_ERROR(
+        EditRows(txn, scope, profile.id, {}, profile.index_rows, domain.attribute_rows));
+  }
   return txn.Put(scope, kProfileKind, profile.id, profile.document);
 }
 
@@ -146,11 +155,14 @@ Result<json::object> LoadProfile(store::Txn& txn, store::Scope scope, std::strin
   return ParseStored(*body);
 }
 
-Result<PreparedProfile> PrepareNewProfile(const json::object& profile) {
+Result<PreparedProfile> PrepareNewProfile(const json::object& profile, bool attribute_rows) {
   PreparedProfile prepared;
   prepared.id = GetStringOr(profile, "ProfileId", "");
   if (prepared.id.empty()) return Error::Internal("profile document without ProfileId");
-  prepared.index_rows = DerivedRows(profile);
+  // Deriving the attribute-value rows was a quarter of an upload row's preparation, and a new
+  // domain keeps none until its first reader (attribute_index.h).
+  prepared.with_attribute_rows = attribute_rows;
+  prepared.index_rows = DerivedRows(profile, FamiliesKept(attribute_rows));
   prepared.document = Serialize(profile);
   return prepared;
 }
@@ -188,7 +200,7 @@ Status StoreProfile(store::Txn& txn, store::Scope scope, const json::object* bef
   ASSIGN_OR_RETURN(DomainMatching * matching, MatchingOf(txn, scope, given, &loaded));
   RETURN_IF_ERROR(UpdateMatchRows(txn, scope, *matching, before, &after));
   if (before == nullptr) {
-    ASSIGN_OR_RETURN(PreparedProfile prepared, PrepareNewProfile(after));
+    ASSIGN_OR_RETURN(PreparedProfile prepared, PrepareNewProfile(after, matching->attribute_rows));
     RETURN_IF_ERROR(AddToDomainStats(txn, scope, prepared.id, {.profiles = 1}));
     return StoreNewRows(txn, scope, prepared, *matching);
   }

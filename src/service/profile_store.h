@@ -47,8 +47,13 @@ struct PreparedProfile {
   std::string id;
   std::string document;
   std::vector<std::pair<std::string, std::string>> index_rows;  // (index name, value)
+  bool with_attribute_rows = true;  // index_rows hold the attribute-value rows
 };
-Result<PreparedProfile> PrepareNewProfile(const boost::json::object& profile);
+// `attribute_rows`: whether to derive the attribute-value rows, as the domain was last seen
+// keeping them (AttributeRowsLikelyKept): a hint read before the transaction. If the domain
+// keeps them when the profile is stored, StoreNewProfile derives them then.
+Result<PreparedProfile> PrepareNewProfile(const boost::json::object& profile,
+                                          bool attribute_rows = true);
 
 // Stores a prepared profile that does not exist yet, without counting it in the domain's stats
 // (the caller does, e.g. with a DomainStatsBatch). REQUIRES: a Write transaction.

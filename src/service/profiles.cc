@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/ids.h"
+#include "service/attribute_index.h"
 #include "service/common.h"
 #include "service/domain_cache.h"
 #include "service/domain_stats.h"
@@ -44,7 +45,8 @@ Result<json::object> CreateProfile(const ServiceEnv& env, const RequestContext& 
   std::string id = NewProfileId();
   ASSIGN_OR_RETURN(json::object profile, NewProfileFromCreate(in, id));
   ASSIGN_OR_RETURN(PreparedCreate prepared,
-                   PrepareCreate(ctx, std::move(profile), env.clock->NowEpochSeconds()));
+                   PrepareCreate(ctx, std::move(profile), env.clock->NowEpochSeconds(), 0,
+                                 AttributeRowsLikelyKept(env, ctx, domain)));
   DomainMatching matching;
   RETURN_IF_ERROR(env.store->Write([&](store::Txn& txn) -> Status {
     ASSIGN_OR_RETURN(matching, LoadDomainMatching(txn, ctx, domain));

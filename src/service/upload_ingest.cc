@@ -12,6 +12,7 @@
 
 #include "common/ids.h"
 #include "common/log.h"
+#include "service/attribute_index.h"
 #include "service/background.h"
 #include "service/common.h"
 #include "service/event_outbox.h"
@@ -100,7 +101,8 @@ Result<std::optional<ProfileBatchItem>> PrepareRow(const RequestContext& ctx, co
                                                    int64_t expiry_days,
                                                    std::string_view unique_name,
                                                    const std::vector<std::string>& fields,
-                                                   size_t column_count, double now) {
+                                                   size_t column_count, double now,
+                                                   bool attribute_rows) {
   std::optional<ProfileBatchItem> none;
   if (fields.size() != column_count) return none;
   const std::string& unique = fields[plan.unique_column];
@@ -119,7 +121,8 @@ Result<std::optional<ProfileBatchItem>> PrepareRow(const RequestContext& ctx, co
   std::tie(item.key_name, item.key_value) = UniqueKeyRow(plan, unique_name, unique);
   if (item.key_name == unique_name) AddCustomKey(*profile, item.key_name, {item.key_value});
   item.upload_expiry_days = expiry_days;
-  ASSIGN_OR_RETURN(item.create, PrepareCreate(ctx, std::move(*profile), now, expiry_days));
+  ASSIGN_OR_RETURN(item.create,
+                   PrepareCreate(ctx, std::move(*profile), now, expiry_days, attribute_rows));
   return std::optional<ProfileBatchItem>(std::move(item));
 }
 
@@ -265,11 +268,12 @@ Result<PreparedBatch> PrepareBatch(const ServiceEnv& env, const JobRun& run, int
   RETURN_IF_ERROR(
       ReadBatch(*env.store, run.scope(ctx), run.file, position, max_rows, cursor, read));
   double now = env.clock->NowEpochSeconds();
+  const bool attribute_rows = AttributeRowsLikelyKept(*env.store, ctx, run.domain);
   batch.items.reserve(read.records.size());
   batch.failed = read.malformed;
   for (const auto& record : read.records) {
     ASSIGN_OR_RETURN(auto item, PrepareRow(ctx, run.plan, run.expiry_days, run.unique_name, record,
-                                           run.column_count, now));
+                                           run.column_count, now, attribute_rows));
     if (item) {
       batch.items.push_back(std::move(*item));
     } else {

@@ -10,8 +10,12 @@
 #include <thread>
 #include <vector>
 
+#include "common/ids.h"
 #include "service/common.h"
 #include "service/domain_cache.h"
+#include "service/profile_batch.h"
+#include "service/profile_patch.h"
+#include "service/rule_match_index.h"
 #include "service/service_fixture.h"
 
 namespace profiled::service {
@@ -94,6 +98,47 @@ TEST_F(AttributeIndexTest, ANewDomainWritesNoAttributeRowsUntilSomethingReadsThe
   // From now on every write keeps them.
   Create(R"("FirstName": "Cy")");
   EXPECT_EQ(IndexValues("attr/FirstName"), (std::vector<std::string>{"Ann", "Bo", "Cy"}));
+}
+
+TEST_F(AttributeIndexTest, AProfilePreparedWithoutItsRowsGetsThemIfTheDomainKeepsThemWhenStored) {
+  // A new profile is prepared before its transaction with the rows the domain was last seen
+  // keeping (none here); a reader that starts the fill in between must not leave it unlisted.
+  EXPECT_FALSE(AttributeRowsLikelyKept(*store_, ctx_, "d"));
+  if (env_.domains != nullptr) {
+    EXPECT_FALSE(AttributeRowsLikelyKept(env_, ctx_, "d"));
+  }
+  const std::string id = NewProfileId();
+  auto profile = NewProfileFromCreate(Obj(R"({"FirstName": "Ann"})"), id);
+  ASSERT_TRUE(profile.ok()) << profile.error().message();
+  auto prepared = PrepareCreate(ctx_, std::move(*profile), 1.7e9, 0, /*attribute_rows=*/false);
+  ASSERT_TRUE(prepared.ok()) << prepared.error().message();
+  EXPECT_FALSE(prepared->profile.with_attribute_rows);
+
+  SetStoredState("filling");
+  EXPECT_TRUE(AttributeRowsLikelyKept(*store_, ctx_, "d"));
+  EXPECT_TRUE(AttributeRowsLikelyKept(env_, ctx_, "d"));
+  Status stored = store_->Write([&](store::Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(DomainMatching matching, LoadDomainMatching(txn, ctx_, "d"));
+    return StorePreparedCreate(txn, DomainScope(ctx_, "d"), *prepared, &matching);
+  });
+  ASSERT_TRUE(stored.ok()) << stored.error().message();
+  EXPECT_EQ(IndexValues("attr/FirstName"), (std::vector<std::string>{"Ann"}));
+  EXPECT_EQ(Listed("FirstName"), (std::vector<std::string>{"Ann"}));
+}
+
+TEST_F(AttributeIndexTest, AProfilePreparedWithItsRowsKeepsNoneWhereTheDomainKeepsNone) {
+  const std::string id = NewProfileId();
+  auto profile = NewProfileFromCreate(Obj(R"({"FirstName": "Ann"})"), id);
+  ASSERT_TRUE(profile.ok()) << profile.error().message();
+  auto prepared = PrepareCreate(ctx_, std::move(*profile), 1.7e9, 0, /*attribute_rows=*/true);
+  ASSERT_TRUE(prepared.ok()) << prepared.error().message();
+  Status stored = store_->Write([&](store::Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(DomainMatching matching, LoadDomainMatching(txn, ctx_, "d"));
+    return StorePreparedCreate(txn, DomainScope(ctx_, "d"), *prepared, &matching);
+  });
+  ASSERT_TRUE(stored.ok()) << stored.error().message();
+  EXPECT_TRUE(IndexValues("attr/FirstName").empty());
+  EXPECT_EQ(Listed("FirstName"), (std::vector<std::string>{"Ann"}));  // the fill finds it
 }
 
 TEST_F(AttributeIndexTest, TheFirstReadListsTheProfilesAsTheyStandAndLaterWritesFollow) {
