@@ -137,6 +137,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bu
     store::rocks::RocksdbOptions options;
     options.path = "/profiled-memory";
     options.in_memory = true;
+    options.kept_kinds = service::KindsMostWritesRead();
     return store::rocks::OpenRocksdbStore(options);
 #else
     return Error::BadRequest(
@@ -156,6 +157,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bu
     store::rocks::RocksdbOptions options;
     options.path = (std::filesystem::path(flags.data_dir) / "profiled.rocksdb").string();
     options.bulk_load = bulk;
+    options.kept_kinds = service::KindsMostWritesRead();
     return store::rocks::OpenRocksdbStore(options);
 #else
     return Error::BadRequest("this build of profiled has no RocksDB store");

@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "service/common.h"
+#include "service/domain_stats.h"
+#include "service/object_type.h"
 
 namespace profiled::service {
 
@@ -56,6 +58,10 @@ Result<DomainCache::Doc> KeptDomain(const ServiceEnv& env, const RequestContext&
                                     std::string_view domain) {
   if (env.domains == nullptr) return DomainCache::Doc();
   return env.domains->Get(*env.store, ctx, domain);
+}
+
+std::vector<std::string> KindsMostWritesRead() {
+  return {std::string(kDomainKind), std::string(kObjectTypeKind), std::string(kStatsKind)};
 }
 
 void ForgetKeptDomains(const ServiceEnv& env) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/mutex.h"
 #include "common/result.h"
@@ -54,6 +55,10 @@ void PrefetchDomain(const DomainCache::Doc& cached, store::Txn& txn, const Reque
 // Fetches the kept document when `env` keeps them (null otherwise), for DomainForRead.
 Result<DomainCache::Doc> KeptDomain(const ServiceEnv& env, const RequestContext& ctx,
                                     std::string_view domain);
+// The kinds of the documents that nearly every profile write reads: the domain's document, its
+// object types and its statistics shards (a store whose writer keeps them: RocksdbOptions).
+std::vector<std::string> KindsMostWritesRead();
+
 // After a Write that may have changed a domain document, committed or not (before answering).
 void ForgetKeptDomains(const ServiceEnv& env);
 

@@ -114,7 +114,9 @@ class ServiceTest : public ::testing::Test {
     }
 #ifdef PROFILED_WITH_ROCKSDB
     if (OnRocksdb()) {
-      auto store = store::rocks::OpenRocksdbStore({.path = (dir_ / "rocksdb").string()});
+      // As `profiled serve` opens it: the writer keeps the documents most writes read.
+      auto store = store::rocks::OpenRocksdbStore(
+          {.path = (dir_ / "rocksdb").string(), .kept_kinds = KindsMostWritesRead()});
       ASSERT_TRUE(store.ok()) << store.error().message();
       store_ = std::move(store).value();
     }

@@ -87,6 +87,13 @@ INSTANTIATE_TEST_SUITE_P(
                                      options.block_cache_mib = 1;
                                      return std::make_unique<rocks::RocksHarness>(options);
                                    }},
+                      // Every document a Write reads kept by the writer (committed_docs.h).
+                      StoreFactory{"rocksdb_kept",
+                                   [] {
+                                     rocks::RocksdbOptions options;
+                                     options.kept_kinds = {"*"};
+                                     return std::make_unique<rocks::RocksHarness>(options);
+                                   }},
                       StoreFactory{"rocksdb_bulk",
                                    [] {
                                      rocks::RocksdbOptions options;

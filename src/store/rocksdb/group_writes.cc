@@ -103,6 +103,17 @@ Result<std::optional<std::string>> GroupWrites::Get(rocksdb::DB& db,
   return std::optional<std::string>(value.ToString());
 }
 
+GroupWrites::OwnWrite GroupWrites::Own(const std::string& key, std::string* value) const {
+  if (indexed_) return OwnWrite::kUnknown;
+  const uint32_t slot =
+      entries_.empty() ? 0 : slots_[FindSlot(key, std::hash<std::string_view>()(key))];
+  if (slot == 0) return OwnWrite::kNone;
+  const Entry& entry = entries_[slot - 1];
+  if (entry.deleted) return OwnWrite::kDeleted;
+  value->assign(entry.value);
+  return OwnWrite::kPut;
+}
+
 rocksdb::WriteBatchWithIndex& GroupWrites::Indexed() {
   if (indexed_) return batch_;
   // Replayed in order, the save point where it was, so that a rollback still drops exactly the

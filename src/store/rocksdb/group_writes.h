@@ -42,6 +42,10 @@ class GroupWrites {
   // The key's value as the group's writes and then the database have it.
   Result<std::optional<std::string>> Get(rocksdb::DB& db, const rocksdb::ReadOptions& options,
                                          const std::string& key);
+  // The group's own last write of `key` (its value into *value when kPut); kUnknown when the group
+  // is indexed, which cannot tell a deletion from no write without a read of the database.
+  enum class OwnWrite { kNone, kPut, kDeleted, kUnknown };
+  OwnWrite Own(const std::string& key, std::string* value) const;
 
   // The writes as a WriteBatchWithIndex, for iterators over them and the database. Valid until
   // the next Clear; the group stays indexed until then.

@@ -23,6 +23,7 @@
 #include <rocksdb/table.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -38,6 +39,7 @@
 #include "common/thread_annotations.h"
 #include "common/thread_priority.h"
 #include "store/queued_write.h"
+#include "store/rocksdb/committed_docs.h"
 #include "store/rocksdb/db_options.h"
 #include "store/rocksdb/group_writes.h"
 #include "store/rocksdb/key_sort.h"
@@ -66,6 +68,7 @@ class RocksStore final : public Store, public BulkLoadable {
         env_(std::move(env)),
         db_(std::move(db)),
         writes_(/*deferred=*/true),
+        committed_(options_.kept_kinds),
         burst_sizing_(*db_, options_),
         ingest_options_(db_->GetOptions()) {
     write_options_.sync = options_.sync;
@@ -169,6 +172,7 @@ class RocksStore final : public Store, public BulkLoadable {
 
   std::unique_ptr<RowLoader> NewRowLoader() override {
     if (!options_.secondary_path.empty()) return nullptr;
+    forget_committed_ = true;
     return NewRocksRowLoader(*db_, options_.path + ".load", options_.load_run_bytes);
   }
 
@@ -198,14 +202,19 @@ class RocksStore final : public Store, public BulkLoadable {
   // Sets every request's status. Only this thread touches writes_.
   void RunGroup(std::vector<Request>& group) {
     writes_.Clear();
+    if (forget_committed_.exchange(false)) committed_.Clear();
     for (Request& r : group) {
       Status fatal = RunOne(r);
       if (!fatal.ok()) return FailGroup(group, fatal);
     }
     writes_.EndReads();
-    if (writes_.Empty()) return;  // nothing written: nothing to commit
+    if (writes_.Empty()) {  // nothing written: nothing to commit
+      committed_.Committed(writes_);
+      return;
+    }
     Status committed = options_.bulk_load ? IngestGroup() : WriteGroup();
     if (!committed.ok()) return FailGroup(group, committed);
+    committed_.Committed(writes_);
     counters_.CountCommit(group.size());
   }
 
@@ -318,7 +327,7 @@ class RocksStore final : public Store, public BulkLoadable {
   Status RunOne(Request& r) {
     for (int attempt = 0;; ++attempt) {
       RETURN_IF_ERROR(writes_.SetSavePoint());
-      RocksTxn txn(*db_, writes_);
+      RocksTxn txn(*db_, writes_, &committed_);
       *r.status = CallTxnFn(*r.fn, txn);
       RETURN_IF_ERROR(r.status->ok() ? writes_.PopSavePoint() : writes_.RollbackToSavePoint());
       if (r.status->ok() || r.status->error().code() != ErrorCode::kConflict ||
@@ -329,6 +338,7 @@ class RocksStore final : public Store, public BulkLoadable {
   }
 
   void FailGroup(std::vector<Request>& group, const Status& error) {
+    committed_.Abandoned();
     writes_.Clear();
     for (Request& r : group) *r.status = error;
   }
@@ -338,7 +348,10 @@ class RocksStore final : public Store, public BulkLoadable {
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::WriteOptions write_options_;
   // Deferred: indexed only when a transaction needs more than point reads and index-row lookups.
-  GroupWrites writes_;          // writer thread only
+  GroupWrites writes_;       // writer thread only
+  CommittedDocs committed_;  // writer thread only
+  // Set by NewRowLoader (its rows bypass the writer): the writer forgets what it kept.
+  std::atomic<bool> forget_committed_{false};
   rocksdb::WriteBatch sorted_;  // writer thread only: writes_ in key order, committed
   WriteBurstSizing burst_sizing_;
   // A bulk load's group files: the database's options, LZ4 throughout (they are compacted again).

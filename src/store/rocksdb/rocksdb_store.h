@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "store/store.h"
@@ -44,6 +45,9 @@ struct RocksdbOptions {
   // The RowLoader (store/row_loader.h): bytes of rows per SST file (two runs are in memory at
   // once); its files wait in the directory `path` + ".load" until they are ingested.
   size_t load_run_bytes = size_t{64} << 20;
+  // Document kinds whose committed bodies the writer thread keeps in memory (committed_docs.h):
+  // those that nearly every Write reads. "*": every kind.
+  std::vector<std::string> kept_kinds = {};
 };
 
 // Refuses (kInternal) a database whose schema version is newer than this binary's.

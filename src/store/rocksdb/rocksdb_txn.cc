@@ -96,12 +96,34 @@ Result<int64_t> RocksTxn::DeleteRange(const std::string& lower,
     doomed.emplace_back(key);
     return true;
   }));
+  if (committed_ != nullptr && !doomed.empty()) committed_->TouchedAll();
   for (auto& key : doomed) RETURN_IF_ERROR(writes_->Delete(key));
   return static_cast<int64_t>(doomed.size());
 }
 
+Result<std::optional<std::string>> RocksTxn::GetKept(const std::string& key) {
+  std::string body;
+  switch (writes_->Own(key, &body)) {
+    case GroupWrites::OwnWrite::kPut:
+      return std::optional<std::string>(std::move(body));
+    case GroupWrites::OwnWrite::kDeleted:
+      return std::optional<std::string>();
+    case GroupWrites::OwnWrite::kUnknown:
+      return GetKey(key);
+    case GroupWrites::OwnWrite::kNone:
+      break;
+  }
+  if (const std::string* kept = committed_->Find(key)) return std::optional<std::string>(*kept);
+  ASSIGN_OR_RETURN(std::optional<std::string> stored, GetKey(key));
+  if (stored) committed_->Remember(key, *stored);
+  return stored;
+}
+
 Result<std::optional<std::string>> RocksTxn::Get(Scope scope, std::string_view kind,
                                                  std::string_view id) {
+  if (committed_ != nullptr && committed_->Keeps(kind)) {
+    return GetKept(keys::DocKey(scope, kind, id));
+  }
   return GetKey(keys::DocKey(scope, kind, id));
 }
 
@@ -113,7 +135,9 @@ Result<std::optional<std::string>> RocksTxn::GetForUpdate(Scope scope, std::stri
 Status RocksTxn::Put(Scope scope, std::string_view kind, std::string_view id,
                      std::string_view body) {
   RETURN_IF_ERROR(RequireWritable());
-  return writes_->Put(keys::DocKey(scope, kind, id), body);
+  std::string key = keys::DocKey(scope, kind, id);
+  if (committed_ != nullptr && committed_->Keeps(kind)) committed_->Touched(key);
+  return writes_->Put(key, body);
 }
 
 Result<bool> RocksTxn::Delete(Scope scope, std::string_view kind, std::string_view id) {
@@ -121,6 +145,7 @@ Result<bool> RocksTxn::Delete(Scope scope, std::string_view kind, std::string_vi
   std::string key = keys::DocKey(scope, kind, id);
   ASSIGN_OR_RETURN(std::optional<std::string> existing, GetKey(key));
   if (!existing) return false;
+  if (committed_ != nullptr && committed_->Keeps(kind)) committed_->Touched(key);
   RETURN_IF_ERROR(writes_->Delete(key));
   return true;
 }

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/rocksdb/committed_docs.h"
 #include "store/rocksdb/group_writes.h"
 #include "store/store.h"
 
@@ -24,7 +25,9 @@ class RocksTxn final : public Txn {
   // A Write transaction: `writes` collects its writes. There is one writer thread, so no other
   // transaction writes while this one runs: the key locks of the contract hold trivially, and
   // GetForUpdate is Get.
-  RocksTxn(rocksdb::DB& db, GroupWrites& writes) : db_(db), writes_(&writes) {}
+  // `committed`: the writer's committed bodies of the kinds it keeps (committed_docs.h), or null.
+  RocksTxn(rocksdb::DB& db, GroupWrites& writes, CommittedDocs* committed = nullptr)
+      : db_(db), writes_(&writes), committed_(committed) {}
   // A Read transaction on `snapshot`.
   RocksTxn(rocksdb::DB& db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
 
@@ -62,6 +65,8 @@ class RocksTxn final : public Txn {
   // the files and memtables that have none, index_prefix.h).
   enum class Walk { kRange, kWholeTable, kOneIndexValue };
   Result<std::optional<std::string>> GetKey(const std::string& key);
+  // GetKey of a document of a kind the writer keeps: the group's write, else the kept body.
+  Result<std::optional<std::string>> GetKept(const std::string& key);
   // An iterator over [.., upper) (unbounded when `upper` is nullopt) that sees the batch's
   // writes in a Write transaction. The iterator must not outlive `upper`.
   std::unique_ptr<rocksdb::Iterator> NewIterator(const std::optional<std::string>& upper,
@@ -76,7 +81,8 @@ class RocksTxn final : public Txn {
   Result<int64_t> DeleteRange(const std::string& lower, const std::optional<std::string>& upper);
 
   rocksdb::DB& db_;
-  GroupWrites* writes_ = nullptr;  // null in a Read transaction
+  GroupWrites* writes_ = nullptr;       // null in a Read transaction
+  CommittedDocs* committed_ = nullptr;  // null in a Read transaction, or when nothing is kept
   const rocksdb::Snapshot* snapshot_ = nullptr;
 };
 
