@@ -21,6 +21,7 @@
 #include "service/metering.h"
 #include "service/object_removal.h"
 #include "service/object_template.h"
+#include "service/profile_patch.h"
 #include "service/profile_store.h"
 #include "service/rule_match_index.h"
 #include "service/search_keys.h"
@@ -273,9 +274,14 @@ Result<Ingested> IngestIntoProfile(store::Txn& txn, store::Scope scope, const Re
     }
   }
   if (created) {
+    // Its Content is the profile as the object made it (AWS: "the customer profile"), copied:
+    // the INGESTED record that follows becomes the profile's newest, which the lazy CREATED
+    // Content of CreateProfile (PrepareCreatedRecord) relies on being the CREATED one.
     RETURN_IF_ERROR(StoreHistoryRecord(
         txn, scope, profile,
-        NewHistoryRecord(ctx, profile, {"CREATED", kProfileObjectTypeName, "", ""}, now)));
+        NewHistoryRecord(ctx, profile,
+                         {"CREATED", kProfileObjectTypeName, "", Serialize(PublicProfile(profile))},
+                         now)));
   }
   ASSIGN_OR_RETURN(PreparedRecord ingested,
                    PrepareIngestedRecord(ctx, profile, in.type_name, in.unique, in.text, now));

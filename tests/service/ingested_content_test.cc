@@ -87,6 +87,22 @@ TEST_F(IngestedContentTest, AStoredObjectIsTheContentAndTheRecordHoldsNoCopy) {
   EXPECT_FALSE(item.contains(kIngestedRecordMember));
 }
 
+TEST_F(IngestedContentTest, AProfileMadeByAnObjectHasTheProfileAsItsCreatedContent) {
+  std::string profile = Put(Order("o1", "new@x.com", 5));
+  json::object r = Ok("ListProfileHistoryRecords",
+                      R"({"DomainName": "d", "ProfileId": ")" + profile + R"(", "MaxResults": 100,
+                          "ActionType": "CREATED"})");
+  ASSERT_EQ(r["ProfileHistoryRecords"].as_array().size(), 1u);
+  const std::string id(r["ProfileHistoryRecords"].as_array()[0].at("Id").as_string());
+  json::object got = Ok("GetProfileHistoryRecord", R"({"DomainName": "d", "ProfileId": ")" +
+                                                       profile + R"(", "Id": ")" + id + R"("})");
+  ASSERT_TRUE(got.contains("Content"));
+  json::object content = json::parse(got.at("Content").as_string()).as_object();
+  EXPECT_EQ(content.at("ProfileId").as_string(), profile);
+  EXPECT_EQ(content.at("EmailAddress"), "new@x.com");  // mapped from the object
+  for (const auto& member : content) EXPECT_FALSE(member.key().starts_with("_")) << member.key();
+}
+
 TEST_F(IngestedContentTest, ReplacingTheObjectKeepsEachRecordsOwnText) {
   const std::string first = Order("o1", "a@x.com", 5);
   const std::string second = Order("o1", "a@x.com", 7);
