@@ -153,6 +153,17 @@ Result<AttributeRows> StateIn(store::Txn& txn, const RequestContext& ctx, std::s
   return AttributeRowsOfBody(*body);
 }
 
+// StateIn, in a Read of its own.
+Result<AttributeRows> StoredState(store::Store& store, const RequestContext& ctx,
+                                  std::string_view domain) {
+  AttributeRows state = AttributeRows::kComplete;
+  RETURN_IF_ERROR(store.Read([&](store::Txn& txn) -> Status {
+    ASSIGN_OR_RETURN(state, StateIn(txn, ctx, domain));
+    return OkStatus();
+  }));
+  return state;
+}
+
 FillsInProgress& Fills() {
   static auto* fills = new FillsInProgress();  // never destroyed: no exit-time ordering
   return *fills;
@@ -188,11 +199,7 @@ void HideAttributeRowsState(json::object& domain) { domain.erase(kStateMember); 
 
 Status EnsureAttributeRows(const ServiceEnv& env, const RequestContext& ctx,
                            std::string_view domain) {
-  AttributeRows state = AttributeRows::kComplete;
-  RETURN_IF_ERROR(env.store->Read([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(state, StateIn(txn, ctx, domain));
-    return OkStatus();
-  }));
+  ASSIGN_OR_RETURN(AttributeRows state, StoredState(*env.store, ctx, domain));
   if (state == AttributeRows::kComplete) return OkStatus();
   return Fills().Run(env, ctx, domain, state);
 }
@@ -206,12 +213,8 @@ bool AttributeRowsLikelyKept(const ServiceEnv& env, const RequestContext& ctx,
 
 bool AttributeRowsLikelyKept(store::Store& store, const RequestContext& ctx,
                              std::string_view domain) {
-  AttributeRows state = AttributeRows::kComplete;
-  Status read = store.Read([&](store::Txn& txn) -> Status {
-    ASSIGN_OR_RETURN(state, StateIn(txn, ctx, domain));
-    return OkStatus();
-  });
-  return !read.ok() || state != AttributeRows::kNone;
+  auto state = StoredState(store, ctx, domain);
+  return !state.ok() || *state != AttributeRows::kNone;
 }
 
 Result<bool> AttributeRowsComplete(store::Txn& txn, const RequestContext& ctx,

@@ -100,16 +100,18 @@ Status EditRows(store::Txn& txn, store::Scope scope, std::string_view profile_id
 
 Status StoreNewRows(store::Txn& txn, store::Scope scope, const PreparedProfile& profile,
                     const DomainMatching& domain) {
+  const IndexRows* rows = &profile.index_rows;
+  IndexRows with_attribute_rows;
   if (domain.attribute_rows && !profile.with_attribute_rows) {
     // Prepared while the domain kept none, and it has started keeping them since.
     ASSIGN_OR_RETURN(json::object document, ParseStored(profile.document));
-    IndexRows rows = profile.index_rows;
-    for (auto& row : DerivedRows(document, kAttributeRows)) rows.push_back(std::move(row));
-    RETURN_IF_ERROR(EditRows(txn, scope, profile.id, {}, rows, /*attribute_rows=*/true));
-  } else {
-    RETURN_IF_ERROR(
-        EditRows(txn, scope, profile.id, {}, profile.index_rows, domain.attribute_rows));
+    with_attribute_rows = profile.index_rows;
+    for (auto& row : DerivedRows(document, kAttributeRows)) {
+      with_attribute_rows.push_back(std::move(row));
+    }
+    rows = &with_attribute_rows;
   }
+  RETURN_IF_ERROR(EditRows(txn, scope, profile.id, {}, *rows, domain.attribute_rows));
   return txn.Put(scope, kProfileKind, profile.id, profile.document);
 }
 

@@ -20,7 +20,7 @@ void CommittedDocs::Remember(const std::string& key, std::string_view body) {
   bodies_.insert_or_assign(key, std::string(body));
 }
 
-void CommittedDocs::Committed(GroupWrites& writes) {
+void CommittedDocs::Committed(const GroupWrites& writes) {
   if (touched_all_) {
     Clear();
     return;

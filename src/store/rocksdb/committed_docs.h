@@ -38,7 +38,7 @@ class CommittedDocs {
   // A Write of the current group deleted keys it did not name (DeleteKind, DeleteScope).
   void TouchedAll() { touched_all_ = true; }
   // The group's writes are committed.
-  void Committed(GroupWrites& writes);
+  void Committed(const GroupWrites& writes);
   // The group's writes are lost (or there were none).
   void Abandoned();
   void Clear();

@@ -87,16 +87,18 @@ Result<std::optional<std::string>> GroupWrites::Get(rocksdb::DB& db,
                                                     const std::string& key) {
   rocksdb::PinnableSlice value;
   rocksdb::Status s;
-  if (indexed_) {
-    s = batch_.GetFromBatchAndDB(&db, options, key, &value);
-  } else if (const uint32_t slot =
-                 entries_.empty() ? 0 : slots_[FindSlot(key, std::hash<std::string_view>()(key))];
-             slot != 0) {
-    const Entry& entry = entries_[slot - 1];
-    if (entry.deleted) return std::optional<std::string>();
-    return std::optional<std::string>(entry.value);
-  } else {
-    s = db.Get(options, db.DefaultColumnFamily(), key, &value);
+  std::string own;
+  switch (Own(key, &own)) {
+    case OwnWrite::kPut:
+      return std::optional<std::string>(std::move(own));
+    case OwnWrite::kDeleted:
+      return std::optional<std::string>();
+    case OwnWrite::kUnknown:  // indexed
+      s = batch_.GetFromBatchAndDB(&db, options, key, &value);
+      break;
+    case OwnWrite::kNone:
+      s = db.Get(options, db.DefaultColumnFamily(), key, &value);
+      break;
   }
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return RocksError(s, "get");
