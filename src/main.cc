@@ -71,6 +71,7 @@ struct ServeFlags {
   int io_threads = 2;
   int worker_threads = 32;
   int pg_pool_size = 16;
+  size_t warm_cache_mib = 1024;  // RocksDB: files read into the page cache at start
   size_t max_body_bytes = 1024 * 1024;
   size_t max_upload_bytes = size_t{1} << 30;  // the PUT of an upload job's file (docs/uploads.md)
   size_t max_header_bytes = 16 * 1024;
@@ -115,7 +116,8 @@ std::string EmbeddedStoreKind(const ServeFlags& flags) {
 bool OnRocksdb(const ServeFlags& flags) { return EmbeddedStoreKind(flags) == "rocksdb"; }
 
 // `bulk`: a writer page cache large enough for import's 2,000-profile transactions (SQLite); no
-// compactions until the load is done (RocksDB). `serving`: PostgreSQL's pool opens ahead of demand.
+// compactions until the load is done (RocksDB). `serving`: PostgreSQL's pool opens ahead of demand;
+// RocksDB reads its files into the page cache (--warm-cache-mib).
 Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bulk = false,
                                                 bool serving = false) {
   if (IsPostgresUrl(flags.store)) {
@@ -158,6 +160,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bu
     options.path = (std::filesystem::path(flags.data_dir) / "profiled.rocksdb").string();
     options.bulk_load = bulk;
     options.kept_kinds = service::KindsMostWritesRead();
+    if (serving) options.warm_page_cache_mib = flags.warm_cache_mib;
     return store::rocks::OpenRocksdbStore(options);
 #else
     return Error::BadRequest("this build of profiled has no RocksDB store");
@@ -520,6 +523,14 @@ int main(int argc, char** argv) {
   serve->add_option("--pg-pool-size", flags.pg_pool_size, "PostgreSQL connections")
       ->envname("PROFILED_PG_POOL_SIZE")
       ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  serve
+      ->add_option("--warm-cache-mib", flags.warm_cache_mib,
+                   "RocksDB store: read up to this many MiB of the database's files into the "
+                   "page cache at start, in the background, so that the first requests after a "
+                   "restart do not wait for the disk (at most a quarter of the memory "
+                   "available; 0: off)")
+      ->envname("PROFILED_WARM_CACHE_MIB")
       ->capture_default_str();
   serve->add_option("--max-body-bytes", flags.max_body_bytes, "Largest request body accepted")
       ->envname("PROFILED_MAX_BODY_BYTES")

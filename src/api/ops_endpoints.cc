@@ -150,6 +150,12 @@ void OpsEndpoints::RenderStore(std::string& out) const {
            "Size of the store's data files (RocksDB: its SST files; SQLite: the database file).");
     Sample(out, "profiled_store_data_bytes", stats.data_bytes);
   }
+  if (stats.warmed_bytes >= 0) {
+    Family(
+        out, "profiled_store_warmed_bytes", "counter",
+        "Bytes of the store's files read into the page cache since it started (--warm-cache-mib).");
+    Sample(out, "profiled_store_warmed_bytes", stats.warmed_bytes);
+  }
 }
 
 void OpsEndpoints::RenderDomains(std::string& out) const {

@@ -182,6 +182,9 @@ struct StoreStats {
   int64_t batched_transactions = 0;  // the sum of the batch sizes
   int64_t wal_bytes = -1;            // the write-ahead log's size; -1: not known
   int64_t data_bytes = -1;           // the database's size on disk (or in memory); -1: not known
+  // Bytes of its files a store read into the page cache since it opened (RocksDB's start-up
+  // warming, store/rocksdb/page_cache_warmer.h); -1: the store does not warm.
+  int64_t warmed_bytes = -1;
 };
 
 // The transaction body. Return an error to roll back everything it wrote.

@@ -30,6 +30,7 @@
 #include "store/assert_ok.h"
 #include "store/rocksdb/keys.h"
 #include "store/store_conformance.h"
+#include "store/temp_dir.h"
 #include "store/writer_priority.h"
 
 namespace profiled::store::rocks {
@@ -38,24 +39,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const Scope kA{"111111111111", "dom"};
-
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "profiled-rocksdb-XXXXXX").string();
-    char* made = mkdtemp(pattern.data());
-    if (made != nullptr) path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 class RocksHarness : public conformance::StoreHarness {
  public:
@@ -221,7 +204,7 @@ TEST(RocksdbKeys, ScopePrefixesAreDistinctAndPrefixFree) {
 // The same property through the store: documents and index rows with arbitrary bytes come back
 // in bytewise order, and IndexValues lists the distinct values in order.
 TEST(RocksdbStore, ArbitraryBytesComeBackInBytewiseOrder) {
-  TempDir dir;
+  TempDir dir("profiled-rocksdb");
   auto opened = OpenRocksdbStore({.path = (dir.path() / "db").string()});
   ASSERT_TRUE(opened.ok()) << opened.error().message();
   auto store = std::move(opened).value();
@@ -267,7 +250,7 @@ TEST(RocksdbStore, ArbitraryBytesComeBackInBytewiseOrder) {
 // flushes what the last one left in its log) are all found, a value that prefixes another finds
 // only its own rows, and a value no row has finds none.
 TEST(RocksdbStore, IndexLookupFindsEveryFileRowsOfItsValueOnly) {
-  TempDir dir;
+  TempDir dir("profiled-rocksdb");
   const std::string path = (dir.path() / "db").string();
   const auto strings = TrickyStrings();
   for (int open = 0; open < 3; ++open) {
@@ -307,7 +290,7 @@ TEST(RocksdbStore, IndexLookupFindsEveryFileRowsOfItsValueOnly) {
 // each lookup stays inside its value, sees the group's own writes over the stored rows, and the
 // next group reads what this one committed, not the iterator's older view.
 TEST(RocksdbStore, AGroupsLookupsShareOneReadAndTheNextGroupSeesItsCommit) {
-  TempDir dir;
+  TempDir dir("profiled-rocksdb");
   auto opened = OpenRocksdbStore({.path = (dir.path() / "db").string()});
   ASSERT_TRUE(opened.ok()) << opened.error().message();
   Store& store = **opened;
@@ -360,7 +343,7 @@ TEST(RocksdbStore, AGroupsLookupsShareOneReadAndTheNextGroupSeesItsCommit) {
 // with the real thresholds: a group of 40,000 writes, then one that overwrites, deletes and
 // removes index rows of the first, read back after the close compaction by a normal open.
 TEST(RocksdbStore, ABulkLoadsLargeGroupsAreCutAndStayWhole) {
-  TempDir dir;
+  TempDir dir("profiled-rocksdb");
   const std::string path = (dir.path() / "db").string();
   constexpr int kDocs = 20000;
   auto id = [](int i) { return "p" + std::to_string(i * 7919 % kDocs); };  // not in key order
@@ -415,7 +398,7 @@ TEST(RocksdbStore, ABulkLoadsLargeGroupsAreCutAndStayWhole) {
 }
 
 TEST(RocksdbStore, DescribeNamesTheDirectory) {
-  TempDir dir;
+  TempDir dir("profiled-rocksdb");
   std::string path = (dir.path() / "db").string();
   auto store = OpenRocksdbStore({.path = path});
   ASSERT_TRUE(store.ok()) << store.error().message();
@@ -423,7 +406,7 @@ TEST(RocksdbStore, DescribeNamesTheDirectory) {
 }
 
 TEST(RocksdbStore, RefusesADatabaseFromANewerVersion) {
-  TempDir dir;
+  TempDir dir("profiled-rocksdb");
   std::string path = (dir.path() / "db").string();
   ASSERT_TRUE(OpenRocksdbStore({.path = path}).ok());
   {
@@ -439,7 +422,7 @@ TEST(RocksdbStore, RefusesADatabaseFromANewerVersion) {
 }
 
 TEST(RocksdbStore, OpenFailsCleanlyOnAnUnusablePath) {
-  TempDir dir;
+  TempDir dir("profiled-rocksdb");
   auto store = OpenRocksdbStore({.path = (dir.path() / "no-such-dir" / "x" / "db").string()});
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error().code(), ErrorCode::kInternal);
@@ -449,7 +432,7 @@ TEST(RocksdbStore, OpenFailsCleanlyOnAnUnusablePath) {
 // The writer thread is the serial step of every write (writer_priority.h).
 TEST(RocksdbStore, WriteFunctionsRunOnAWriterOfRaisedPriority) {
   if (!MayRaiseThreadPriority()) GTEST_SKIP() << "this process may not raise a thread's priority";
-  TempDir dir;
+  TempDir dir("profiled-rocksdb");
   auto store = std::move(OpenRocksdbStore({.path = (dir.path() / "db").string()})).value();
   ExpectWriteFunctionsRunAtWriterNice(*store);
 }
@@ -458,7 +441,7 @@ TEST(RocksdbStore, WriteFunctionsRunOnAWriterOfRaisedPriority) {
 // (db_options.h, LowerBackgroundPriority): a flush, forced here by filling 1 MiB memtables.
 // Lowering needs no privilege, so this holds wherever the tests run.
 TEST(RocksdbStore, FlushesAndCompactionsRunAtTheLowestPriority) {
-  TempDir dir;
+  TempDir dir("profiled-rocksdb");
   auto store =
       std::move(OpenRocksdbStore({.path = (dir.path() / "db").string(), .write_buffer_mib = 1}))
           .value();
@@ -499,7 +482,7 @@ TEST(RocksdbStore, FlushesAndCompactionsRunAtTheLowestPriority) {
 }
 
 TEST(RocksdbStore, NestedWriteFromInsideAWriteIsAnErrorNotADeadlock) {
-  TempDir dir;
+  TempDir dir("profiled-rocksdb");
   auto store = std::move(OpenRocksdbStore({.path = (dir.path() / "db").string()})).value();
   Status inner = OkStatus();
   ASSERT_OK(store->Write([&](Txn&) {
@@ -513,7 +496,7 @@ TEST(RocksdbStore, NestedWriteFromInsideAWriteIsAnErrorNotADeadlock) {
 // Many concurrent callers share groups; one that fails in every group must take only its own
 // writes with it.
 TEST(RocksdbStore, AFailingFunctionInAGroupRollsBackOnlyItself) {
-  TempDir dir;
+  TempDir dir("profiled-rocksdb");
   auto store = std::move(OpenRocksdbStore({.path = (dir.path() / "db").string()})).value();
   std::vector<std::thread> threads;
   for (int t = 0; t < 16; ++t) {
@@ -545,7 +528,7 @@ TEST(RocksdbStore, AFailingFunctionInAGroupRollsBackOnlyItself) {
 // killed with SIGKILL without any chance to close the store. Every acknowledged write must be in
 // the database when the parent opens it.
 TEST(RocksdbStore, AcknowledgedWritesSurviveKill9) {
-  TempDir dir;
+  TempDir dir("profiled-rocksdb");
   std::string path = (dir.path() / "db").string();
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);

@@ -20,6 +20,7 @@
 #include "store/sqlite/schema.h"
 #include "store/sqlite/sql.h"
 #include "store/store_conformance.h"
+#include "store/temp_dir.h"
 #include "store/writer_priority.h"
 
 namespace profiled::store::sqlite {
@@ -28,24 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const Scope kA{"111111111111", "dom"};
-
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "profiled-store-XXXXXX").string();
-    char* made = mkdtemp(pattern.data());
-    if (made != nullptr) path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 class SqliteHarness : public conformance::StoreHarness {
  public:

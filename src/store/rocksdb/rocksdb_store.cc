@@ -44,6 +44,7 @@
 #include "store/rocksdb/group_writes.h"
 #include "store/rocksdb/key_sort.h"
 #include "store/rocksdb/keys.h"
+#include "store/rocksdb/page_cache_warmer.h"
 #include "store/rocksdb/rocksdb_loader.h"
 #include "store/rocksdb/rocksdb_txn.h"
 #include "store/rocksdb/write_burst.h"
@@ -91,9 +92,11 @@ class RocksStore final : public Store, public BulkLoadable {
       (void)ingest_options_.env->CreateDirIfMissing(IngestDir());  // else IngestGroup fails
     }
     writer_thread_ = std::thread([this] { WriterLoop(); });
+    StartWarming();
   }
 
   ~RocksStore() override {
+    warmer_.reset();  // the reads need not finish: nothing waits for them
     {
       MutexLock lock(mu_);
       stopping_ = true;
@@ -161,6 +164,7 @@ class RocksStore final : public Store, public BulkLoadable {
       stats.wal_bytes = 0;
       for (const auto& f : wal_files) stats.wal_bytes += static_cast<int64_t>(f->SizeFileBytes());
     }
+    if (warmer_ != nullptr) stats.warmed_bytes = static_cast<int64_t>(warmer_->bytes_read());
     return stats;
   }
 
@@ -177,6 +181,23 @@ class RocksStore final : public Store, public BulkLoadable {
   }
 
  private:
+  void StartWarming() {
+    if (options_.warm_page_cache_mib == 0 || options_.in_memory || options_.bulk_load ||
+        !options_.secondary_path.empty()) {
+      return;
+    }
+    std::vector<rocksdb::LiveFileMetaData> live;
+    db_->GetLiveFilesMetaData(&live);
+    std::vector<std::pair<int, WarmFile>> files;
+    for (const auto& f : live) {
+      files.emplace_back(
+          f.level, WarmFile{.path = f.directory + "/" + f.relative_filename, .bytes = f.size});
+    }
+    const uint64_t budget =
+        WarmBudgetBytes(uint64_t{options_.warm_page_cache_mib} << 20, MemAvailableBytes());
+    warmer_ = std::make_unique<PageCacheWarmer>(PlanWarming(std::move(files), budget));
+  }
+
   using Request = QueuedWrite;
 
   void WriterLoop() EXCLUDES(mu_) {
@@ -364,6 +385,7 @@ class RocksStore final : public Store, public BulkLoadable {
   bool stopping_ GUARDED_BY(mu_) = false;
   std::thread writer_thread_;
   StoreCounters counters_;
+  std::unique_ptr<PageCacheWarmer> warmer_;  // null: not warming
 };
 
 // Records the schema version in a new database; refuses a newer one.

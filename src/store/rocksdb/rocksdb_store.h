@@ -25,6 +25,11 @@ struct RocksdbOptions {
   // Uncompressed data blocks shared by every reader; it fills as data is read (idle RSS stays
   // low), up to this.
   size_t block_cache_mib = 128;
+  // A serving store reads up to this many MiB of its files once at open, in the background, so
+  // that the page cache holds them when requests come (page_cache_warmer.h); 0: not at all.
+  // Never more than a quarter of the memory available. Ignored in memory, for bulk loads and for
+  // secondary instances.
+  size_t warm_page_cache_mib = 0;
   size_t write_buffer_mib = 32;  // one memtable; flushed to an L0 file when full
   // For `profiled import`: each commit group is written as an SST file and ingested (no WAL, no
   // memtable), no compactions while loading; the whole database is compacted once when the
