@@ -13,8 +13,7 @@ namespace profiled::store {
 class TempDir {
  public:
   explicit TempDir(const std::string& prefix = "profiled-store") {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
+    std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "-XXXXXX")).string();
     char* made = mkdtemp(pattern.data());
     if (made != nullptr) path_ = made;
   }

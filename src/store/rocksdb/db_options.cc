@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "store/rocksdb/index_prefix.h"
+#include "store/rocksdb/insert_hint_prefix.h"
 
 namespace profiled::store::rocks {
 
@@ -100,6 +101,9 @@ rocksdb::Options MakeDbOptions(const RocksdbOptions& options) {
   db.prefix_extractor = NewIndexValuePrefixTransform();
   db.memtable_prefix_bloom_size_ratio = 0.02;
   db.memtable_whole_key_filtering = true;
+  // Each (scope, kind) and (scope, index name) keeps its own insert position
+  // (insert_hint_prefix.h).
+  db.memtable_insert_with_hint_prefix_extractor = NewInsertHintPrefixTransform();
 
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(std::max<size_t>(1, options.block_cache_mib) * kMiB);
