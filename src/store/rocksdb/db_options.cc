@@ -6,7 +6,9 @@
 #include <rocksdb/table.h>
 
 #include <algorithm>
+#include <memory>
 
+#include "store/rocksdb/compaction_priority.h"
 #include "store/rocksdb/index_prefix.h"
 #include "store/rocksdb/insert_hint_prefix.h"
 
@@ -54,6 +56,7 @@ void LowerBackgroundPriority(rocksdb::Env& env) {
   // 42,411 in one sitting. A backlog cannot grow without bound: the L0 slowdown and stop
   // triggers hold the writer back, and a writer held back leaves the CPU to the compaction.
   // (Session 19's 3-round A/B of the compaction thread alone was within noise: 0.98-1.05x.)
+  // A compaction that falls behind is raised back to nice 0 (compaction_priority.h).
   // An Env that cannot (NotSupported) leaves its threads as they are.
   for (auto pool : {rocksdb::Env::Priority::LOW, rocksdb::Env::Priority::HIGH}) {
     (void)env.LowerThreadPoolCPUPriority(pool, rocksdb::CpuPriority::kLow);
@@ -94,6 +97,8 @@ rocksdb::Options MakeDbOptions(const RocksdbOptions& options) {
   db.stats_persist_period_sec = 0;
   db.keep_log_file_num = 2;
   db.max_total_wal_size = buffers.max_wal_bytes;
+  // Compactions at nice 19 unless they fall behind (compaction_priority.h).
+  db.listeners.push_back(std::make_shared<CompactionPriority>());
 
   // Index rows' (scope, name, value) prefixes go into the filters of the memtable and of every
   // file (index_prefix.h); iterators read in total order unless they ask for one prefix

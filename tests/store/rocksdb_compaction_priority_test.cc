@@ -1,0 +1,70 @@
+// File: rocksdb_compaction_priority_test.cc
+// The compaction threads' nice value follows level 0's backlog
+// (store/rocksdb/compaction_priority.h).
+#ifdef PROFILED_WITH_ROCKSDB
+
+#include "store/rocksdb/compaction_priority.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "store/temp_dir.h"
+
+namespace profiled::store::rocks {
+namespace {
+
+// The nice value of one thread of this process (field 19 of /proc/self/task/<tid>/stat).
+int ThreadNice(int tid) {
+  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));  // after "(comm) "
+  std::string field;
+  for (int i = 3; i <= 19 && fields >> field; ++i) {
+  }
+  return std::stoi(field);
+}
+
+TEST(CompactionNiceTest, BoostedOnlyWhenBehind) {
+  EXPECT_EQ(CompactionNice(0, 5), 19);
+  EXPECT_EQ(CompactionNice(4, 5), 19);
+  EXPECT_EQ(CompactionNice(5, 5), 0);
+  EXPECT_EQ(CompactionNice(30, 5), 0);
+}
+
+TEST(CompactionPriorityTest, FollowsLevelZeroThroughFlushesAndACompaction) {
+  TempDir dir("profiled-compaction");
+  auto priority = std::make_shared<CompactionPriority>();
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.disable_auto_compactions = true;  // level 0 grows until the test compacts it
+  options.level0_file_num_compaction_trigger = 4;
+  options.listeners.push_back(priority);
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, (dir.path() / "db").string(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+
+  auto flush_one_file = [&](int i) {
+    ASSERT_TRUE(db->Put({}, "k" + std::to_string(i), "v").ok());
+    ASSERT_TRUE(db->Flush({}).ok());
+  };
+  for (int i = 0; i < 4; ++i) flush_one_file(i);
+  EXPECT_EQ(priority->nice(), 19) << "four files: at the trigger, not behind";
+  flush_one_file(4);
+  EXPECT_EQ(priority->nice(), 0) << "five files: one past the trigger";
+
+  ASSERT_TRUE(db->CompactRange({}, nullptr, nullptr).ok());
+  EXPECT_EQ(priority->nice(), 19) << "level 0 compacted away";
+  const std::vector<int> tids = priority->compaction_tids();
+  ASSERT_EQ(tids.size(), 1u) << "the compaction's thread was seen";
+  EXPECT_EQ(ThreadNice(tids.front()), 19);
+}
+
+}  // namespace
+}  // namespace profiled::store::rocks
+
+#endif  // PROFILED_WITH_ROCKSDB
