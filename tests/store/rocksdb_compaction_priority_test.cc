@@ -3,8 +3,6 @@
 // (store/rocksdb/compaction_priority.h).
 #ifdef PROFILED_WITH_ROCKSDB
 
-#include "store/rocksdb/compaction_priority.h"
-
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
@@ -13,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "store/rocksdb/compaction_priority.h"
 #include "store/temp_dir.h"
 
 namespace profiled::store::rocks {

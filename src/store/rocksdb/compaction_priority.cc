@@ -34,8 +34,7 @@ void CompactionPriority::OnCompactionBegin(rocksdb::DB* db, const rocksdb::Compa
   Adjust(*db);
 }
 
-void CompactionPriority::OnCompactionCompleted(rocksdb::DB* db,
-                                               const rocksdb::CompactionJobInfo&) {
+void CompactionPriority::OnCompactionCompleted(rocksdb::DB* db, const rocksdb::CompactionJobInfo&) {
   Adjust(*db);
 }
 
