@@ -531,6 +531,7 @@ int main(int argc, char** argv) {
                    "restart do not wait for the disk (at most a quarter of the memory "
                    "available; 0: off)")
       ->envname("PROFILED_WARM_CACHE_MIB")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 30))  // up to a PiB: MiB << 20 cannot overflow
       ->capture_default_str();
   serve->add_option("--max-body-bytes", flags.max_body_bytes, "Largest request body accepted")
       ->envname("PROFILED_MAX_BODY_BYTES")

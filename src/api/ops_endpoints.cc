@@ -152,9 +152,9 @@ void OpsEndpoints::RenderStore(std::string& out) const {
   }
   if (stats.warmed_bytes >= 0) {
     Family(
-        out, "profiled_store_warmed_bytes", "counter",
+        out, "profiled_store_warmed_bytes_total", "counter",
         "Bytes of the store's files read into the page cache since it started (--warm-cache-mib).");
-    Sample(out, "profiled_store_warmed_bytes", stats.warmed_bytes);
+    Sample(out, "profiled_store_warmed_bytes_total", stats.warmed_bytes);
   }
 }
 

@@ -164,6 +164,10 @@ class HealthAndMetricsTest(ServerTestCase):
         if self.store.kind != "postgres":
             self.assertGreaterEqual(after["profiled_store_wal_bytes"], 0)
             self.assertIn("profiled_store_data_bytes", after)
+        if self.store.kind == "rocksdb":  # start-up warming (--warm-cache-mib): bytes read so far
+            self.assertGreaterEqual(after["profiled_store_warmed_bytes_total"], 0)
+        else:
+            self.assertNotIn("profiled_store_warmed_bytes_total", after)
 
     def test_ops_paths_take_only_get(self):
         req = urllib.request.Request(f"http://127.0.0.1:{self.server.port}/metrics", data=b"x",
