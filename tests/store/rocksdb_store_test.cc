@@ -439,7 +439,8 @@ TEST(RocksdbStore, WriteFunctionsRunOnAWriterOfRaisedPriority) {
 
 // The flush and compaction threads lower themselves to nice 19 when they next take work
 // (db_options.h, LowerBackgroundPriority): a flush, forced here by filling 1 MiB memtables.
-// Lowering needs no privilege, so this holds wherever the tests run.
+// Lowering needs no privilege, so this holds wherever the tests run. A compaction that falls
+// behind is raised back to nice 0 (compaction_priority.h, its own test), never above.
 TEST(RocksdbStore, FlushesAndCompactionsRunAtTheLowestPriority) {
   TempDir dir("profiled-rocksdb");
   auto store =

@@ -50,7 +50,7 @@ class PageCacheWarmer {
   PageCacheWarmer(const PageCacheWarmer&) = delete;
   PageCacheWarmer& operator=(const PageCacheWarmer&) = delete;
 
-  // Blocks until every file was read (or the warmer stopped). For tests and the start-up log.
+  // Blocks until every file was read (or the warmer stopped). For tests.
   void WaitUntilDone() const;
   uint64_t bytes_read() const { return bytes_read_.load(std::memory_order_relaxed); }
 
