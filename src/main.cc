@@ -72,6 +72,7 @@ struct ServeFlags {
   int worker_threads = 32;
   int pg_pool_size = 16;
   size_t warm_cache_mib = 1024;  // RocksDB: files read into the page cache at start
+  size_t read_cache_mib = 32;    // RocksDB: rows read recently (store/rocksdb/read_cache.h)
   size_t max_body_bytes = 1024 * 1024;
   size_t max_upload_bytes = size_t{1} << 30;  // the PUT of an upload job's file (docs/uploads.md)
   size_t max_header_bytes = 16 * 1024;
@@ -140,6 +141,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bu
     options.path = "/profiled-memory";
     options.in_memory = true;
     options.kept_kinds = service::KindsMostWritesRead();
+    options.read_cache_mib = flags.read_cache_mib;
     return store::rocks::OpenRocksdbStore(options);
 #else
     return Error::BadRequest(
@@ -161,6 +163,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bu
     options.bulk_load = bulk;
     options.kept_kinds = service::KindsMostWritesRead();
     if (serving) options.warm_page_cache_mib = flags.warm_cache_mib;
+    options.read_cache_mib = flags.read_cache_mib;
     return store::rocks::OpenRocksdbStore(options);
 #else
     return Error::BadRequest("this build of profiled has no RocksDB store");
@@ -532,6 +535,14 @@ int main(int argc, char** argv) {
                    "available; 0: off)")
       ->envname("PROFILED_WARM_CACHE_MIB")
       ->check(CLI::Range(size_t{0}, size_t{1} << 30))  // up to a PiB: MiB << 20 cannot overflow
+      ->capture_default_str();
+  serve
+      ->add_option("--read-cache-mib", flags.read_cache_mib,
+                   "RocksDB store: keep up to this many MiB of the documents and search-key "
+                   "lookups read recently, so that reading them again skips the database's "
+                   "memtables and files (exact: a write is never missed; 0: off)")
+      ->envname("PROFILED_READ_CACHE_MIB")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 30))
       ->capture_default_str();
   serve->add_option("--max-body-bytes", flags.max_body_bytes, "Largest request body accepted")
       ->envname("PROFILED_MAX_BODY_BYTES")

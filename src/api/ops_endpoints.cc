@@ -156,6 +156,15 @@ void OpsEndpoints::RenderStore(std::string& out) const {
         "Bytes of the store's files read into the page cache since it started (--warm-cache-mib).");
     Sample(out, "profiled_store_warmed_bytes_total", stats.warmed_bytes);
   }
+  if (stats.read_cache_hits >= 0) {
+    Family(out, "profiled_store_read_cache_hits_total", "counter",
+           "Point reads and index-value lookups the store's read cache answered "
+           "(--read-cache-mib).");
+    Sample(out, "profiled_store_read_cache_hits_total", stats.read_cache_hits);
+    Family(out, "profiled_store_read_cache_misses_total", "counter",
+           "Point reads and index-value lookups the store's read cache could not answer.");
+    Sample(out, "profiled_store_read_cache_misses_total", stats.read_cache_misses);
+  }
 }
 
 void OpsEndpoints::RenderDomains(std::string& out) const {

@@ -185,6 +185,10 @@ struct StoreStats {
   // Bytes of its files a store read into the page cache since it opened (RocksDB's start-up
   // warming, store/rocksdb/page_cache_warmer.h); -1: the store does not warm.
   int64_t warmed_bytes = -1;
+  // Point reads a store's read cache answered, and those it did not (RocksDB's, read_cache.h);
+  // -1: the store has none.
+  int64_t read_cache_hits = -1;
+  int64_t read_cache_misses = -1;
 };
 
 // The transaction body. Return an error to roll back everything it wrote.

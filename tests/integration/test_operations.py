@@ -168,6 +168,17 @@ class HealthAndMetricsTest(ServerTestCase):
             self.assertGreaterEqual(after["profiled_store_warmed_bytes_total"], 0)
         else:
             self.assertNotIn("profiled_store_warmed_bytes_total", after)
+        if self.store.kind == "rocksdb":  # the read cache (--read-cache-mib)
+            self.assertGreaterEqual(after["profiled_store_read_cache_misses_total"], 0)
+            hits = after["profiled_store_read_cache_hits_total"]
+            for _ in range(2):  # the second search's lookups are answered by the cache
+                found = self.client.search_profiles(DomainName=domain, KeyName="_profileId",
+                                                    Values=[ids[0]])["Items"]
+                self.assertEqual([p["ProfileId"] for p in found], [ids[0]])
+            later = metric_samples(get(self.server.port, "/metrics")[1])
+            self.assertGreaterEqual(later["profiled_store_read_cache_hits_total"], hits + 1)
+        else:
+            self.assertNotIn("profiled_store_read_cache_hits_total", after)
 
     def test_ops_paths_take_only_get(self):
         req = urllib.request.Request(f"http://127.0.0.1:{self.server.port}/metrics", data=b"x",

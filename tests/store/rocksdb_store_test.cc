@@ -61,13 +61,14 @@ INSTANTIATE_TEST_SUITE_P(
     Rocksdb, StoreConformanceTest,
     ::testing::Values(StoreFactory{"rocksdb",
                                    [] { return std::make_unique<rocks::RocksHarness>(); }},
-                      // Groups of one, synced: the smallest configuration must be just as correct.
+                      // Groups of one, synced, no read cache: the smallest must be just as correct.
                       StoreFactory{"rocksdb_minimal",
                                    [] {
                                      rocks::RocksdbOptions options;
                                      options.max_batch = 1;
                                      options.sync = true;
                                      options.block_cache_mib = 1;
+                                     options.read_cache_mib = 0;
                                      return std::make_unique<rocks::RocksHarness>(options);
                                    }},
                       // Every document a Write reads kept by the writer (committed_docs.h).

@@ -45,6 +45,7 @@
 #include "store/rocksdb/key_sort.h"
 #include "store/rocksdb/keys.h"
 #include "store/rocksdb/page_cache_warmer.h"
+#include "store/rocksdb/read_cache.h"
 #include "store/rocksdb/rocksdb_loader.h"
 #include "store/rocksdb/rocksdb_txn.h"
 #include "store/rocksdb/write_burst.h"
@@ -54,6 +55,15 @@
 namespace profiled::store::rocks {
 
 namespace {
+
+// A serving store's read cache; none for a bulk load (nothing reads it) or a secondary instance
+// (it has no snapshots, and needs no cache: it is read once, by a snapshot save).
+std::unique_ptr<ReadCache> NewReadCache(const RocksdbOptions& options) {
+  if (options.read_cache_mib == 0 || options.bulk_load || !options.secondary_path.empty()) {
+    return nullptr;
+  }
+  return std::make_unique<ReadCache>(options.read_cache_mib << 20);
+}
 
 // The layout of keys.h and the meaning of the metadata rows. A database with a newer version is
 // refused; an older one would be migrated forward here (there is none yet).
@@ -70,6 +80,7 @@ class RocksStore final : public Store, public BulkLoadable {
         db_(std::move(db)),
         writes_(/*deferred=*/true),
         committed_(options_.kept_kinds),
+        read_cache_(NewReadCache(options_)),
         burst_sizing_(*db_, options_),
         ingest_options_(db_->GetOptions()) {
     write_options_.sync = options_.sync;
@@ -138,7 +149,7 @@ class RocksStore final : public Store, public BulkLoadable {
       // catch up with the primary, which it is once, at open.
       const rocksdb::Snapshot* snapshot =
           options_.secondary_path.empty() ? db_->GetSnapshot() : nullptr;
-      RocksTxn txn(*db_, snapshot);
+      RocksTxn txn(*db_, snapshot, read_cache_.get());
       Status status = CallTxnFn(fn, txn);
       if (snapshot != nullptr) db_->ReleaseSnapshot(snapshot);
       if (!status.ok() && status.error().code() == ErrorCode::kConflict &&
@@ -165,6 +176,10 @@ class RocksStore final : public Store, public BulkLoadable {
       for (const auto& f : wal_files) stats.wal_bytes += static_cast<int64_t>(f->SizeFileBytes());
     }
     if (warmer_ != nullptr) stats.warmed_bytes = static_cast<int64_t>(warmer_->bytes_read());
+    if (read_cache_ != nullptr) {
+      stats.read_cache_hits = read_cache_->hits();
+      stats.read_cache_misses = read_cache_->misses();
+    }
     return stats;
   }
 
@@ -177,6 +192,7 @@ class RocksStore final : public Store, public BulkLoadable {
   std::unique_ptr<RowLoader> NewRowLoader() override {
     if (!options_.secondary_path.empty()) return nullptr;
     forget_committed_ = true;
+    if (read_cache_ != nullptr) read_cache_->Disable();
     return NewRocksRowLoader(*db_, options_.path + ".load", options_.load_run_bytes);
   }
 
@@ -241,7 +257,9 @@ class RocksStore final : public Store, public BulkLoadable {
 
   Status WriteGroup() {
     RETURN_IF_ERROR(writes_.SortedInto(&sorted_));
+    if (read_cache_ != nullptr) read_cache_->BeginCommit(sorted_);
     rocksdb::Status s = db_->Write(write_options_, &sorted_);
+    if (read_cache_ != nullptr) read_cache_->EndCommit(s.ok(), db_->GetLatestSequenceNumber());
     if (!s.ok()) return RocksError(s, "commit");
     return OkStatus();
   }
@@ -371,6 +389,8 @@ class RocksStore final : public Store, public BulkLoadable {
   // Deferred: indexed only when a transaction needs more than point reads and index-row lookups.
   GroupWrites writes_;       // writer thread only
   CommittedDocs committed_;  // writer thread only
+  // The rows Read transactions looked up recently; the writer stamps what it commits. Null: none.
+  std::unique_ptr<ReadCache> read_cache_;
   // Set by NewRowLoader (its rows bypass the writer): the writer forgets what it kept.
   std::atomic<bool> forget_committed_{false};
   rocksdb::WriteBatch sorted_;  // writer thread only: writes_ in key order, committed

@@ -30,6 +30,9 @@ struct RocksdbOptions {
   // Never more than a quarter of the memory available. Ignored in memory, for bulk loads and for
   // secondary instances.
   size_t warm_page_cache_mib = 0;
+  // The documents and index-value lookups Read transactions made recently, kept exactly
+  // (read_cache.h), up to this; 0: none. Ignored for bulk loads and secondary instances.
+  size_t read_cache_mib = 32;
   size_t write_buffer_mib = 32;  // one memtable; flushed to an L0 file when full
   // For `profiled import`: each commit group is written as an SST file and ingested (no WAL, no
   // memtable), no compactions while loading; the whole database is compacted once when the

@@ -42,11 +42,21 @@ rocksdb::ReadOptions OneIndexValue(rocksdb::ReadOptions options) {
 
 Result<std::optional<std::string>> RocksTxn::GetKey(const std::string& key) {
   if (writes_ != nullptr) return writes_->Get(db_, Options(), key);
+  // Documents only: an index row's point read (IndexHas) is not a unit the cache keeps.
+  const bool cached = cache_ != nullptr && !key.empty() && key[0] == keys::kDocTable;
+  if (cached) {
+    if (auto kept = cache_->FindDocument(key, snapshot_->GetSequenceNumber())) return *kept;
+  }
   rocksdb::PinnableSlice value;
   rocksdb::Status s = db_.Get(Options(), db_.DefaultColumnFamily(), key, &value);
-  if (s.IsNotFound()) return std::optional<std::string>();
+  if (s.IsNotFound()) {
+    if (cached) cache_->KeepDocument(key, snapshot_->GetSequenceNumber(), nullptr);
+    return std::optional<std::string>();
+  }
   if (!s.ok()) return RocksError(s, "get");
-  return std::optional<std::string>(value.ToString());
+  std::optional<std::string> body(value.ToString());
+  if (cached) cache_->KeepDocument(key, snapshot_->GetSequenceNumber(), &*body);
+  return body;
 }
 
 std::unique_ptr<rocksdb::Iterator> RocksTxn::NewIterator(const std::optional<std::string>& upper,
@@ -214,7 +224,14 @@ Result<std::vector<std::string>> RocksTxn::IndexLookup(Scope scope, std::string_
         bool done, writes_->ForEachIndexRow(db_, OneIndexValue(Options()), prefix, lower, collect));
     if (done) return refs;
   }
+  // A Read transaction's lookup from the first ref is the unit the cache keeps: every ref of the
+  // value, known to be all when fewer than `limit` came back.
+  const bool cached = cache_ != nullptr && after_ref.empty();
+  if (cached) {
+    if (auto kept = cache_->FindRefs(prefix, snapshot_->GetSequenceNumber(), limit)) return *kept;
+  }
   RETURN_IF_ERROR(ForEach(lower, keys::PrefixUpperBound(prefix), collect, Walk::kOneIndexValue));
+  if (cached && refs.size() < limit) cache_->KeepRefs(prefix, snapshot_->GetSequenceNumber(), refs);
   return refs;
 }
 

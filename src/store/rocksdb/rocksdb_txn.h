@@ -16,6 +16,7 @@
 
 #include "store/rocksdb/committed_docs.h"
 #include "store/rocksdb/group_writes.h"
+#include "store/rocksdb/read_cache.h"
 #include "store/store.h"
 
 namespace profiled::store::rocks {
@@ -28,8 +29,10 @@ class RocksTxn final : public Txn {
   // `committed`: the writer's committed bodies of the kinds it keeps (committed_docs.h), or null.
   RocksTxn(rocksdb::DB& db, GroupWrites& writes, CommittedDocs* committed = nullptr)
       : db_(db), writes_(&writes), committed_(committed) {}
-  // A Read transaction on `snapshot`.
-  RocksTxn(rocksdb::DB& db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
+  // A Read transaction on `snapshot`. `cache` (read_cache.h; null: none) serves and keeps its
+  // point reads of documents and its lookups of an index value's refs; it needs the snapshot.
+  RocksTxn(rocksdb::DB& db, const rocksdb::Snapshot* snapshot, ReadCache* cache = nullptr)
+      : db_(db), snapshot_(snapshot), cache_(snapshot != nullptr ? cache : nullptr) {}
 
   Result<std::optional<std::string>> Get(Scope scope, std::string_view kind,
                                          std::string_view id) override;
@@ -84,6 +87,7 @@ class RocksTxn final : public Txn {
   GroupWrites* writes_ = nullptr;       // null in a Read transaction
   CommittedDocs* committed_ = nullptr;  // null in a Read transaction, or when nothing is kept
   const rocksdb::Snapshot* snapshot_ = nullptr;
+  ReadCache* cache_ = nullptr;  // a Read transaction's, or null
 };
 
 // A RocksDB status as ours: kInternal with RocksDB's message, or kUnavailable when the store is
