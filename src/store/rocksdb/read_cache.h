@@ -2,9 +2,9 @@
 // The rows read transactions looked up recently (documents by key, and the refs of one index
 // value), so that reading one of them again is a hash lookup instead of RocksDB's walk of every
 // memtable (a skip-list descent each) and of the files (filter, index and data block searches).
-// A SearchProfiles by `_email` is one of each: with both kept it took 30% less CPU (14.8 against
-// 21.1 us per request at 16 connections, docs/performance.md). RocksDB's own row cache keeps rows
-// of its files only, and no iterator's.
+// A SearchProfiles by `_email` is one of each: with both kept it took 37% less CPU (14.9 against
+// 23.8 us per request at 16 connections, 1.42x the requests/s; docs/performance.md). RocksDB's
+// own row cache keeps rows of its files only, and no iterator's.
 //
 // Exact, never a cache that may lag. A kept row carries the sequence number of the snapshot it
 // was read at (r); the writer thread, the only one that changes the database, stamps each of
