@@ -60,8 +60,7 @@ class ReadCache::BatchRows final : public rocksdb::WriteBatch::Handler {
     return rocksdb::Status::OK();
   }
   rocksdb::Status All() {
-    cache_.all_in_flight_ = true;
-    cache_.floor_.store(kInFlight);
+    cache_.StampAllInFlight();
     return rocksdb::Status::OK();
   }
   ReadCache& cache_;
@@ -165,23 +164,21 @@ void ReadCache::StampInFlight(size_t bucket) {
   in_flight_.push_back(static_cast<uint32_t>(bucket));
 }
 
+void ReadCache::StampAllInFlight() { floor_.store(kInFlight); }
+
 void ReadCache::BeginCommit(const rocksdb::WriteBatch& batch) {
   in_flight_.clear();
-  all_in_flight_ = false;
   BatchRows rows(*this);
   // Our handler fails nothing; a batch it cannot parse would fail DB::Write just the same.
-  if (!batch.Iterate(&rows).ok()) {
-    all_in_flight_ = true;
-    floor_.store(kInFlight);
-  }
+  if (!batch.Iterate(&rows).ok()) StampAllInFlight();
 }
 
 void ReadCache::EndCommit(bool written, uint64_t last_sequence) {
   if (!written) return Disable();
   for (uint32_t bucket : in_flight_) stamps_[bucket].store(last_sequence);
   in_flight_.clear();
-  if (all_in_flight_) floor_.store(last_sequence);  // every row may have changed up to here
-  all_in_flight_ = false;
+  // Only a commit sets the floor in flight: every row may have changed up to here.
+  if (floor_.load() == kInFlight) floor_.store(last_sequence);
 }
 
 void ReadCache::Disable() { off_.store(true); }

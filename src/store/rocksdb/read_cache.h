@@ -81,14 +81,16 @@ class ReadCache {
   rocksdb::Cache::Handle* Lookup(std::string_view unit, uint64_t snapshot);
   void Keep(std::string_view unit, std::unique_ptr<Kept> kept, size_t charge);
   void StampInFlight(size_t bucket);
+  // The commit under way writes rows it cannot name: every bucket is in flight until it ends.
+  void StampAllInFlight();
 
   std::shared_ptr<rocksdb::Cache> cache_;
   std::unique_ptr<std::atomic<uint64_t>[]> stamps_;
-  // Every bucket's stamp is at least this (a commit of rows it could not name raises it).
+  // Every bucket's stamp is at least this (a commit of rows it could not name raises it; only
+  // such a commit sets it in flight).
   std::atomic<uint64_t> floor_{0};
   std::atomic<bool> off_{false};     // Disable()d, or a commit failed
   std::vector<uint32_t> in_flight_;  // the writer's buckets of the commit under way
-  bool all_in_flight_ = false;       // ... or all of them
   std::atomic<int64_t> hits_{0};
   std::atomic<int64_t> misses_{0};
 };
