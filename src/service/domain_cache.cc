@@ -1,6 +1,7 @@
 // File: domain_cache.cc
 #include "service/domain_cache.h"
 
+#include <atomic>
 #include <utility>
 
 #include "service/common.h"
@@ -11,15 +12,47 @@ namespace profiled::service {
 
 namespace json = boost::json;
 
+DomainCache::DomainCache()
+    : id_([] {
+        static std::atomic<uint64_t> next{1};
+        return next.fetch_add(1, std::memory_order_relaxed);
+      }()) {}
+
+DomainCache::Docs& DomainCache::ThisThreadsDocs(uint64_t generation) const {
+  struct Copy {
+    uint64_t cache = 0;
+    uint64_t generation = 0;
+    Docs docs;
+  };
+  thread_local Copy copy;
+  if (copy.cache != id_ || copy.generation != generation) {
+    copy.docs.clear();
+    copy.cache = id_;
+    copy.generation = generation;
+  }
+  return copy.docs;
+}
+
 Result<DomainCache::Doc> DomainCache::Get(store::Store& store, const RequestContext& ctx,
                                           std::string_view domain) {
   std::string key = ctx.account_id + "/" + std::string(domain);
-  uint64_t generation;
+  // Acquire: a read that began after an Invalidate sees its bump, and so not the old document.
+  uint64_t generation = generation_.load(std::memory_order_acquire);
+  Docs& mine = ThisThreadsDocs(generation);
+  if (auto it = mine.find(key); it != mine.end()) return it->second;
+  auto keep_mine = [&](const Doc& doc) {
+    if (mine.size() >= kMaxKept) mine.clear();
+    mine.emplace(key, doc);
+  };
   {
     MutexLock lock(mu_);
     auto it = docs_.find(key);
-    if (it != docs_.end()) return it->second;
-    generation = generation_;  // before the read's snapshot: see Invalidate
+    // docs_ holds only documents read since its last clear: as new as this thread would read.
+    if (it != docs_.end()) {
+      keep_mine(it->second);
+      return it->second;
+    }
+    generation = generation_.load(std::memory_order_relaxed);  // before the read's snapshot
   }
   json::object doc;
   RETURN_IF_ERROR(store.Read([&](store::Txn& txn) -> Status {
@@ -28,16 +61,17 @@ Result<DomainCache::Doc> DomainCache::Get(store::Store& store, const RequestCont
   }));
   auto kept = std::make_shared<const json::object>(std::move(doc));
   MutexLock lock(mu_);
-  if (generation_ == generation) {
+  if (generation_.load(std::memory_order_relaxed) == generation) {
     if (docs_.size() >= kMaxKept) docs_.clear();
-    docs_.emplace(std::move(key), kept);
+    docs_.emplace(key, kept);
+    keep_mine(kept);
   }
   return kept;
 }
 
 void DomainCache::Invalidate() {
   MutexLock lock(mu_);
-  ++generation_;
+  generation_.fetch_add(1, std::memory_order_release);
   docs_.clear();
 }
 

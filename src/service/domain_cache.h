@@ -7,8 +7,14 @@
 // Every Write that changes or deletes a domain document (kDomainKind) calls Invalidate() once it
 // has committed, before its caller is answered; a read that began after that answer cannot see
 // the old document. A read that raced with the write may: it was concurrent with it.
+//
+// Each thread also keeps its own copy of what it found, checked against the generation without a
+// lock: the two io threads of a search load took the one mutex ~40,000 times a second each, and a
+// thread that found it held by the other, preempted, waited out that thread's time slice
+// (docs/performance.md, fourteenth session).
 #pragma once
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <cstdint>
 #include <memory>
@@ -28,6 +34,10 @@ class DomainCache {
  public:
   using Doc = std::shared_ptr<const boost::json::object>;
 
+  DomainCache();
+  DomainCache(const DomainCache&) = delete;
+  DomainCache& operator=(const DomainCache&) = delete;
+
   // The domain's stored document: kept, or read in a transaction of its own and kept.
   // DomainNotFound when there is none (not kept: the domain may be created next).
   Result<Doc> Get(store::Store& store, const RequestContext& ctx, std::string_view domain)
@@ -37,10 +47,17 @@ class DomainCache {
 
  private:
   static constexpr size_t kMaxKept = 4096;
+  using Docs = std::unordered_map<std::string, Doc>;  // account '/' domain
+  // This thread's copy for this cache, emptied first if it is another cache's or older than
+  // `generation`.
+  Docs& ThisThreadsDocs(uint64_t generation) const;
+
+  const uint64_t id_;  // tells the thread-local copies of two caches apart (never reused)
   Mutex mu_;
-  std::unordered_map<std::string, Doc> docs_ GUARDED_BY(mu_);  // account '/' domain
-  // Bumped by Invalidate: a document read before a bump is not kept after it.
-  uint64_t generation_ GUARDED_BY(mu_) = 0;
+  Docs docs_ GUARDED_BY(mu_);
+  // Bumped by Invalidate (under mu_, with docs_ cleared): a document read before a bump is not
+  // kept after it, by docs_ or by a thread's copy.
+  std::atomic<uint64_t> generation_{0};
 };
 
 // The domain's document for a read transaction: `env.domains`' when the process keeps them

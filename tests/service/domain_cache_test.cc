@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "service/common.h"
 #include "service/movable_clock.h"
@@ -77,6 +78,32 @@ TEST_F(DomainCacheTest, KeepsADocumentUntilItIsDroppedAndNeverAMissingOne) {
   EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
   Ok("CreateDomain", R"({"DomainName": "e"})");
   EXPECT_TRUE(cache.Get(*store_, ctx_, "e").ok());  // no Invalidate needed: absence is not kept
+}
+
+// Each thread keeps its own copy (domain_cache.h): an Invalidate on another thread reaches it, and
+// two caches on one thread do not answer from each other's copy.
+TEST_F(DomainCacheTest, ThreadCopiesFollowInvalidateFromAnyThreadAndBelongToOneCache) {
+  DomainCache cache;
+  ASSERT_EQ((*cache.Get(*store_, ctx_, "d"))->at("DefaultExpirationDays"), 10);  // this thread's
+  auto rewrite = [&](int days) {
+    ASSERT_TRUE(store_
+                    ->Write([&](store::Txn& txn) {
+                      return txn.Put(AccountScope(ctx_), kDomainKind, "d",
+                                     R"({"DomainName": "d", "DefaultExpirationDays": )" +
+                                         std::to_string(days) + "}");
+                    })
+                    .ok());
+  };
+  rewrite(7);
+  std::thread([&] { cache.Invalidate(); }).join();
+  EXPECT_EQ((*cache.Get(*store_, ctx_, "d"))->at("DefaultExpirationDays"), 7);
+
+  DomainCache other;  // never told of the next change: it must read it, not this thread's copy
+  rewrite(4);
+  EXPECT_EQ((*cache.Get(*store_, ctx_, "d"))->at("DefaultExpirationDays"), 7) << "kept";
+  EXPECT_EQ((*other.Get(*store_, ctx_, "d"))->at("DefaultExpirationDays"), 4);
+  EXPECT_EQ((*cache.Get(*store_, ctx_, "d"))->at("DefaultExpirationDays"), 7)
+      << "still its own, not the other cache's";
 }
 
 }  // namespace

@@ -13,8 +13,9 @@
 // before DB::Write returns, so an acknowledged write survives kill -9 but not power loss, as the
 // SQLite store's synchronous=NORMAL; RocksdbOptions::sync fsyncs the WAL once per group.
 //
-// Reads take a snapshot (DB::GetSnapshot) and run on the caller's thread; RocksDB's reads are
-// thread-safe, so any number run at once, beside the writer.
+// Reads take a snapshot of the latest commit (shared by the reads between two commits:
+// latest_snapshot.h) and run on the caller's thread; RocksDB's reads are thread-safe, so any
+// number run at once, beside the writer.
 #include "store/rocksdb/rocksdb_store.h"
 
 #include <rocksdb/db.h>
@@ -44,6 +45,7 @@
 #include "store/rocksdb/group_writes.h"
 #include "store/rocksdb/key_sort.h"
 #include "store/rocksdb/keys.h"
+#include "store/rocksdb/latest_snapshot.h"
 #include "store/rocksdb/page_cache_warmer.h"
 #include "store/rocksdb/read_cache.h"
 #include "store/rocksdb/rocksdb_loader.h"
@@ -81,6 +83,7 @@ class RocksStore final : public Store, public BulkLoadable {
         writes_(/*deferred=*/true),
         committed_(options_.kept_kinds),
         read_cache_(NewReadCache(options_)),
+        latest_(options_.secondary_path.empty() ? std::make_unique<LatestSnapshot>(*db_) : nullptr),
         burst_sizing_(*db_, options_),
         ingest_options_(db_->GetOptions()) {
     write_options_.sync = options_.sync;
@@ -114,6 +117,7 @@ class RocksStore final : public Store, public BulkLoadable {
     }
     queue_cv_.notify_one();
     writer_thread_.join();
+    if (latest_ != nullptr) latest_->Clear();
     if (options_.bulk_load) {
       // The load ran without compactions: leave a compacted tree behind, once. Its files go to
       // the last level in this one compaction (kSkip: not compacted there a second time).
@@ -147,11 +151,9 @@ class RocksStore final : public Store, public BulkLoadable {
     for (int attempt = 0;; ++attempt) {
       // A secondary instance has no snapshots, and needs none: it changes only when told to
       // catch up with the primary, which it is once, at open.
-      const rocksdb::Snapshot* snapshot =
-          options_.secondary_path.empty() ? db_->GetSnapshot() : nullptr;
-      RocksTxn txn(*db_, snapshot, read_cache_.get());
+      LatestSnapshot::Ref snapshot = latest_ != nullptr ? latest_->Acquire() : nullptr;
+      RocksTxn txn(*db_, snapshot.get(), read_cache_.get());
       Status status = CallTxnFn(fn, txn);
-      if (snapshot != nullptr) db_->ReleaseSnapshot(snapshot);
       if (!status.ok() && status.error().code() == ErrorCode::kConflict &&
           attempt < kConflictRetries) {
         continue;
@@ -250,6 +252,7 @@ class RocksStore final : public Store, public BulkLoadable {
       return;
     }
     Status committed = options_.bulk_load ? IngestGroup() : WriteGroup();
+    if (latest_ != nullptr) latest_->DropIfStale();
     if (!committed.ok()) return FailGroup(group, committed);
     committed_.Committed(writes_);
     counters_.CountCommit(group.size());
@@ -391,6 +394,7 @@ class RocksStore final : public Store, public BulkLoadable {
   CommittedDocs committed_;  // writer thread only
   // The rows Read transactions looked up recently; the writer stamps what it commits. Null: none.
   std::unique_ptr<ReadCache> read_cache_;
+  std::unique_ptr<LatestSnapshot> latest_;  // null for a secondary instance
   // Set by NewRowLoader (its rows bypass the writer): the writer forgets what it kept.
   std::atomic<bool> forget_committed_{false};
   rocksdb::WriteBatch sorted_;  // writer thread only: writes_ in key order, committed
