@@ -69,6 +69,7 @@ struct ServeFlags {
   std::string account_id = "123456789012";
   std::string credentials;  // AWS shared-credentials file; empty: open loopback mode
   int io_threads = 2;
+  int io_busy_slice_us = 250;
   int worker_threads = 32;
   int pg_pool_size = 16;
   size_t warm_cache_mib = 1024;  // RocksDB: files read into the page cache at start
@@ -264,6 +265,7 @@ int Serve(const ServeFlags& flags) {
   http::ServerOptions options;
   options.listen = flags.listen;
   options.io_threads = flags.io_threads;
+  options.io_busy_slice = std::chrono::microseconds(flags.io_busy_slice_us);
   options.worker_threads = flags.worker_threads;
   options.max_body_bytes = flags.max_body_bytes;
   options.upload_path_prefix = "/_profiled/uploads/";
@@ -503,6 +505,13 @@ int main(int argc, char** argv) {
   serve->add_option("--io-threads", flags.io_threads, "Threads doing network I/O")
       ->envname("PROFILED_IO_THREADS")
       ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve
+      ->add_option("--io-busy-slice-us", flags.io_busy_slice_us,
+                   "An io thread that has served without a pause this long (microseconds) yields "
+                   "its core to a thread waiting for it; 0: never")
+      ->envname("PROFILED_IO_BUSY_SLICE_US")
+      ->check(CLI::Range(0, 1000000))
       ->capture_default_str();
   serve->add_option("--worker-threads", flags.worker_threads, "Threads running requests")
       ->envname("PROFILED_WORKER_THREADS")

@@ -40,6 +40,7 @@
 #include "common/fiber.h"
 #include "common/log.h"
 #include "common/mutex.h"
+#include "http/io_loop.h"
 #include "http/request_parser.h"
 
 namespace profiled::http {
@@ -239,11 +240,15 @@ class ServerImpl final : public Server {
       });
     }
     asio::post(*iocs_[0], [this] { Accept(); });
-    std::vector<std::thread> threads;
     int io_threads = std::max(1, options_.io_threads);
+    // Outlives the threads. A fiber is a request waiting for a store write (Placement::kFiber).
+    IoThreads registered(static_cast<size_t>(io_threads), &fibers_);
+    std::vector<std::thread> threads;
     for (int i = 0; i < io_threads; ++i) {
       asio::io_context* ioc = iocs_[static_cast<size_t>(i) % iocs_.size()].get();
-      threads.emplace_back([ioc] { ioc->run(); });
+      threads.emplace_back([ioc, slice = options_.io_busy_slice, &registered, i] {
+        RunIoContext(*ioc, slice, registered, static_cast<size_t>(i));
+      });
     }
 
     MutexLock lock(mu_);
