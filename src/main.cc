@@ -509,7 +509,7 @@ int main(int argc, char** argv) {
   serve
       ->add_option("--io-busy-slice-us", flags.io_busy_slice_us,
                    "An io thread that has served without a pause this long (microseconds) yields "
-                   "its core to a thread waiting for it; 0: never")
+                   "its core to another io thread that has waited that long for it; 0: never")
       ->envname("PROFILED_IO_BUSY_SLICE_US")
       ->check(CLI::Range(0, 1000000))
       ->capture_default_str();

@@ -15,8 +15,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The other io threads' /proc stat and schedstat files, opened once each (a read is a pread of
-// ~2 us, made only after a busy slice). Closed with the loop.
+// The other io threads' /proc stat and schedstat files, opened once each and read with one pread
+// each, only after a busy slice. Closed with the loop.
 class Peers {
  public:
   Peers(IoThreads& threads, size_t self)
@@ -134,6 +134,13 @@ uint64_t RunIoContext(boost::asio::io_context& ioc, std::chrono::microseconds bu
   bool busy = false;  // has run handlers since it last found none ready
   Clock::time_point busy_since;
   while (!ioc.stopped()) {
+    if (threads.writes_waiting()) {
+      // It will not yield meanwhile: serve exactly as io_context::run() does (poll_one's extra
+      // non-blocking reactor pass before each wait is not free under a write load).
+      busy = false;
+      if (ioc.run_one() == 0) break;
+      continue;
+    }
     // One handler at a time, so that the time is looked at between any two of them; poll_one
     // also runs the reactor without blocking, so "none ready" means no socket is ready either.
     if (ioc.poll_one() == 0) {
@@ -146,7 +153,7 @@ uint64_t RunIoContext(boost::asio::io_context& ioc, std::chrono::microseconds bu
       busy = true;
       busy_since = now;
     } else if (now - busy_since >= busy_slice) {
-      if (!threads.writes_waiting() && peers.AnotherWaitedHere()) {
+      if (peers.AnotherWaitedHere()) {
         ::sched_yield();
         ++yields;
       }

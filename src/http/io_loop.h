@@ -1,7 +1,7 @@
 // File: io_loop.h
 // How an io thread runs its io_context: like io_context::run(), except that a thread that has
 // served without a pause for `busy_slice` gives up its core (sched_yield) when another io thread
-// of the same server is runnable on that core, waiting for it.
+// of the same server has been runnable on that core, without running, for that long.
 //
 // Why: with more busy threads than cores (two io threads and a client on 2 cores), a thread woken
 // on a core where another thread runs waits until the scheduler's next tick preempts that one:
@@ -11,9 +11,9 @@
 // that half of the cells showed (`perf sched` and syscall traces: docs/performance.md, fourteenth
 // session). Yielding to anyone, not only to a waiting io thread, fixed that tail but tripled the
 // writes' p99: the core went to RocksDB's background threads or the writer for a whole tick. And
-// while writes wait for commits the threads do not yield at all: yielding to the other io thread
-// then still cost CreateProfile 8-15% at 64 connections (A/B, 3 rounds, three times), the yielding
-// thread falling behind the writer and the flushes on its core.
+// while writes wait for commits the threads do not yield at all: yielding then, even only to an
+// io thread, cost CreateProfile 0.85-0.92x at 64 connections in three A/Bs of 3 rounds (the
+// yielding thread falls behind the writer and the flushes on its core).
 #pragma once
 
 #include <sys/types.h>

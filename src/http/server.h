@@ -53,8 +53,8 @@ struct ServerOptions {
   // One io_context run by all io threads instead of one per thread (measured slower here; kept
   // for comparison).
   bool shared_io_context = false;
-  // An io thread that has served without a pause this long yields its core to a thread waiting
-  // for it (http/io_loop.h); zero: never.
+  // An io thread that has served without a pause this long yields its core to another io thread
+  // that has waited that long for it, unless writes wait for commits (http/io_loop.h); 0: never.
   std::chrono::microseconds io_busy_slice{250};
   // Where each request's handler runs (Placement); it must be cheap, as it runs on the io
   // thread for every request. Unset: every request goes to a worker.
