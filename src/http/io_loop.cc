@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,13 +96,9 @@ class Peers {
     return n > 0 && ParseNumber(std::string_view(buf, static_cast<size_t>(n)), &p.ran_ns);
   }
 
+  // The decimal number `text` starts with.
   static bool ParseNumber(std::string_view text, uint64_t* value) {
-    *value = 0;
-    size_t i = 0;
-    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-      *value = *value * 10 + static_cast<uint64_t>(text[i] - '0');
-    }
-    return i > 0;
+    return std::from_chars(text.data(), text.data() + text.size(), *value).ec == std::errc();
   }
 
   IoThreads& threads_;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "store/assert_ok.h"
+#include "store/in_memory_db.h"
 #include "store/rocksdb/group_writes.h"
 #include "store/rocksdb/keys.h"
 
@@ -25,13 +26,7 @@ namespace {
 class GroupWritesTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
-    env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    options.env = env_.get();
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, "/group-writes", &db).ok());
-    db_.reset(db);
+    ASSERT_TRUE(OpenInMemory(rocksdb::Options(), "/group-writes", &env_, &db_).ok());
     ASSERT_TRUE(db_->Put({}, "base", "stored").ok());
     ASSERT_TRUE(db_->Put({}, "gone", "stored").ok());
   }

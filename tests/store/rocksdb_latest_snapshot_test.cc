@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/in_memory_db.h"
 #include "store/rocksdb/latest_snapshot.h"
 
 namespace profiled::store::rocks {
@@ -21,13 +22,7 @@ namespace {
 class LatestSnapshotTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
-    rocksdb::Options options;
-    options.create_if_missing = true;
-    options.env = env_.get();
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, "/latest-snapshot", &db).ok());
-    db_.reset(db);
+    ASSERT_TRUE(OpenInMemory(rocksdb::Options(), "/latest-snapshot", &env_, &db_).ok());
   }
 
   uint64_t Snapshots() {

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "store/in_memory_db.h"
 #include "store/rocksdb/db_options.h"
 #include "store/rocksdb/write_burst.h"
 
@@ -25,13 +26,8 @@ constexpr size_t kMiB = size_t{1} << 20;
 class WriteBurstTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
     options_.path = "/write-burst";
-    rocksdb::Options db_options = MakeDbOptions(options_);
-    db_options.env = env_.get();
-    rocksdb::DB* db = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(db_options, options_.path, &db).ok());
-    db_.reset(db);
+    ASSERT_TRUE(OpenInMemory(MakeDbOptions(options_), options_.path, &env_, &db_).ok());
   }
 
   size_t BufferBytes() const { return db_->GetOptions().write_buffer_size; }

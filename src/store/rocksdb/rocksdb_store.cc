@@ -13,7 +13,7 @@
 // before DB::Write returns, so an acknowledged write survives kill -9 but not power loss, as the
 // SQLite store's synchronous=NORMAL; RocksdbOptions::sync fsyncs the WAL once per group.
 //
-// Reads take a snapshot of the latest commit (shared by the reads between two commits:
+// Reads take a snapshot of the latest commit (a thread reuses its own until the next commit:
 // latest_snapshot.h) and run on the caller's thread; RocksDB's reads are thread-safe, so any
 // number run at once, beside the writer.
 #include "store/rocksdb/rocksdb_store.h"
