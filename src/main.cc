@@ -142,6 +142,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bu
     options.path = "/profiled-memory";
     options.in_memory = true;
     options.kept_kinds = service::KindsMostWritesRead();
+    options.kept_index_refs = true;
     options.read_cache_mib = flags.read_cache_mib;
     return store::rocks::OpenRocksdbStore(options);
 #else
@@ -163,6 +164,7 @@ Result<std::unique_ptr<store::Store>> OpenStore(const ServeFlags& flags, bool bu
     options.path = (std::filesystem::path(flags.data_dir) / "profiled.rocksdb").string();
     options.bulk_load = bulk;
     options.kept_kinds = service::KindsMostWritesRead();
+    options.kept_index_refs = true;
     if (serving) options.warm_page_cache_mib = flags.warm_cache_mib;
     options.read_cache_mib = flags.read_cache_mib;
     return store::rocks::OpenRocksdbStore(options);

@@ -95,7 +95,8 @@ Result<DomainCache::Doc> KeptDomain(const ServiceEnv& env, const RequestContext&
 }
 
 std::vector<std::string> KindsMostWritesRead() {
-  return {std::string(kDomainKind), std::string(kObjectTypeKind), std::string(kStatsKind)};
+  return {std::string(kDomainKind), std::string(kObjectTypeKind), std::string(kStatsKind),
+          std::string(kProfileKind)};
 }
 
 void ForgetKeptDomains(const ServiceEnv& env) {

@@ -73,7 +73,8 @@ void PrefetchDomain(const DomainCache::Doc& cached, store::Txn& txn, const Reque
 Result<DomainCache::Doc> KeptDomain(const ServiceEnv& env, const RequestContext& ctx,
                                     std::string_view domain);
 // The kinds of the documents that nearly every profile write reads: the domain's document, its
-// object types and its statistics shards (a store whose writer keeps them: RocksdbOptions).
+// object types, its statistics shards, and the profile it changes (a store whose writer keeps
+// them: RocksdbOptions).
 std::vector<std::string> KindsMostWritesRead();
 
 // After a Write that may have changed a domain document, committed or not (before answering).

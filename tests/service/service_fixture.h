@@ -114,9 +114,11 @@ class ServiceTest : public ::testing::Test {
     }
 #ifdef PROFILED_WITH_ROCKSDB
     if (OnRocksdb()) {
-      // As `profiled serve` opens it: the writer keeps the documents most writes read.
-      auto store = store::rocks::OpenRocksdbStore(
-          {.path = (dir_ / "rocksdb").string(), .kept_kinds = KindsMostWritesRead()});
+      // As `profiled serve` opens it: the writer keeps the documents most writes read, and the
+      // refs of the index values they look up.
+      auto store = store::rocks::OpenRocksdbStore({.path = (dir_ / "rocksdb").string(),
+                                                   .kept_kinds = KindsMostWritesRead(),
+                                                   .kept_index_refs = true});
       ASSERT_TRUE(store.ok()) << store.error().message();
       store_ = std::move(store).value();
     }

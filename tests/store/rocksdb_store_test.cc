@@ -71,11 +71,13 @@ INSTANTIATE_TEST_SUITE_P(
                                      options.read_cache_mib = 0;
                                      return std::make_unique<rocks::RocksHarness>(options);
                                    }},
-                      // Every document a Write reads kept by the writer (committed_docs.h).
+                      // Every document a Write reads, and every index lookup's refs, kept
+                      // by the writer (committed_docs.h).
                       StoreFactory{"rocksdb_kept",
                                    [] {
                                      rocks::RocksdbOptions options;
                                      options.kept_kinds = {"*"};
+                                     options.kept_index_refs = true;
                                      return std::make_unique<rocks::RocksHarness>(options);
                                    }},
                       StoreFactory{"rocksdb_bulk",

@@ -267,6 +267,23 @@ Result<bool> GroupWrites::ForEachIndexRow(rocksdb::DB& db, const rocksdb::ReadOp
   return true;
 }
 
+bool GroupWrites::MayHaveRowsUnder(std::string_view value_prefix) {
+  if (indexed_) return true;
+  if (!chained_) {
+    chained_ = true;
+    RebuildChains();
+  }
+  if (prefix_slots_.empty()) return false;
+  return prefix_slots_[FindPrefixSlot(value_prefix, std::hash<std::string_view>()(value_prefix))] !=
+         0;
+}
+
+bool GroupWrites::ForEachWrittenKey(const std::function<void(std::string_view key)>& visit) const {
+  if (indexed_) return false;
+  for (const Entry& e : entries_) visit(e.key);
+  return true;
+}
+
 bool GroupWrites::Empty() {
   return indexed_ ? batch_.GetWriteBatch()->Count() == 0 : entries_.empty();
 }

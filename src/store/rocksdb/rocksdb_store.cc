@@ -81,7 +81,7 @@ class RocksStore final : public Store, public BulkLoadable {
         env_(std::move(env)),
         db_(std::move(db)),
         writes_(/*deferred=*/true),
-        committed_(options_.kept_kinds),
+        committed_(options_.kept_kinds, options_.kept_index_refs),
         read_cache_(NewReadCache(options_)),
         latest_(options_.secondary_path.empty() ? std::make_unique<LatestSnapshot>(*db_) : nullptr),
         burst_sizing_(*db_, options_),

@@ -56,6 +56,9 @@ struct RocksdbOptions {
   // Document kinds whose committed bodies the writer thread keeps in memory (committed_docs.h):
   // those that nearly every Write reads. "*": every kind.
   std::vector<std::string> kept_kinds = {};
+  // Whether the writer thread also keeps the refs under the index values Writes look up (an
+  // object's `_email` key: committed_docs.h).
+  bool kept_index_refs = false;
 };
 
 // Refuses (kInternal) a database whose schema version is newer than this binary's.

@@ -219,10 +219,20 @@ Result<std::vector<std::string>> RocksTxn::IndexLookup(Scope scope, std::string_
     return refs.size() < limit;
   };
   if (writes_ != nullptr) {
+    // The writer's kept list (committed_docs.h) is the database's, which is the group's view
+    // while the group has written nothing under the value.
+    const bool kept = committed_ != nullptr && committed_->KeepsRefs() && after_ref.empty() &&
+                      !writes_->MayHaveRowsUnder(prefix);
+    if (kept) {
+      if (auto list = committed_->FindRefs(prefix, limit)) return *std::move(list);
+    }
     // A deferred group answers without an index over all its writes (group_writes.h).
     ASSIGN_OR_RETURN(
         bool done, writes_->ForEachIndexRow(db_, OneIndexValue(Options()), prefix, lower, collect));
-    if (done) return refs;
+    if (done) {
+      if (kept && refs.size() < limit) committed_->RememberRefs(prefix, refs);
+      return refs;
+    }
   }
   // A Read transaction's lookup from the first ref is the unit the cache keeps: every ref of the
   // value, known to be all when fewer than `limit` came back.
