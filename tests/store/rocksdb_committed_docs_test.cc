@@ -75,11 +75,14 @@ TEST(CommittedDocsTest, KeptListsGoWhenTheGroupWritesUnderTheirValue) {
   EXPECT_FALSE(docs.FindRefs(kEmail, 10).has_value());
   EXPECT_EQ(docs.FindRefs(kPhone, 10), (Refs{"p3"})) << "a value the group did not write";
 
+  // An indexed group (one that served an iterator) names its writes too.
+  docs.RememberRefs(kEmail, {"p1"});
   group.Clear();
-  (void)group.Indexed();  // a group that cannot name its writes drops every list
-  ASSERT_OK(group.Put(kDoc, "w"));
+  (void)group.Indexed();
+  ASSERT_OK(group.Put(kPhone + "p4", ""));
   docs.Committed(group);
   EXPECT_FALSE(docs.FindRefs(kPhone, 10).has_value());
+  EXPECT_EQ(docs.FindRefs(kEmail, 10), (Refs{"p1"}));
 }
 
 TEST(CommittedDocsTest, ListsStayDroppableAcrossFilterRebuilds) {

@@ -113,7 +113,7 @@ void CommittedDocs::RebuildFilter() {
   }
 }
 
-void CommittedDocs::Committed(const GroupWrites& writes) {
+void CommittedDocs::Committed(GroupWrites& writes) {
   if (touched_all_) {
     Clear();
     return;
@@ -137,7 +137,7 @@ void CommittedDocs::Committed(const GroupWrites& writes) {
   EvictOverCapacity();
 }
 
-void CommittedDocs::DropWrittenRefs(const GroupWrites& writes) {
+void CommittedDocs::DropWrittenRefs(GroupWrites& writes) {
   const bool named = writes.ForEachWrittenKey([this](std::string_view key) {
     if (!IsList(key)) return;
     const size_t length = keys::IndexValuePrefixLength(key);

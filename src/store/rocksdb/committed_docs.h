@@ -64,7 +64,7 @@ class CommittedDocs {
   // A Write of the current group deleted keys it did not name (DeleteKind, DeleteScope).
   void TouchedAll() { touched_all_ = true; }
   // The group's writes are committed (the lists under the index values it wrote are dropped).
-  void Committed(const GroupWrites& writes);
+  void Committed(GroupWrites& writes);
   // The group's writes are lost (or there were none).
   void Abandoned();
   void Clear();
@@ -82,9 +82,9 @@ class CommittedDocs {
   static size_t Charge(const Kept& kept) { return kept.key.size() + kept.body.size() + 96; }
   void Erase(Order::iterator it);
   void EvictOverCapacity();
-  // Drops the kept lists under the index values the group wrote (all of them when it cannot
-  // tell which).
-  void DropWrittenRefs(const GroupWrites& writes);
+  // Drops the kept lists under the index values the group wrote (all of them if it cannot tell
+  // which).
+  void DropWrittenRefs(GroupWrites& writes);
   // A filter of the value prefixes whose lists are kept, so that a commit looks up only the
   // written values that may have one (most are new: an order's id, an expiry time), not each in
   // a table too large for the CPU's caches. A bit stays set after its list goes until the

@@ -278,10 +278,17 @@ bool GroupWrites::MayHaveRowsUnder(std::string_view value_prefix) {
          0;
 }
 
-bool GroupWrites::ForEachWrittenKey(const std::function<void(std::string_view key)>& visit) const {
-  if (indexed_) return false;
-  for (const Entry& e : entries_) visit(e.key);
-  return true;
+bool GroupWrites::ForEachWrittenKey(const std::function<void(std::string_view key)>& visit) {
+  if (!indexed_) {
+    for (const Entry& e : entries_) visit(e.key);
+    return true;
+  }
+  std::unique_ptr<rocksdb::WBWIIterator> it(batch_.NewIterator());
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const rocksdb::Slice key = it->Entry().key;
+    visit(std::string_view(key.data(), key.size()));
+  }
+  return it->status().ok();
 }
 
 bool GroupWrites::Empty() {

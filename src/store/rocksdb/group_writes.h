@@ -64,9 +64,9 @@ class GroupWrites {
   // has not (a deferred group that never wrote there), so that the database's rows under it are
   // the rows the group sees.
   bool MayHaveRowsUnder(std::string_view value_prefix);
-  // Calls visit(key) for every key the group wrote (a key written twice may come twice), and
-  // returns true; false, having visited nothing, when the group is indexed.
-  bool ForEachWrittenKey(const std::function<void(std::string_view key)>& visit) const;
+  // Calls visit(key) for every key the group wrote (a key written twice may come twice); false if
+  // the indexed form's iterator failed part way.
+  bool ForEachWrittenKey(const std::function<void(std::string_view key)>& visit);
   // Drops what the group's reads hold of the database (ForEachIndexRow's iterator, which pins
   // the memtables and files it reads): called once the group's functions have run, before the
   // commit changes the database.
