@@ -53,9 +53,7 @@ const std::string* CommittedDocs::Find(const std::string& key) {
 
 void CommittedDocs::Remember(const std::string& key, std::string_view body) {
   if (auto it = index_.find(key); it != index_.end()) {
-    bytes_ -= it->second->body.size();
-    it->second->body.assign(body);
-    bytes_ += body.size();
+    ReplaceBody(it->second, std::string(body));
     order_.splice(order_.begin(), order_, it->second);
   } else {
     order_.push_front(Kept{key, std::string(body)});
@@ -80,6 +78,10 @@ void CommittedDocs::RememberRefs(const std::string& value_prefix,
   if (refs.empty() || refs.size() > kMaxKeptRefs || !IsList(value_prefix)) return;
   Remember(value_prefix, EncodeRefs(refs));
   SetFilterBit(value_prefix);
+  // Rebuilt once the bits of lists long gone could be a sixteenth of all: a commit then looks up
+  // at most one written value in sixteen for nothing. At least as many sets come between two
+  // rebuilds, each of which walks the kept entries once.
+  if (filter_sets_ > kept_lists_ + kFilterBits / 16) RebuildFilter();
 }
 
 size_t CommittedDocs::FilterBit(std::string_view value_prefix) {
@@ -90,10 +92,7 @@ void CommittedDocs::SetFilterBit(std::string_view value_prefix) {
   if (list_filter_.empty()) list_filter_.assign(kFilterBits / 64, 0);
   const size_t bit = FilterBit(value_prefix);
   list_filter_[bit / 64] |= uint64_t{1} << (bit % 64);
-  // Rebuilt once the bits of lists long gone could be a sixteenth of all: a commit then looks up
-  // at most one written value in sixteen for nothing. At least as many sets come between two
-  // rebuilds, each of which walks the kept entries once.
-  if (++filter_sets_ > kept_lists_ + kFilterBits / 16) RebuildFilter();
+  ++filter_sets_;
 }
 
 bool CommittedDocs::MayKeepList(std::string_view value_prefix) const {
@@ -106,10 +105,7 @@ void CommittedDocs::RebuildFilter() {
   std::fill(list_filter_.begin(), list_filter_.end(), 0);
   filter_sets_ = 0;
   for (const Kept& kept : order_) {
-    if (!IsList(kept.key)) continue;
-    const size_t bit = FilterBit(kept.key);
-    list_filter_[bit / 64] |= uint64_t{1} << (bit % 64);
-    ++filter_sets_;
+    if (IsList(kept.key)) SetFilterBit(kept.key);
   }
 }
 
@@ -125,9 +121,7 @@ void CommittedDocs::Committed(GroupWrites& writes) {
     // A key the group no longer writes (its Write was rolled back) or whose last write the group
     // cannot tell cheaply is dropped: read again next time.
     if (writes.Own(key, &body) == GroupWrites::OwnWrite::kPut) {
-      bytes_ -= it->second->body.size();
-      it->second->body.swap(body);
-      bytes_ += it->second->body.size();
+      ReplaceBody(it->second, std::move(body));
     } else {
       Erase(it->second);
     }
@@ -166,6 +160,12 @@ void CommittedDocs::Clear() {
   filter_sets_ = 0;
   touched_.clear();
   touched_all_ = false;
+}
+
+void CommittedDocs::ReplaceBody(Order::iterator it, std::string body) {
+  bytes_ -= it->body.size();
+  it->body = std::move(body);
+  bytes_ += it->body.size();
 }
 
 void CommittedDocs::Erase(Order::iterator it) {

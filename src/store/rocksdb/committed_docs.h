@@ -80,6 +80,7 @@ class CommittedDocs {
   using Order = std::list<Kept>;  // most recently used first
   // What one kept body counts against the capacity: its bytes and the list and map nodes.
   static size_t Charge(const Kept& kept) { return kept.key.size() + kept.body.size() + 96; }
+  void ReplaceBody(Order::iterator it, std::string body);
   void Erase(Order::iterator it);
   void EvictOverCapacity();
   // Drops the kept lists under the index values the group wrote (all of them if it cannot tell

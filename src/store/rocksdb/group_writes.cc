@@ -203,23 +203,24 @@ void GroupWrites::RebuildChains() {
   for (size_t i = 0; i < entries_.size(); ++i) ChainEntry(i);
 }
 
-Result<bool> GroupWrites::ForEachIndexRow(rocksdb::DB& db, const rocksdb::ReadOptions& options,
-                                          std::string_view value_prefix, std::string_view lower,
-                                          const RowVisitor& visit) {
-  if (indexed_) return false;
+uint32_t GroupWrites::ChainHead(std::string_view value_prefix) {
   if (!chained_) {
     chained_ = true;
     RebuildChains();
   }
+  if (prefix_slots_.empty()) return 0;
+  return prefix_slots_[FindPrefixSlot(value_prefix, std::hash<std::string_view>()(value_prefix))];
+}
+
+Result<bool> GroupWrites::ForEachIndexRow(rocksdb::DB& db, const rocksdb::ReadOptions& options,
+                                          std::string_view value_prefix, std::string_view lower,
+                                          const RowVisitor& visit) {
+  if (indexed_) return false;
   // The group's rows under the prefix (its latest write of each key), in key order.
   std::vector<const Entry*> mine;
-  if (!prefix_slots_.empty()) {
-    const uint32_t head =
-        prefix_slots_[FindPrefixSlot(value_prefix, std::hash<std::string_view>()(value_prefix))];
-    for (uint32_t i = head; i != 0; i = entries_[i - 1].previous_under_prefix) {
-      const Entry& e = entries_[i - 1];
-      if (!e.superseded && e.key >= lower) mine.push_back(&e);
-    }
+  for (uint32_t i = ChainHead(value_prefix); i != 0; i = entries_[i - 1].previous_under_prefix) {
+    const Entry& e = entries_[i - 1];
+    if (!e.superseded && e.key >= lower) mine.push_back(&e);
   }
   std::sort(mine.begin(), mine.end(),
             [](const Entry* a, const Entry* b) { return a->key < b->key; });
@@ -268,14 +269,7 @@ Result<bool> GroupWrites::ForEachIndexRow(rocksdb::DB& db, const rocksdb::ReadOp
 }
 
 bool GroupWrites::MayHaveRowsUnder(std::string_view value_prefix) {
-  if (indexed_) return true;
-  if (!chained_) {
-    chained_ = true;
-    RebuildChains();
-  }
-  if (prefix_slots_.empty()) return false;
-  return prefix_slots_[FindPrefixSlot(value_prefix, std::hash<std::string_view>()(value_prefix))] !=
-         0;
+  return indexed_ || ChainHead(value_prefix) != 0;
 }
 
 bool GroupWrites::ForEachWrittenKey(const std::function<void(std::string_view key)>& visit) {

@@ -134,6 +134,9 @@ class GroupWrites {
   size_t FindPrefixSlot(std::string_view prefix, uint64_t hash) const;
   void ChainEntry(size_t i);
   void RebuildChains();
+  // The group's latest write under the value prefix (entry index + 1; 0: none), the chains
+  // built first if this is the group's first look at them.
+  uint32_t ChainHead(std::string_view value_prefix);
 
   const bool deferred_;
   bool indexed_;  // writes go to batch_ (always, unless deferred_ and no iterator yet)
