@@ -16,6 +16,7 @@
 #include "store/rocksdb/group_writes.h"
 #include "store/rocksdb/keys.h"
 #include "store/rocksdb/rocksdb_store.h"
+#include "store/rocksdb_serving_store.h"
 #include "store/temp_dir.h"
 
 namespace profiled::store::rocks {
@@ -143,13 +144,8 @@ TEST(CommittedDocsTest, TheBoundEvictsTheLeastRecentlyUsed) {
 class CommittedRefsStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    RocksdbOptions options;
-    options.path = (dir_.path() / "db").string();
-    options.kept_kinds = {"*"};
-    options.kept_index_refs = true;
-    auto opened = OpenRocksdbStore(options);
-    ASSERT_TRUE(opened.ok()) << opened.error().message();
-    store_ = std::move(opened).value();
+    store_ = OpenServingStore(dir_);
+    ASSERT_NE(store_, nullptr);
   }
 
   Refs LookUpInWrite(std::string_view value) {

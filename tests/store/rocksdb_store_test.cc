@@ -61,7 +61,8 @@ INSTANTIATE_TEST_SUITE_P(
     Rocksdb, StoreConformanceTest,
     ::testing::Values(StoreFactory{"rocksdb",
                                    [] { return std::make_unique<rocks::RocksHarness>(); }},
-                      // Groups of one, synced, no read cache: the smallest must be just as correct.
+                      // Groups of one, synced, no read cache, no value filters: the smallest
+                      // must be just as correct.
                       StoreFactory{"rocksdb_minimal",
                                    [] {
                                      rocks::RocksdbOptions options;
@@ -69,6 +70,7 @@ INSTANTIATE_TEST_SUITE_P(
                                      options.sync = true;
                                      options.block_cache_mib = 1;
                                      options.read_cache_mib = 0;
+                                     options.value_filter_mib = 0;
                                      return std::make_unique<rocks::RocksHarness>(options);
                                    }},
                       // Every document a Write reads, and every index lookup's refs, kept

@@ -50,6 +50,7 @@
 #include "store/rocksdb/read_cache.h"
 #include "store/rocksdb/rocksdb_loader.h"
 #include "store/rocksdb/rocksdb_txn.h"
+#include "store/rocksdb/value_filters.h"
 #include "store/rocksdb/write_burst.h"
 #include "store/row_loader.h"
 #include "store/store_counters.h"
@@ -65,6 +66,15 @@ std::unique_ptr<ReadCache> NewReadCache(const RocksdbOptions& options) {
     return nullptr;
   }
   return std::make_unique<ReadCache>(options.read_cache_mib << 20);
+}
+
+// The writer's value filters; none for a bulk load (its groups are ingested as files, and its
+// lookups few) or a secondary instance (it does not write).
+std::unique_ptr<ValueFilters> NewValueFilters(const RocksdbOptions& options, rocksdb::DB& db) {
+  if (options.value_filter_mib == 0 || options.bulk_load || !options.secondary_path.empty()) {
+    return nullptr;
+  }
+  return std::make_unique<ValueFilters>(db, options.value_filter_mib << 20);
 }
 
 // The layout of keys.h and the meaning of the metadata rows. A database with a newer version is
@@ -83,6 +93,7 @@ class RocksStore final : public Store, public BulkLoadable {
         writes_(/*deferred=*/true),
         committed_(options_.kept_kinds, options_.kept_index_refs),
         read_cache_(NewReadCache(options_)),
+        filters_(NewValueFilters(options_, *db_)),
         latest_(options_.secondary_path.empty() ? std::make_unique<LatestSnapshot>(*db_) : nullptr),
         burst_sizing_(*db_, options_),
         ingest_options_(db_->GetOptions()) {
@@ -117,6 +128,7 @@ class RocksStore final : public Store, public BulkLoadable {
     }
     queue_cv_.notify_one();
     writer_thread_.join();
+    filters_.reset();  // its scans read the database
     if (latest_ != nullptr) latest_->Clear();
     if (options_.bulk_load) {
       // The load ran without compactions: leave a compacted tree behind, once. Its files go to
@@ -194,6 +206,7 @@ class RocksStore final : public Store, public BulkLoadable {
   std::unique_ptr<RowLoader> NewRowLoader() override {
     if (!options_.secondary_path.empty()) return nullptr;
     forget_committed_ = true;
+    disable_filters_ = true;
     if (read_cache_ != nullptr) read_cache_->Disable();
     return NewRocksRowLoader(*db_, options_.path + ".load", options_.load_run_bytes);
   }
@@ -242,6 +255,7 @@ class RocksStore final : public Store, public BulkLoadable {
   void RunGroup(std::vector<Request>& group) {
     writes_.Clear();
     if (forget_committed_.exchange(false)) committed_.Clear();
+    if (filters_ != nullptr && disable_filters_.load()) filters_->Disable();
     for (Request& r : group) {
       Status fatal = RunOne(r);
       if (!fatal.ok()) return FailGroup(group, fatal);
@@ -255,6 +269,7 @@ class RocksStore final : public Store, public BulkLoadable {
     if (latest_ != nullptr) latest_->DropIfStale();
     if (!committed.ok()) return FailGroup(group, committed);
     committed_.Committed(writes_);
+    if (filters_ != nullptr) filters_->Committed(writes_);
     counters_.CountCommit(group.size());
   }
 
@@ -369,7 +384,7 @@ class RocksStore final : public Store, public BulkLoadable {
   Status RunOne(Request& r) {
     for (int attempt = 0;; ++attempt) {
       RETURN_IF_ERROR(writes_.SetSavePoint());
-      RocksTxn txn(*db_, writes_, &committed_);
+      RocksTxn txn(*db_, writes_, &committed_, filters_.get());
       *r.status = CallTxnFn(*r.fn, txn);
       RETURN_IF_ERROR(r.status->ok() ? writes_.PopSavePoint() : writes_.RollbackToSavePoint());
       if (r.status->ok() || r.status->error().code() != ErrorCode::kConflict ||
@@ -394,10 +409,12 @@ class RocksStore final : public Store, public BulkLoadable {
   CommittedDocs committed_;  // writer thread only
   // The rows Read transactions looked up recently; the writer stamps what it commits. Null: none.
   std::unique_ptr<ReadCache> read_cache_;
+  std::unique_ptr<ValueFilters> filters_;   // writer thread only; null: none
   std::unique_ptr<LatestSnapshot> latest_;  // null for a secondary instance
   // Set by NewRowLoader (its rows bypass the writer): the writer forgets what it kept.
   std::atomic<bool> forget_committed_{false};
-  rocksdb::WriteBatch sorted_;  // writer thread only: writes_ in key order, committed
+  std::atomic<bool> disable_filters_{false};  // for good, unlike the above
+  rocksdb::WriteBatch sorted_;                // writer thread only: writes_ in key order, committed
   WriteBurstSizing burst_sizing_;
   // A bulk load's group files: the database's options, LZ4 throughout (they are compacted again).
   rocksdb::Options ingest_options_;

@@ -59,6 +59,9 @@ struct RocksdbOptions {
   // Whether the writer thread also keeps the refs under the index values Writes look up (an
   // object's `_email` key: committed_docs.h).
   bool kept_index_refs = false;
+  // The writer's filters of the index values the database has rows under (value_filters.h),
+  // up to this many MiB; 0: none. Ignored for bulk loads and secondary instances.
+  size_t value_filter_mib = 64;
 };
 
 // Refuses (kInternal) a database whose schema version is newer than this binary's.

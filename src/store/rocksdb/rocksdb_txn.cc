@@ -219,10 +219,13 @@ Result<std::vector<std::string>> RocksTxn::IndexLookup(Scope scope, std::string_
     return refs.size() < limit;
   };
   if (writes_ != nullptr) {
-    // The writer's kept list (committed_docs.h) is the database's, which is the group's view
-    // while the group has written nothing under the value.
-    const bool kept = committed_ != nullptr && committed_->KeepsRefs() && after_ref.empty() &&
-                      !writes_->MayHaveRowsUnder(prefix);
+    // While the group has written nothing under the value, the database's rows are the group's
+    // view: none when the writer's filter says so (value_filters.h), else the kept list
+    // (committed_docs.h) if there is one.
+    const bool unwritten = !writes_->MayHaveRowsUnder(prefix);
+    if (unwritten && filters_ != nullptr && filters_->NoRowsUnder(prefix)) return refs;
+    const bool kept =
+        committed_ != nullptr && committed_->KeepsRefs() && after_ref.empty() && unwritten;
     if (kept) {
       if (auto list = committed_->FindRefs(prefix, limit)) return *std::move(list);
     }
@@ -246,10 +249,21 @@ Result<std::vector<std::string>> RocksTxn::IndexLookup(Scope scope, std::string_
 }
 
 // A row is a key of its own (IndexAdd): a point read, which the bloom filters mostly answer
-// without a disk read when the row is absent.
+// without a disk read when the row is absent; the writer's filter of the name's values without
+// a read at all, when the group has not written the row.
 Result<bool> RocksTxn::IndexHas(Scope scope, std::string_view name, std::string_view value,
                                 std::string_view ref) {
-  ASSIGN_OR_RETURN(std::optional<std::string> row, GetKey(keys::IndexKey(scope, name, value, ref)));
+  std::string key = keys::IndexValuePrefix(scope, name, value);
+  const size_t prefix_length = key.size();
+  key.append(ref);
+  if (filters_ != nullptr) {
+    std::string own;
+    if (writes_->Own(key, &own) == GroupWrites::OwnWrite::kNone &&
+        filters_->NoRowsUnder(std::string_view(key).substr(0, prefix_length))) {
+      return false;
+    }
+  }
+  ASSIGN_OR_RETURN(std::optional<std::string> row, GetKey(key));
   return row.has_value();
 }
 

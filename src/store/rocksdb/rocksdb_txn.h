@@ -17,6 +17,7 @@
 #include "store/rocksdb/committed_docs.h"
 #include "store/rocksdb/group_writes.h"
 #include "store/rocksdb/read_cache.h"
+#include "store/rocksdb/value_filters.h"
 #include "store/store.h"
 
 namespace profiled::store::rocks {
@@ -27,8 +28,11 @@ class RocksTxn final : public Txn {
   // transaction writes while this one runs: the key locks of the contract hold trivially, and
   // GetForUpdate is Get.
   // `committed`: the writer's committed bodies of the kinds it keeps (committed_docs.h), or null.
-  RocksTxn(rocksdb::DB& db, GroupWrites& writes, CommittedDocs* committed = nullptr)
-      : db_(db), writes_(&writes), committed_(committed) {}
+  // `filters`: the writer's filters of the index values the database has (value_filters.h), or
+  // null.
+  RocksTxn(rocksdb::DB& db, GroupWrites& writes, CommittedDocs* committed = nullptr,
+           ValueFilters* filters = nullptr)
+      : db_(db), writes_(&writes), committed_(committed), filters_(filters) {}
   // A Read transaction on `snapshot`. `cache` (read_cache.h; null: none) serves and keeps its
   // point reads of documents and its lookups of an index value's refs; it needs the snapshot.
   RocksTxn(rocksdb::DB& db, const rocksdb::Snapshot* snapshot, ReadCache* cache = nullptr)
@@ -86,6 +90,7 @@ class RocksTxn final : public Txn {
   rocksdb::DB& db_;
   GroupWrites* writes_ = nullptr;       // null in a Read transaction
   CommittedDocs* committed_ = nullptr;  // null in a Read transaction, or when nothing is kept
+  ValueFilters* filters_ = nullptr;     // null in a Read transaction, or when there are none
   const rocksdb::Snapshot* snapshot_ = nullptr;
   ReadCache* cache_ = nullptr;  // a Read transaction's, or null
 };
