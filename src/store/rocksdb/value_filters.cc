@@ -120,7 +120,7 @@ void ValueFilters::Scan(rocksdb::DB& db, NameFilter& filter, size_t capacity_byt
 }
 
 ValueFilters::NameFilter* ValueFilters::FilterOf(std::string_view name_prefix) {
-  auto found = names_.find(std::string(name_prefix));
+  auto found = names_.find(name_prefix);
   if (found != names_.end()) return found->second.get();
   auto filter = std::make_unique<NameFilter>();
   filter->name_prefix = std::string(name_prefix);
@@ -165,13 +165,11 @@ void ValueFilters::GiveUp(NameFilter& filter) {
 
 void ValueFilters::Committed(GroupWrites& writes) {
   if (disabled_ || names_.empty()) return;
-  std::string name;
   const bool complete = writes.ForEachWrittenKey([&](std::string_view key) {
     if (key.empty() || key[0] != keys::kIndexTable) return;
     const size_t value_length = keys::IndexValuePrefixLength(key);
     if (value_length == 0) return;
-    name.assign(key.substr(0, keys::ScopeNamePrefixLength(key)));
-    auto found = names_.find(name);
+    auto found = names_.find(key.substr(0, keys::ScopeNamePrefixLength(key)));
     if (found == names_.end()) return;
     NameFilter& filter = *found->second;
     if (filter.gave_up) return;

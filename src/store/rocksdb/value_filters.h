@@ -25,6 +25,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -98,8 +99,15 @@ class ValueFilters {
   const size_t capacity_bytes_;
   bool disabled_ = false;
   size_t bytes_ = 0;  // of the filters the writer answers from (a scan's, once handed over)
-  // Keyed by keys::IndexNamePrefix (the scope and the name); the filters never move.
-  std::unordered_map<std::string, std::unique_ptr<NameFilter>> names_;
+  // Keyed by keys::IndexNamePrefix (the scope and the name), found by a view of a written key's
+  // prefix without a copy; the filters never move.
+  struct PrefixHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view prefix) const {
+      return std::hash<std::string_view>()(prefix);
+    }
+  };
+  std::unordered_map<std::string, std::unique_ptr<NameFilter>, PrefixHash, std::equal_to<>> names_;
 };
 
 }  // namespace profiled::store::rocks
