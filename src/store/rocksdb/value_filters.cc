@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <system_error>
 #include <utility>
 
 #include "common/thread_priority.h"
@@ -128,8 +129,12 @@ ValueFilters::NameFilter* ValueFilters::FilterOf(std::string_view name_prefix) {
   names_.emplace(raw->name_prefix, std::move(filter));
   const size_t capacity = capacity_bytes_;
   rocksdb::DB& db = db_;
-  raw->scan = std::jthread(
-      [&db, raw, capacity](std::stop_token stop) { Scan(db, *raw, capacity, std::move(stop)); });
+  try {
+    raw->scan = std::jthread(
+        [&db, raw, capacity](std::stop_token stop) { Scan(db, *raw, capacity, std::move(stop)); });
+  } catch (const std::system_error&) {
+    raw->gave_up = true;  // no thread to scan with: the name answers "maybe", the Write goes on
+  }
   return raw;
 }
 
