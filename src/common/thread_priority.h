@@ -11,6 +11,9 @@ namespace profiled {
 
 // The nice value a store's writer thread asks for (Linux: per thread).
 inline constexpr int kWriterThreadNice = -10;
+// The nice value of background readers that may take only the time the requests leave (the
+// page cache warmer, the writer's value-filter scans).
+inline constexpr int kBackgroundThreadNice = 19;
 
 // Sets the calling thread's nice value. Returns false, changing nothing, where the process may not
 // raise its priority (no CAP_SYS_NICE and RLIMIT_NICE too low): the thread then runs as before.

@@ -93,7 +93,7 @@ PageCacheWarmer::~PageCacheWarmer() {
 void PageCacheWarmer::WaitUntilDone() const { done_.wait(false, std::memory_order_acquire); }
 
 void PageCacheWarmer::Run(const std::stop_token& stop) {
-  (void)SetThisThreadNice(19);
+  (void)SetThisThreadNice(kBackgroundThreadNice);
   UseIdleIoClass();
   const auto start = std::chrono::steady_clock::now();
   auto buffer = std::make_unique<char[]>(kReadBytes);

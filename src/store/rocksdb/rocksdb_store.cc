@@ -255,7 +255,7 @@ class RocksStore final : public Store, public BulkLoadable {
   void RunGroup(std::vector<Request>& group) {
     writes_.Clear();
     if (forget_committed_.exchange(false)) committed_.Clear();
-    if (filters_ != nullptr && disable_filters_.load()) filters_->Disable();
+    if (disable_filters_.exchange(false) && filters_ != nullptr) filters_->Disable();
     for (Request& r : group) {
       Status fatal = RunOne(r);
       if (!fatal.ok()) return FailGroup(group, fatal);
@@ -413,7 +413,7 @@ class RocksStore final : public Store, public BulkLoadable {
   std::unique_ptr<LatestSnapshot> latest_;  // null for a secondary instance
   // Set by NewRowLoader (its rows bypass the writer): the writer forgets what it kept.
   std::atomic<bool> forget_committed_{false};
-  std::atomic<bool> disable_filters_{false};  // for good, unlike the above
+  std::atomic<bool> disable_filters_{false};  // and turns its value filters off, for good
   rocksdb::WriteBatch sorted_;                // writer thread only: writes_ in key order, committed
   WriteBurstSizing burst_sizing_;
   // A bulk load's group files: the database's options, LZ4 throughout (they are compacted again).

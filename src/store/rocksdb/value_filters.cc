@@ -2,8 +2,10 @@
 #include "store/rocksdb/value_filters.h"
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include "common/thread_priority.h"
@@ -89,7 +91,7 @@ ValueFilters::~ValueFilters() {
 // priority of the background work: the writer answers "maybe" meanwhile.
 void ValueFilters::Scan(rocksdb::DB& db, NameFilter& filter, size_t capacity_bytes,
                         std::stop_token stop) {
-  (void)SetThisThreadNice(19);
+  (void)SetThisThreadNice(kBackgroundThreadNice);
   rocksdb::ReadOptions options;
   options.total_order_seek = true;  // every value under the name, not one prefix
   options.fill_cache = false;       // the block cache is the requests'

@@ -22,19 +22,16 @@
 
 #include <rocksdb/db.h>
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
-#include "common/mutex.h"
-#include "common/thread_annotations.h"
 #include "store/rocksdb/group_writes.h"
 
 namespace profiled::store::rocks {
